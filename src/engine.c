@@ -1,0 +1,804 @@
+/*
+ * engine.c: drive the eight steps of an MQTT-over-TLS connection.
+ *
+ * One probe is one straight walk: connect, handshake (steps 2-5 happen
+ * inside one handshake call and arrive as milestones), CONNECT, CONNACK,
+ * the publish/subscribe round trip, then a clean goodbye.  Every outcome
+ * goes into the report; the first failure ends the walk, and the steps
+ * after it stay "not reached".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "mqtt.h"
+
+/* Largest packet we accept from a broker: far above what a probe needs,
+ * low enough that a hostile length cannot make us allocate much. */
+#define ENGINE_MAX_PACKET (1u << 20)
+
+struct engine {
+	const struct engine_config *cfg;
+	const struct engine_io *io;
+	struct report *r;
+	uint64_t deadline;
+	bool stop;			/* --steps reached inside the handshake */
+	int fd;
+	struct tls_session *tls;
+	uint8_t *buf;			/* bytes received, not yet consumed */
+	size_t len, cap;
+	uint16_t next_id;
+};
+
+static uint64_t
+engine_now(const struct engine *e)
+{
+	return e->io->clock.now_us(e->io->clock.ctx);
+}
+
+/* The step an I/O event belongs to: the running one, else the last. */
+static int
+engine_event_step(const struct report *r)
+{
+	int s = REPORT_STEPS;
+
+	if (r->current != 0)
+		return r->current;
+	while (s > 1 && r->steps[s].status == STEP_NOT_REACHED)
+		s--;
+	return s;
+}
+
+static void
+engine_observe(void *ctx, int level, const char *text)
+{
+	struct engine *e = ctx;
+
+	report_event(e->r, engine_event_step(e->r), engine_now(e), level, "%s",
+	    text);
+}
+
+static void
+engine_details(struct engine *e, int step, const struct tls_milestone *m)
+{
+	for (size_t i = 0; i < m->ndetails; i++)
+		report_detail(e->r, step, m->details[i].key, "%s",
+		    m->details[i].text);
+}
+
+/* Steps 2 to 5 as the TLS layer reaches them. */
+static bool
+engine_milestone(void *ctx, const struct tls_milestone *m)
+{
+	struct engine *e = ctx;
+	struct report *r = e->r;
+	unsigned last = e->cfg->steps;
+
+	switch (m->kind) {
+	case TLSM_HELLO_SENT:
+		if (m->retry) {
+			report_event(r, STEP_CLIENT_HELLO, engine_now(e), 0,
+			    "second ClientHello sent (after HelloRetryRequest, "
+			    "%s bytes)", m->ndetails > 0 ?
+			    m->details[m->ndetails - 1].text : "?");
+			report_detail(r, STEP_CLIENT_HELLO, "hello_retry",
+			    "yes: the server asked for another key share");
+			return true;
+		}
+		engine_details(e, STEP_CLIENT_HELLO, m);
+		report_step_ok(r, STEP_CLIENT_HELLO, engine_now(e));
+		if (last >= STEP_SERVER_CERT)
+			report_step_start(r, STEP_SERVER_CERT, engine_now(e));
+		return true;
+	case TLSM_SERVER_HELLO:
+		engine_details(e, STEP_SERVER_CERT, m);
+		report_event(r, STEP_SERVER_CERT, engine_now(e), 0,
+		    "ServerHello: the server chose %s", m->ndetails > 0 ?
+		    m->details[0].text : "?");
+		return true;
+	case TLSM_CERTIFICATE:
+		engine_details(e, STEP_SERVER_CERT, m);
+		report_step_ok(r, STEP_SERVER_CERT, engine_now(e));
+		if (last < STEP_VERIFY) {
+			e->stop = true;
+			return false;
+		}
+		report_step_start(r, STEP_VERIFY, engine_now(e));
+		return true;
+	case TLSM_VERIFIED:
+		engine_details(e, STEP_VERIFY, m);
+		if (!m->ok && !e->cfg->insecure) {
+			report_step_fail(r, STEP_VERIFY, engine_now(e),
+			    CAUSE_VERIFY, "%s", m->reason ? m->reason :
+			    "certificate not trusted");
+			return false;
+		}
+		if (!m->ok) {
+			/* --insecure: the verdict stands, the run goes on,
+			 * and the report says so everywhere */
+			report_unverified(r);
+			report_detail(r, STEP_VERIFY, "insecure",
+			    "UNVERIFIED: continuing because of --insecure: %s",
+			    m->reason ? m->reason : "certificate not trusted");
+		}
+		report_step_ok(r, STEP_VERIFY, engine_now(e));
+		if (last < STEP_KEYS) {
+			e->stop = true;
+			return false;
+		}
+		report_step_start(r, STEP_KEYS, engine_now(e));
+		return true;
+	case TLSM_DONE:
+		engine_details(e, STEP_KEYS, m);
+		if (m->ndetails > 0 && strcmp(m->details[0].text, "TLS1.2") == 0)
+			report_detail(r, STEP_KEYS, "note", "TLS 1.2: the "
+			    "server proved it holds the certificate's key only "
+			    "in this step (signed key exchange, then Finished), "
+			    "after the certificate was checked");
+		report_step_ok(r, STEP_KEYS, engine_now(e));
+		return true;
+	}
+	return true;
+}
+
+/* Advice that goes with a failure, keyed on the step and the cause. */
+static void
+engine_hints(struct engine *e, int step, enum report_cause cause,
+    int sys_errno)
+{
+	struct report *r = e->r;
+
+	if (step == STEP_TCP && cause == CAUSE_NETWORK && sys_errno == 111)
+		report_hint(r, "nothing listens on port %u there: is the broker "
+		    "running, and is %u its TLS port (8883 is the usual one)?",
+		    e->cfg->port, e->cfg->port);
+	else if (step == STEP_TCP && cause == CAUSE_RESOLVE)
+		report_hint(r, "check the host name, or use --connect-to ADDR to "
+		    "reach it by address while keeping the name for TLS");
+	else if (step == STEP_VERIFY)
+		report_hint(r, "give the broker's CA with --cafile, fix the "
+		    "certificate, or use --insecure to see the rest of the "
+		    "walk (the run is then marked UNVERIFIED)");
+	else if (step == STEP_SERVER_CERT && cause == CAUSE_TIMEOUT)
+		report_hint(r, "the port accepted TCP but nothing answered the "
+		    "ClientHello: a server that is not TLS, or one waiting for "
+		    "the client to speak a plaintext protocol first");
+	else if (cause == CAUSE_TLS && step <= STEP_KEYS)
+		report_hint(r, "compare what was offered (step 2) with what the "
+		    "server accepts: --tls-version and --priority change the "
+		    "offer");
+}
+
+static void
+engine_fail(struct engine *e, int step, const struct io_error *err,
+    const char *what)
+{
+	report_step_fail(e->r, step, engine_now(e), err->cause, "%s%s%s",
+	    what != NULL ? what : "", what != NULL ? ": " : "", err->text);
+	engine_hints(e, step, err->cause, err->sys_errno);
+}
+
+/* --- MQTT over the TLS channel ---------------------------------------- */
+
+static int
+engine_send(struct engine *e, const uint8_t *pkt, size_t len,
+    struct io_error *err)
+{
+	return e->io->tls.send(e->tls, pkt, len, e->deadline, err);
+}
+
+/* Drop the first n buffered bytes (one handled packet). */
+static void
+engine_consume(struct engine *e, size_t n)
+{
+	memmove(e->buf, e->buf + n, e->len - n);
+	e->len -= n;
+}
+
+/*
+ * Read one whole packet into e->buf and decode it.  Returns its size (to
+ * consume once handled), 0 when the peer closed, -1 with err filled.
+ */
+static long
+engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
+{
+	for (;;) {
+		size_t plen = 0;
+		const char *why = NULL;
+		int rc = mqtt_frame(e->buf, e->len, ENGINE_MAX_PACKET, &plen);
+		long n;
+
+		if (rc == MQTT_OK) {
+			rc = mqtt_decode((enum mqtt_version)e->cfg->mqtt_version,
+			    e->buf, plen, pkt, &why);
+			if (rc != MQTT_OK) {
+				err->cause = CAUSE_PROTOCOL;
+				snprintf(err->text, sizeof(err->text), "malformed "
+				    "%s from the broker: %s",
+				    mqtt_type_name((enum mqtt_type)(e->buf[0] >> 4)),
+				    why != NULL ? why : "invalid packet");
+				return -1;
+			}
+			report_event(e->r, engine_event_step(e->r),
+			    engine_now(e), 1, "<- %s (%zu bytes)",
+			    mqtt_type_name(pkt->type), plen);
+			return (long)plen;
+		}
+		if (rc == MQTT_TOO_LARGE || rc == MQTT_MALFORMED) {
+			err->cause = CAUSE_PROTOCOL;
+			snprintf(err->text, sizeof(err->text), "%s",
+			    rc == MQTT_TOO_LARGE ? "the broker announced a "
+			    "packet over 1 MiB" : "the broker sent a packet "
+			    "with an invalid remaining length");
+			return -1;
+		}
+		if (e->cap - e->len < 4096) {
+			size_t ncap = e->cap == 0 ? 8192 : e->cap * 2;
+			uint8_t *nb;
+
+			if (ncap > ENGINE_MAX_PACKET + 8)
+				ncap = ENGINE_MAX_PACKET + 8;
+			if (ncap <= e->len) {
+				err->cause = CAUSE_PROTOCOL;
+				snprintf(err->text, sizeof(err->text),
+				    "packet too large");
+				return -1;
+			}
+			nb = realloc(e->buf, ncap);
+			if (nb == NULL) {
+				err->cause = CAUSE_LOCAL;
+				snprintf(err->text, sizeof(err->text),
+				    "out of memory");
+				return -1;
+			}
+			e->buf = nb;
+			e->cap = ncap;
+		}
+		n = e->io->tls.recv(e->tls, e->buf + e->len, e->cap - e->len,
+		    e->deadline, err);
+		if (n <= 0)
+			return n;
+		e->len += (size_t)n;
+	}
+}
+
+static const char *
+engine_version_name(int v)
+{
+	return v == MQTT_V5 ? "5.0" : "3.1.1";
+}
+
+static bool
+engine_connect(struct engine *e)
+{
+	const struct engine_config *c = e->cfg;
+	struct mqtt_connect con = {
+		.version = (enum mqtt_version)c->mqtt_version,
+		.client_id = c->client_id,
+		.keepalive = (uint16_t)c->keepalive,
+		.clean = true,
+		.username = c->username,
+		.password = c->password,
+		.password_len = c->password_len,
+	};
+	size_t size = mqtt_connect_size(&con), n = 0;
+	uint8_t *pkt;
+	struct io_error err = { 0 };
+	bool ok = false;
+
+	report_step_start(e->r, STEP_CONNECT, engine_now(e));
+	report_detail(e->r, STEP_CONNECT, "mqtt_version", "%s",
+	    engine_version_name(c->mqtt_version));
+	report_detail(e->r, STEP_CONNECT, "client_id", "%s", c->client_id);
+	report_detail(e->r, STEP_CONNECT, "keepalive", "%u s", c->keepalive);
+	report_detail(e->r, STEP_CONNECT, "clean", "%s",
+	    c->mqtt_version == MQTT_V5 ? "clean start" : "clean session");
+	report_detail(e->r, STEP_CONNECT, "username", "%s",
+	    c->username != NULL ? c->username : "none");
+	/* the password itself never enters the report */
+	report_detail(e->r, STEP_CONNECT, "password", "%s",
+	    c->password != NULL ? "set (not shown)" : "none");
+	pkt = size > 0 ? malloc(size) : NULL;
+	if (pkt == NULL || mqtt_connect_encode(&con, pkt, size, &n) != MQTT_OK) {
+		report_step_fail(e->r, STEP_CONNECT, engine_now(e), CAUSE_LOCAL,
+		    "cannot encode CONNECT (a field is too long%s)",
+		    c->mqtt_version == MQTT_V311 && c->username == NULL &&
+		    c->password != NULL ? ", or a password without user name "
+		    "under 3.1.1" : "");
+		free(pkt);
+		return false;
+	}
+	report_detail(e->r, STEP_CONNECT, "bytes", "%zu", n);
+	if (engine_send(e, pkt, n, &err) == 0) {
+		report_event(e->r, STEP_CONNECT, engine_now(e), 1,
+		    "-> CONNECT (%zu bytes)", n);
+		report_step_ok(e->r, STEP_CONNECT, engine_now(e));
+		ok = true;
+	} else
+		engine_fail(e, STEP_CONNECT, &err, "sending CONNECT");
+	/* the encoded packet holds the password: wipe it */
+	memset(pkt, 0, size);
+	free(pkt);
+	return ok;
+}
+
+static void
+engine_bytes_detail(struct engine *e, int step, const char *key,
+    const struct mqtt_bytes *b)
+{
+	report_detail(e->r, step, key, "%.*s", (int)b->len,
+	    (const char *)b->data);
+}
+
+/* MQTT 5.0 CONNACK properties, each as its own detail. */
+static void
+engine_connack_props(struct engine *e, const struct mqtt_props *p)
+{
+	int s = STEP_CONNACK;
+
+	if (MQTT_PROP_PRESENT(p, 0x12))
+		engine_bytes_detail(e, s, "assigned_client_id",
+		    &p->assigned_client_id);
+	if (MQTT_PROP_PRESENT(p, 0x24))
+		report_detail(e->r, s, "maximum_qos", "%u", p->maximum_qos);
+	if (MQTT_PROP_PRESENT(p, 0x25))
+		report_detail(e->r, s, "retain_available", "%s",
+		    p->retain_available ? "yes" : "no");
+	if (MQTT_PROP_PRESENT(p, 0x27))
+		report_detail(e->r, s, "maximum_packet_size", "%u",
+		    p->maximum_packet_size);
+	if (MQTT_PROP_PRESENT(p, 0x21))
+		report_detail(e->r, s, "receive_maximum", "%u",
+		    p->receive_maximum);
+	if (MQTT_PROP_PRESENT(p, 0x22))
+		report_detail(e->r, s, "topic_alias_maximum", "%u",
+		    p->topic_alias_maximum);
+	if (MQTT_PROP_PRESENT(p, 0x13))
+		report_detail(e->r, s, "server_keep_alive", "%u s",
+		    p->server_keep_alive);
+	if (MQTT_PROP_PRESENT(p, 0x11))
+		report_detail(e->r, s, "session_expiry", "%u s",
+		    p->session_expiry);
+	if (MQTT_PROP_PRESENT(p, 0x28))
+		report_detail(e->r, s, "wildcard_subscriptions", "%s",
+		    p->wildcard_sub_available ? "yes" : "no");
+	if (MQTT_PROP_PRESENT(p, 0x29))
+		report_detail(e->r, s, "subscription_ids", "%s",
+		    p->sub_id_available ? "yes" : "no");
+	if (MQTT_PROP_PRESENT(p, 0x2A))
+		report_detail(e->r, s, "shared_subscriptions", "%s",
+		    p->shared_sub_available ? "yes" : "no");
+	if (MQTT_PROP_PRESENT(p, 0x1C))
+		engine_bytes_detail(e, s, "server_reference",
+		    &p->server_reference);
+	if (MQTT_PROP_PRESENT(p, 0x1F))
+		engine_bytes_detail(e, s, "reason_string", &p->reason_string);
+}
+
+/* Where a read failed while waiting for pkt_name in step: say it exactly. */
+static void
+engine_read_failed(struct engine *e, int step, long n,
+    const struct io_error *err, const char *waiting)
+{
+	if (n == 0) {
+		report_step_fail(e->r, step, engine_now(e), CAUSE_CLOSED,
+		    "the broker closed the connection (TLS close_notify) "
+		    "instead of sending %s", waiting);
+	} else if (err->cause == CAUSE_TIMEOUT) {
+		report_step_fail(e->r, step, engine_now(e), CAUSE_TIMEOUT,
+		    "timed out waiting for %s", waiting);
+	} else if (err->cause == CAUSE_TLS) {
+		/* e.g. TLS 1.3 client-certificate rejection: the handshake
+		 * succeeded, the alert only shows on the first read */
+		report_step_fail_layer(e->r, step, LAYER_TLS, engine_now(e),
+		    CAUSE_TLS, err->text);
+		if (strstr(err->text, "certificate") != NULL)
+			report_hint(e->r, "the broker wants a client "
+			    "certificate it trusts: give --cert and --key");
+		return;
+	} else {
+		report_step_fail(e->r, step, engine_now(e), err->cause,
+		    "while waiting for %s: %s", waiting, err->text);
+	}
+	if (step == STEP_CONNACK && (n == 0 || err->cause == CAUSE_CLOSED))
+		report_hint(e->r, "a broker that hangs up after CONNECT usually "
+		    "rejects the client id (length, characters, or already in "
+		    "use), a policy or ACL forbids this client, or the port "
+		    "expects another protocol (check --alpn)");
+}
+
+static bool
+engine_connack(struct engine *e)
+{
+	struct mqtt_packet pkt;
+	struct io_error err = { 0 };
+	long n;
+	int v = e->cfg->mqtt_version;
+
+	report_step_start(e->r, STEP_CONNACK, engine_now(e));
+	n = engine_read(e, &pkt, &err);
+	if (n <= 0) {
+		engine_read_failed(e, STEP_CONNACK, n, &err, "CONNACK");
+		return false;
+	}
+	if (pkt.type != MQTT_CONNACK) {
+		report_step_fail(e->r, STEP_CONNACK, engine_now(e),
+		    CAUSE_PROTOCOL, "expected CONNACK, the broker sent %s",
+		    mqtt_type_name(pkt.type));
+		return false;
+	}
+	{
+		const struct mqtt_connack *ca = &pkt.u.connack;
+		const char *name = v == MQTT_V5 ? mqtt_reason_name(ca->code) :
+		    mqtt_connack311_name(ca->code);
+
+		report_detail(e->r, STEP_CONNACK, "connack_code", "%s0x%02x (%s)",
+		    v == MQTT_V5 ? "reason code " : "return code ", ca->code,
+		    name);
+		report_detail(e->r, STEP_CONNACK, "session_present", "%s",
+		    ca->session_present ? "yes" : "no");
+		if (v == MQTT_V5)
+			engine_connack_props(e, &ca->props);
+		if (ca->code != 0) {
+			report_step_fail(e->r, STEP_CONNACK, engine_now(e),
+			    CAUSE_REFUSED, "the broker refused the connection: "
+			    "CONNACK %s %u (%s)", v == MQTT_V5 ? "reason code" :
+			    "return code", ca->code, name);
+			if (ca->code == 4 || ca->code == 5 || ca->code == 0x86 ||
+			    ca->code == 0x87)
+				report_hint(e->r, "check -u and the password "
+				    "(--password-file or MQTTS_PROBE_PASSWORD), "
+				    "and the broker's ACL for this client");
+			engine_consume(e, (size_t)n);
+			return false;
+		}
+	}
+	engine_consume(e, (size_t)n);
+	report_step_ok(e->r, STEP_CONNACK, engine_now(e));
+	return true;
+}
+
+/* Encode with a size-first encoder into a stack buffer and send. */
+static int
+engine_send_ack(struct engine *e, enum mqtt_type type, uint16_t id,
+    struct io_error *err)
+{
+	uint8_t pkt[8];
+	struct mqtt_ack a = { .packet_id = id };
+	size_t n = 0;
+	enum mqtt_version v = (enum mqtt_version)e->cfg->mqtt_version;
+
+	if (mqtt_ack_encode(v, type, &a, pkt, sizeof(pkt), &n) != MQTT_OK) {
+		err->cause = CAUSE_LOCAL;
+		snprintf(err->text, sizeof(err->text), "cannot encode %s",
+		    mqtt_type_name(type));
+		return -1;
+	}
+	report_event(e->r, STEP_PUBSUB, engine_now(e), 1, "-> %s id %u",
+	    mqtt_type_name(type), id);
+	return engine_send(e, pkt, n, err);
+}
+
+static uint16_t
+engine_packet_id(struct engine *e)
+{
+	if (++e->next_id == 0)
+		e->next_id = 1;
+	return e->next_id;
+}
+
+/* What the round trip still waits for. */
+struct engine_flow {
+	uint16_t sub_id, pub_id;
+	bool suback;		/* SUBACK granted */
+	bool published;
+	bool out_done;		/* our PUBLISH fully acknowledged */
+	bool echo;		/* our message came back */
+	bool echo_done;		/* and its QoS flow is finished */
+	uint16_t echo_id;	/* QoS 2 echo waiting for PUBREL */
+	uint64_t sent_at;
+	uint64_t rtt_us;
+};
+
+static int
+engine_publish(struct engine *e, struct engine_flow *f, struct io_error *err)
+{
+	const struct engine_config *c = e->cfg;
+	enum mqtt_version v = (enum mqtt_version)c->mqtt_version;
+	struct mqtt_publish p = {
+		.qos = (uint8_t)c->qos,
+		.topic = { (const uint8_t *)c->topic, strlen(c->topic) },
+		.payload = { (const uint8_t *)c->nonce, strlen(c->nonce) },
+	};
+	size_t size, n = 0;
+	uint8_t *pkt;
+	int rc;
+
+	if (c->qos > 0)
+		p.packet_id = f->pub_id = engine_packet_id(e);
+	size = mqtt_publish_size(v, &p);
+	pkt = size > 0 ? malloc(size) : NULL;
+	if (pkt == NULL || mqtt_publish_encode(v, &p, pkt, size, &n) != MQTT_OK) {
+		free(pkt);
+		err->cause = CAUSE_LOCAL;
+		snprintf(err->text, sizeof(err->text), "cannot encode PUBLISH");
+		return -1;
+	}
+	f->sent_at = engine_now(e);
+	rc = engine_send(e, pkt, n, err);
+	free(pkt);
+	if (rc == 0) {
+		f->published = true;
+		f->out_done = c->qos == 0;
+		report_event(e->r, STEP_PUBSUB, engine_now(e), 1,
+		    "-> PUBLISH qos %u id %u, %zu bytes payload", c->qos,
+		    p.packet_id, p.payload.len);
+	}
+	return rc;
+}
+
+/* One packet during step 8; -1 with a failure reason set in err. */
+static int
+engine_pubsub_packet(struct engine *e, struct engine_flow *f,
+    const struct mqtt_packet *pkt, struct io_error *err)
+{
+	const struct engine_config *c = e->cfg;
+	int v = c->mqtt_version;
+
+	switch (pkt->type) {
+	case MQTT_SUBACK: {
+		uint8_t code = pkt->u.suback.ncodes > 0 ?
+		    pkt->u.suback.codes[0] : 0x80;
+
+		if (pkt->u.suback.packet_id != f->sub_id || f->suback) {
+			report_event(e->r, STEP_PUBSUB, engine_now(e), 0,
+			    "ignored a SUBACK for packet id %u (ours is %u)",
+			    pkt->u.suback.packet_id, f->sub_id);
+			return 0;
+		}
+		report_detail(e->r, STEP_PUBSUB, "suback", "0x%02x (%s)", code,
+		    mqtt_suback_name((enum mqtt_version)v, code));
+		if (code > 2) {
+			err->cause = CAUSE_REFUSED;
+			snprintf(err->text, sizeof(err->text), "the broker "
+			    "refused the subscription to '%s': SUBACK 0x%02x "
+			    "(%s)", c->topic, code,
+			    mqtt_suback_name((enum mqtt_version)v, code));
+			return -1;
+		}
+		f->suback = true;
+		return engine_publish(e, f, err);
+	}
+	case MQTT_PUBACK:
+	case MQTT_PUBREC:
+	case MQTT_PUBCOMP:
+		if (pkt->u.ack.packet_id != f->pub_id || f->out_done)
+			return 0;
+		if (pkt->u.ack.reason >= 0x80) {
+			err->cause = CAUSE_REFUSED;
+			snprintf(err->text, sizeof(err->text), "the broker "
+			    "refused our PUBLISH: %s reason 0x%02x (%s)",
+			    mqtt_type_name(pkt->type), pkt->u.ack.reason,
+			    mqtt_reason_name(pkt->u.ack.reason));
+			return -1;
+		}
+		if (pkt->type == MQTT_PUBREC)
+			return engine_send_ack(e, MQTT_PUBREL, f->pub_id, err);
+		f->out_done = true;
+		return 0;
+	case MQTT_PUBLISH: {
+		const struct mqtt_publish *p = &pkt->u.publish;
+		bool ours = p->topic.len == strlen(c->topic) &&
+		    memcmp(p->topic.data, c->topic, p->topic.len) == 0 &&
+		    p->payload.len == strlen(c->nonce) &&
+		    memcmp(p->payload.data, c->nonce, p->payload.len) == 0;
+
+		if (ours && !f->echo) {
+			f->echo = true;
+			f->rtt_us = engine_now(e) - f->sent_at;
+			report_detail(e->r, STEP_PUBSUB, "echo_qos", "%u",
+			    p->qos);
+		} else
+			report_event(e->r, STEP_PUBSUB, engine_now(e), 0,
+			    "ignored a message on '%.*s' that is not ours "
+			    "(%zu bytes)", (int)p->topic.len,
+			    (const char *)p->topic.data, p->payload.len);
+		if (p->qos == 1)
+			if (engine_send_ack(e, MQTT_PUBACK, p->packet_id, err))
+				return -1;
+		if (p->qos == 2) {
+			if (ours)
+				f->echo_id = p->packet_id;
+			return engine_send_ack(e, MQTT_PUBREC, p->packet_id,
+			    err);
+		}
+		if (ours)
+			f->echo_done = true;
+		return 0;
+	}
+	case MQTT_PUBREL:
+		if (engine_send_ack(e, MQTT_PUBCOMP, pkt->u.ack.packet_id, err))
+			return -1;
+		if (f->echo && pkt->u.ack.packet_id == f->echo_id)
+			f->echo_done = true;
+		return 0;
+	case MQTT_DISCONNECT:
+		err->cause = CAUSE_CLOSED;
+		snprintf(err->text, sizeof(err->text), "the broker sent "
+		    "DISCONNECT (reason 0x%02x, %s)", pkt->u.disconnect.reason,
+		    mqtt_reason_name(pkt->u.disconnect.reason));
+		return -1;
+	default:
+		report_event(e->r, STEP_PUBSUB, engine_now(e), 0,
+		    "ignored an unexpected %s", mqtt_type_name(pkt->type));
+		return 0;
+	}
+}
+
+static bool
+engine_pubsub(struct engine *e)
+{
+	const struct engine_config *c = e->cfg;
+	enum mqtt_version v = (enum mqtt_version)c->mqtt_version;
+	struct engine_flow f = { 0 };
+	struct mqtt_subscribe sub = { .topic = c->topic, .qos = (uint8_t)c->qos };
+	struct io_error err = { 0 };
+	uint8_t *pkt;
+	size_t size, n = 0;
+	int rc;
+
+	report_step_start(e->r, STEP_PUBSUB, engine_now(e));
+	report_detail(e->r, STEP_PUBSUB, "topic", "%s", c->topic);
+	report_detail(e->r, STEP_PUBSUB, "qos", "%u", c->qos);
+	sub.packet_id = f.sub_id = engine_packet_id(e);
+	size = mqtt_subscribe_size(v, &sub);
+	pkt = size > 0 ? malloc(size) : NULL;
+	if (pkt == NULL || mqtt_subscribe_encode(v, &sub, pkt, size, &n)) {
+		free(pkt);
+		report_step_fail(e->r, STEP_PUBSUB, engine_now(e), CAUSE_LOCAL,
+		    "cannot encode SUBSCRIBE for '%s'", c->topic);
+		return false;
+	}
+	rc = engine_send(e, pkt, n, &err);
+	free(pkt);
+	if (rc != 0) {
+		engine_fail(e, STEP_PUBSUB, &err, "sending SUBSCRIBE");
+		return false;
+	}
+	report_event(e->r, STEP_PUBSUB, engine_now(e), 1,
+	    "-> SUBSCRIBE '%s' qos %u id %u", c->topic, c->qos, f.sub_id);
+
+	while (!(f.out_done && f.echo_done)) {
+		struct mqtt_packet p;
+		long got = engine_read(e, &p, &err);
+
+		if (got <= 0) {
+			engine_read_failed(e, STEP_PUBSUB, got, &err,
+			    !f.suback ? "SUBACK" : !f.echo ?
+			    "our message to come back" :
+			    "the end of the QoS flow");
+			return false;
+		}
+		rc = engine_pubsub_packet(e, &f, &p, &err);
+		engine_consume(e, (size_t)got);
+		if (rc != 0) {
+			report_step_fail(e->r, STEP_PUBSUB, engine_now(e),
+			    err.cause, "%s", err.text);
+			if (err.cause == CAUSE_REFUSED)
+				report_hint(e->r, "the broker's ACL may forbid "
+				    "this topic: choose another with --topic");
+			return false;
+		}
+	}
+	report_detail(e->r, STEP_PUBSUB, "round_trip", "%.3f ms",
+	    (double)f.rtt_us / 1000.0);
+	report_detail(e->r, STEP_PUBSUB, "payload", "matches the %zu-byte "
+	    "nonce", strlen(c->nonce));
+	return true;
+}
+
+/* DISCONNECT, then close_notify, so the broker logs a clean goodbye. */
+static void
+engine_goodbye(struct engine *e)
+{
+	uint8_t pkt[4];
+	size_t n = 0;
+	struct io_error err = { 0 };
+	enum mqtt_version v = (enum mqtt_version)e->cfg->mqtt_version;
+
+	if (mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n) == MQTT_OK &&
+	    engine_send(e, pkt, n, &err) == 0)
+		report_event(e->r, engine_event_step(e->r), engine_now(e), 1,
+		    "-> DISCONNECT, then TLS close_notify");
+}
+
+static void
+engine_handshake(struct engine *e)
+{
+	struct io_error err = { 0 };
+	struct tls_hooks hooks = {
+		.milestone = engine_milestone,
+		.obs = { engine_observe, e },
+		.ctx = e,
+	};
+
+	report_step_start(e->r, STEP_CLIENT_HELLO, engine_now(e));
+	e->tls = e->io->tls.start(e->io->tls.ctx, e->fd, &e->cfg->tls, &hooks,
+	    &err);
+	if (e->tls == NULL) {
+		engine_fail(e, STEP_CLIENT_HELLO, &err, NULL);
+		return;
+	}
+	if (e->io->tls.handshake(e->tls, e->deadline, &err) == 0 || e->stop)
+		return;
+	if (err.cause == CAUSE_VERIFY && e->r->failed_step == STEP_VERIFY)
+		return;		/* already reported by the milestone */
+	engine_fail(e, e->r->current != 0 ? e->r->current : STEP_CLIENT_HELLO,
+	    &err, NULL);
+}
+
+void
+engine_run(const struct engine_config *cfg, const struct engine_io *io,
+    struct report *r)
+{
+	struct engine e = {
+		.cfg = cfg, .io = io, .r = r, .fd = -1,
+	};
+	struct io_observer obs = { engine_observe, &e };
+	struct io_error err = { 0 };
+	char peer[REPORT_TEXT_MAX] = "";
+	uint64_t start = engine_now(&e);
+	bool ok;
+
+	e.deadline = start + cfg->timeout_us;
+	report_begin(r, start);
+
+	report_step_start(r, STEP_TCP, engine_now(&e));
+	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
+	    cfg->port);
+	e.fd = io->net.connect(io->net.ctx, cfg->connect_host, cfg->port,
+	    e.deadline, &obs, peer, sizeof(peer), &err);
+	ok = e.fd != -1;
+	if (!ok)
+		engine_fail(&e, STEP_TCP, &err, NULL);
+	else {
+		report_detail(r, STEP_TCP, "peer", "%s", peer);
+		report_step_ok(r, STEP_TCP, engine_now(&e));
+	}
+
+	if (ok && cfg->steps >= STEP_CLIENT_HELLO) {
+		engine_handshake(&e);
+		ok = r->failed_step == 0 && !e.stop;
+	}
+	if (ok && cfg->steps >= STEP_CONNECT)
+		ok = engine_connect(&e);
+	if (ok && cfg->steps >= STEP_CONNACK)
+		ok = engine_connack(&e);
+	if (ok && cfg->steps >= STEP_PUBSUB) {
+		ok = engine_pubsub(&e);
+		if (ok) {
+			engine_goodbye(&e);
+			report_step_ok(r, STEP_PUBSUB, engine_now(&e));
+		}
+	} else if (ok && cfg->steps == STEP_CONNACK)
+		engine_goodbye(&e);
+
+	if (r->failed_step == 0)
+		for (unsigned s = cfg->steps + 1; s <= REPORT_STEPS; s++)
+			report_step_skip(r, (int)s);
+
+	if (e.tls != NULL) {
+		/* the goodbye gets its own short bound, so that a probe that
+		 * timed out still closes politely but promptly */
+		uint64_t bye = engine_now(&e) + 200000;
+
+		io->tls.close(e.tls, bye < e.deadline || e.deadline <
+		    engine_now(&e) ? bye : e.deadline);
+	}
+	io->net.close(io->net.ctx, e.fd);
+	free(e.buf);
+	report_end(r, engine_now(&e));
+}

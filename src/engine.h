@@ -1,0 +1,48 @@
+/*
+ * engine.h: drive the eight steps and record them in a report.
+ *
+ * The engine decides what happens next (stop on an untrusted chain
+ * unless insecure, stop after --steps, which packet to send); it never
+ * prints, exits or reads options: main.c fills engine_config.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe_io.h"
+#include "report.h"
+
+struct engine_config {
+	const char *host;		/* as the user named it */
+	const char *connect_host;	/* where to connect (--connect-to) */
+	unsigned port;
+	struct tls_params tls;
+	bool insecure;
+
+	int mqtt_version;		/* 4 or 5 */
+	const char *client_id;
+	const char *username;		/* NULL: none */
+	const uint8_t *password;	/* NULL: none; never recorded */
+	size_t password_len;
+	unsigned keepalive;
+	const char *topic;
+	unsigned qos;
+	const char *nonce;		/* payload to publish */
+	unsigned steps;			/* last step to run, 1..8 */
+	uint64_t timeout_us;		/* for the whole probe */
+};
+
+struct engine_io {
+	struct probe_clock clock;
+	struct net_ops net;
+	struct tls_ops tls;
+};
+
+/* Run one probe; everything it finds goes into r (already initialised). */
+void engine_run(const struct engine_config *cfg, const struct engine_io *io,
+    struct report *r);
+
+#endif

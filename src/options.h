@@ -1,0 +1,105 @@
+/*
+ * options.h: the one options struct, filled by a pure parser.
+ *
+ * options_parse never prints and never exits: it returns a status and
+ * a message (which names the offending option) for main.c to report.
+ * Files named by options are not opened here; main.c reads the password
+ * and passphrase files, the TLS layer loads certificates.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "target.h"
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+enum tls_version_pin { TLSV_ANY = 0, TLSV_12 = 12, TLSV_13 = 13 };
+
+#define OPTIONS_MAX_TARGETS 1
+
+struct options {
+	struct target target;
+	const char *target_arg;		/* TARGET as typed */
+
+	/* TLS */
+	uint64_t timeout_us;		/* -t, default 10 s */
+	const char *cafile;		/* NULL: system trust store */
+	const char *capath;
+	const char *cert;		/* file or pkcs11: URL */
+	const char *key;
+	const char *key_password_file;
+	const char *sni_hostname;	/* NULL: target host (no SNI for IPs) */
+	const char *verify_hostname;	/* NULL: target host */
+	const char *connect_to;		/* NULL: target host; else points
+					   at connect_host (see below) */
+	char connect_host[TARGET_HOST_MAX]; /* --connect-to host, no [ ] */
+	unsigned connect_port;		/* --connect-to :PORT, 0: target's */
+	const char *alpn;		/* comma-separated list, NULL: none */
+	enum tls_version_pin tls_version;
+	const char *priority;		/* NULL: built-in default */
+	bool insecure;			/* -k */
+	const char *keylog;
+
+	/* MQTT */
+	int mqtt_version;		/* 4 (3.1.1) or 5 */
+	const char *client_id;		/* NULL: generated */
+	const char *username;		/* -u, or the mqtts:// USER, which
+					   points at target.user */
+	const char *password_file;
+	const char *password_arg;	/* -P: visible in ps, warned about */
+	unsigned keepalive;		/* seconds, default 60 */
+	const char *topic;		/* NULL: mqtts-probe/<client-id> */
+	unsigned qos;			/* default 1 */
+	unsigned steps;			/* stop after step N, default 8 */
+
+	/* output */
+	bool quiet;
+	int verbose;			/* count of -v */
+	enum color_mode color;
+
+	bool help;
+	bool version;
+};
+
+/*
+ * Two fields point into the struct itself: username (at target.user,
+ * when it came from mqtts://USER@) and connect_to (at connect_host).
+ * They stay valid only while the struct filled by options_parse is not
+ * copied; pass it around by pointer.  The other strings point into argv.
+ */
+
+/* Exit statuses (documented in --help and the man page). */
+enum {
+	EXIT_PROBE_OK = 0,
+	/* 1..8: the step that failed or timed out */
+	EXIT_USAGE = 64,
+	EXIT_NOINPUT = 66,
+	EXIT_INTERNAL = 70,
+};
+
+/*
+ * Fill *o from argv.  Returns 0 on success (check o->help / o->version),
+ * or EXIT_USAGE with a message in msg[0..msglen) naming the option.
+ */
+int options_parse(int argc, char *const argv[], struct options *o,
+    char *msg, size_t msglen);
+
+/* Parse "SEC" with up to 6 decimals into microseconds; 0 on success. */
+int options_parse_seconds(const char *s, uint64_t min_us, uint64_t max_us,
+    uint64_t *out_us);
+
+/*
+ * The getopt_long table, terminated by an all-zero entry; exposed so a
+ * test can check that every option is documented.
+ */
+struct option;
+const struct option *options_table(void);
+
+/* Usage text mirroring the man page SYNOPSIS, and the long help. */
+const char *options_usage(void);
+const char *options_help(void);
+
+#endif

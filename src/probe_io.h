@@ -1,0 +1,119 @@
+/*
+ * probe_io.h: the narrow interfaces the engine reaches the world through.
+ *
+ * The engine never calls the clock, the socket layer or GnuTLS directly:
+ * it goes through these tables, so tests can drive every step with a
+ * scripted clock, network and TLS peer (tests/check_engine.c), and the
+ * real implementations (clock.c, net.c, tls.c) stay small and separate.
+ */
+#ifndef PROBE_IO_H
+#define PROBE_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+/* --- clock ----------------------------------------------------------- */
+
+struct probe_clock {
+	uint64_t (*now_us)(void *ctx);	/* monotonic microseconds */
+	void *ctx;
+};
+
+extern const struct probe_clock clock_monotonic;
+
+/* --- results shared by network and TLS --------------------------------- */
+
+/* How an I/O call ended, when it did not succeed. */
+struct io_error {
+	enum report_cause cause;
+	int sys_errno;			/* 0 if none */
+	char text[REPORT_TEXT_MAX];	/* the exact reason, in words */
+};
+
+/* Observer the I/O layers tell about things worth an event line. */
+struct io_observer {
+	void (*event)(void *ctx, int level, const char *text);
+	void *ctx;
+};
+
+/* --- network ------------------------------------------------------------ */
+
+struct net_ops {
+	/*
+	 * Resolve host (numeric or name) and connect to port, trying every
+	 * address in order until one answers or the deadline passes.  Each
+	 * attempt is reported to obs.  Returns a connected non-blocking
+	 * socket and its peer in words ("127.0.0.1 port 8883"), or -1.
+	 */
+	int (*connect)(void *ctx, const char *host, unsigned port,
+	    uint64_t deadline_us, const struct io_observer *obs,
+	    char *peer, size_t peerlen, struct io_error *err);
+	void (*close)(void *ctx, int fd);
+	void *ctx;
+};
+
+extern const struct net_ops net_system;
+
+/* --- TLS ------------------------------------------------------------- */
+
+/* Milestones the TLS layer reaches inside one handshake call. */
+enum tls_milestone_kind {
+	TLSM_HELLO_SENT,	/* a ClientHello left (again after an HRR) */
+	TLSM_SERVER_HELLO,	/* ServerHello (or HRR) arrived */
+	TLSM_CERTIFICATE,	/* server chain received and parsed */
+	TLSM_VERIFIED,		/* verification ran: see ok */
+	TLSM_DONE,		/* handshake complete: keys in place */
+};
+
+#define TLSM_MAX_DETAILS 24
+struct tls_milestone {
+	enum tls_milestone_kind kind;
+	bool ok;			/* TLSM_VERIFIED: chain trusted */
+	bool retry;			/* TLSM_HELLO_SENT after HelloRetryRequest */
+	size_t ndetails;
+	struct {
+		const char *key;
+		char text[REPORT_TEXT_MAX];
+	} details[TLSM_MAX_DETAILS];
+	const char *reason;		/* TLSM_VERIFIED && !ok: one line */
+};
+
+/* Parameters of one TLS session: all plain data, no options struct. */
+struct tls_params {
+	const char *sni;		/* NULL: send none */
+	const char *verify_host;	/* name (or IP) checked against the cert */
+	const char *alpn;		/* comma-separated, NULL: none */
+	const char *keylog;		/* file for NSS key log lines, or NULL */
+};
+
+struct tls_hooks {
+	/* Return false to abort the handshake (TLSM_VERIFIED only). */
+	bool (*milestone)(void *ctx, const struct tls_milestone *m);
+	struct io_observer obs;
+	void *ctx;
+};
+
+struct tls_session;
+
+struct tls_ops {
+	struct tls_session *(*start)(void *ctx, int fd,
+	    const struct tls_params *p, const struct tls_hooks *h,
+	    struct io_error *err);
+	/* Runs the whole handshake; 0 or -1 with err. */
+	int (*handshake)(struct tls_session *s, uint64_t deadline_us,
+	    struct io_error *err);
+	/* Send all of buf; 0 or -1. */
+	int (*send)(struct tls_session *s, const uint8_t *buf, size_t len,
+	    uint64_t deadline_us, struct io_error *err);
+	/* Receive up to cap bytes; >0 bytes, 0 on clean close, -1 error. */
+	long (*recv)(struct tls_session *s, uint8_t *buf, size_t cap,
+	    uint64_t deadline_us, struct io_error *err);
+	/* close_notify, bounded by the deadline; then free. */
+	void (*close)(struct tls_session *s, uint64_t deadline_us);
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * render.h: turn a report into output.  Formats differ only here.
+ */
+#ifndef RENDER_H
+#define RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "report.h"
+
+struct render_text {
+	FILE *out;
+	bool color;
+	bool quiet;		/* verdict line only */
+	int verbose;		/* events up to this level */
+	const char *target;	/* as typed, for the verdict */
+	int steps;		/* steps requested */
+	int shown;		/* steps already printed live */
+	size_t events_shown;
+};
+
+/* Listener for report_init: prints each step as it ends. */
+void render_text_live(const struct report *r, const struct report_change *c,
+    void *ctx);
+/* After the run: anything not yet shown, the tracker, the verdict. */
+void render_text_finish(struct render_text *rt, const struct report *r);
+/* The one-line verdict ("OK ..." / "FAIL step N (...): reason"). */
+void render_verdict(const struct report *r, const char *target, int steps,
+    char *buf, size_t len);
+
+#endif

@@ -1,0 +1,424 @@
+/*
+ * report.c: the report model and the one function that changes it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *const report_step_names[REPORT_STEPS + 1] = {
+	"Start",
+	"TCP connect",
+	"ClientHello sent",
+	"ServerHello and certificate",
+	"Certificate verification",
+	"Keys established",
+	"MQTT CONNECT sent",
+	"CONNACK received",
+	"Publish/subscribe round trip",
+};
+
+static const char *const report_tcp_names[] = {
+	"Closed", "Established", "Failed",
+};
+static const char *const report_tls_names[] = {
+	"Not started", "In progress", "Certificate verified",
+	"Secure channel ready", "Failed",
+};
+static const char *const report_mqtt_names[] = {
+	"Disconnected", "Connected (CONNACK received)", "Connected (secure)",
+	"Failed",
+};
+
+/*
+ * What each step's success does to the layers: the walkthrough's status
+ * tracker, as a table.  -1 leaves a layer as it was.
+ */
+static const int report_after_ok[REPORT_STEPS + 1][REPORT_LAYERS] = {
+	[STEP_TCP] = { ST_TCP_ESTABLISHED, -1, -1 },
+	[STEP_CLIENT_HELLO] = { -1, ST_TLS_IN_PROGRESS, -1 },
+	[STEP_SERVER_CERT] = { -1, -1, -1 },
+	[STEP_VERIFY] = { -1, ST_TLS_CERT_VERIFIED, -1 },
+	[STEP_KEYS] = { -1, ST_TLS_SECURE, -1 },
+	[STEP_CONNECT] = { -1, -1, -1 },
+	[STEP_CONNACK] = { -1, -1, ST_MQTT_CONNACKED },
+	[STEP_PUBSUB] = { -1, -1, ST_MQTT_SECURE },
+};
+
+/* The layer a failing step belongs to, unless the cause says otherwise. */
+static const int report_step_layer[REPORT_STEPS + 1] = {
+	[STEP_TCP] = LAYER_TCP,
+	[STEP_CLIENT_HELLO] = LAYER_TLS,
+	[STEP_SERVER_CERT] = LAYER_TLS,
+	[STEP_VERIFY] = LAYER_TLS,
+	[STEP_KEYS] = LAYER_TLS,
+	[STEP_CONNECT] = LAYER_MQTT,
+	[STEP_CONNACK] = LAYER_MQTT,
+	[STEP_PUBSUB] = LAYER_MQTT,
+};
+
+static const int report_failed_state[REPORT_LAYERS] = {
+	ST_TCP_FAILED, ST_TLS_FAILED, ST_MQTT_FAILED,
+};
+
+static const char *const report_status_names[] = {
+	"not reached", "running", "ok", "failed", "skipped",
+};
+
+static const char *const report_cause_names[] = {
+	"none", "timeout", "network", "resolve", "tls", "verify", "protocol",
+	"refused", "closed", "local", "interrupted",
+};
+
+void
+report_init(struct report *r, report_listener l, void *ctx)
+{
+	memset(r, 0, sizeof(*r));
+	r->listener = l;
+	r->listener_ctx = ctx;
+}
+
+void
+report_free(struct report *r)
+{
+	for (int i = 0; i <= REPORT_STEPS; i++)
+		free(r->steps[i].details);
+	free(r->events);
+	free(r->hints);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Grow an array by one element; false (and r->oom) when out of memory. */
+static bool
+report_grow(struct report *r, void **arr, size_t n, size_t size)
+{
+	void *p = realloc(*arr, (n + 1) * size);
+
+	if (p == NULL) {
+		r->oom = true;
+		return false;
+	}
+	*arr = p;
+	return true;
+}
+
+static void
+report_copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+/* Carry the layer states forward from the last step that ran. */
+static void
+report_inherit_states(struct report *r, int step)
+{
+	int prev = step - 1;
+
+	while (prev > 0 && r->steps[prev].status == STEP_NOT_REACHED)
+		prev--;
+	memcpy(r->steps[step].state, r->steps[prev].state,
+	    sizeof(r->steps[step].state));
+}
+
+static bool
+report_valid_step(int step)
+{
+	return step >= 1 && step <= REPORT_STEPS;
+}
+
+void
+report_apply(struct report *r, const struct report_change *c)
+{
+	struct report_step_rec *s = NULL;
+	uint64_t at = c->now_us >= r->origin_us ? c->now_us - r->origin_us : 0;
+
+	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
+	    c->kind != RC_UNVERIFIED) {
+		if (!report_valid_step(c->step))
+			return;
+		s = &r->steps[c->step];
+	}
+
+	switch (c->kind) {
+	case RC_BEGIN:
+		r->origin_us = c->now_us;
+		r->steps[0].status = STEP_OK;
+		r->steps[0].state[LAYER_TCP] = ST_TCP_CLOSED;
+		r->steps[0].state[LAYER_TLS] = ST_TLS_NOT_STARTED;
+		r->steps[0].state[LAYER_MQTT] = ST_MQTT_DISCONNECTED;
+		break;
+	case RC_STEP_START:
+		s->status = STEP_RUNNING;
+		s->start_us = at;
+		r->current = c->step;
+		report_inherit_states(r, c->step);
+		break;
+	case RC_STEP_OK:
+		s->status = STEP_OK;
+		s->end_us = at;
+		r->current = 0;
+		for (int l = 0; l < REPORT_LAYERS; l++)
+			/* an untrusted chain let through by --insecure is
+			 * not "Certificate verified" */
+			if (report_after_ok[c->step][l] >= 0 &&
+			    !(c->step == STEP_VERIFY && r->unverified))
+				s->state[l] = report_after_ok[c->step][l];
+		break;
+	case RC_STEP_FAIL: {
+		int layer = c->level >= 0 && c->level < REPORT_LAYERS ?
+		    c->level : report_step_layer[c->step];
+
+		if (s->status != STEP_RUNNING) {
+			/* a failure found between steps belongs to the next */
+			s->start_us = at;
+			report_inherit_states(r, c->step);
+		}
+		s->status = STEP_FAILED;
+		s->end_us = at;
+		s->cause = c->cause;
+		report_copy(s->reason, sizeof(s->reason), c->text);
+		s->state[layer] = report_failed_state[layer];
+		r->current = 0;
+		r->failed_step = c->step;
+		break;
+	}
+	case RC_STEP_SKIP:
+		s->status = STEP_SKIPPED;
+		break;
+	case RC_DETAIL: {
+		struct report_detail *d;
+
+		/* a key set twice keeps its place and takes the new text */
+		for (size_t i = 0; i < s->ndetails; i++) {
+			if (strcmp(s->details[i].key, c->key) == 0) {
+				report_copy(s->details[i].text,
+				    sizeof(s->details[i].text), c->text);
+				goto notify;
+			}
+		}
+		if (!report_grow(r, (void **)&s->details, s->ndetails,
+		    sizeof(*s->details)))
+			return;
+		d = &s->details[s->ndetails++];
+		report_copy(d->key, sizeof(d->key), c->key);
+		report_copy(d->text, sizeof(d->text), c->text);
+		break;
+	}
+	case RC_EVENT: {
+		struct report_event *e;
+
+		if (!report_grow(r, (void **)&r->events, r->nevents,
+		    sizeof(*r->events)))
+			return;
+		e = &r->events[r->nevents++];
+		e->at_us = at;
+		e->step = c->step;
+		e->level = c->level;
+		report_copy(e->text, sizeof(e->text), c->text);
+		break;
+	}
+	case RC_HINT:
+		if (!report_grow(r, (void **)&r->hints, r->nhints,
+		    sizeof(*r->hints)))
+			return;
+		report_copy(r->hints[r->nhints++], REPORT_TEXT_MAX, c->text);
+		break;
+	case RC_UNVERIFIED:
+		r->unverified = true;
+		break;
+	case RC_END:
+		r->end_us = at;
+		r->ended = true;
+		break;
+	}
+notify:
+	if (r->listener != NULL)
+		r->listener(r, c, r->listener_ctx);
+}
+
+void
+report_begin(struct report *r, uint64_t now)
+{
+	struct report_change c = { .kind = RC_BEGIN, .now_us = now };
+
+	report_apply(r, &c);
+}
+
+void
+report_step_start(struct report *r, int step, uint64_t now)
+{
+	struct report_change c = { .kind = RC_STEP_START, .step = step,
+	    .now_us = now };
+
+	report_apply(r, &c);
+}
+
+void
+report_step_ok(struct report *r, int step, uint64_t now)
+{
+	struct report_change c = { .kind = RC_STEP_OK, .step = step,
+	    .now_us = now };
+
+	report_apply(r, &c);
+}
+
+void
+report_step_fail(struct report *r, int step, uint64_t now,
+    enum report_cause cause, const char *fmt, ...)
+{
+	char text[REPORT_TEXT_MAX];
+	va_list ap;
+	struct report_change c = { .kind = RC_STEP_FAIL, .step = step,
+	    .now_us = now, .cause = cause, .level = -1, .text = text };
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report_apply(r, &c);
+}
+
+void
+report_step_fail_layer(struct report *r, int step, int layer, uint64_t now,
+    enum report_cause cause, const char *text)
+{
+	struct report_change c = { .kind = RC_STEP_FAIL, .step = step,
+	    .now_us = now, .cause = cause, .level = layer, .text = text };
+
+	report_apply(r, &c);
+}
+
+void
+report_step_skip(struct report *r, int step)
+{
+	struct report_change c = { .kind = RC_STEP_SKIP, .step = step };
+
+	report_apply(r, &c);
+}
+
+void
+report_detail(struct report *r, int step, const char *key, const char *fmt,
+    ...)
+{
+	char text[REPORT_TEXT_MAX];
+	va_list ap;
+	struct report_change c = { .kind = RC_DETAIL, .step = step,
+	    .key = key, .text = text };
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report_apply(r, &c);
+}
+
+void
+report_event(struct report *r, int step, uint64_t now, int level,
+    const char *fmt, ...)
+{
+	char text[REPORT_TEXT_MAX];
+	va_list ap;
+	struct report_change c = { .kind = RC_EVENT, .step = step,
+	    .now_us = now, .level = level, .text = text };
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report_apply(r, &c);
+}
+
+void
+report_hint(struct report *r, const char *fmt, ...)
+{
+	char text[REPORT_TEXT_MAX];
+	va_list ap;
+	struct report_change c = { .kind = RC_HINT, .text = text };
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	report_apply(r, &c);
+}
+
+void
+report_unverified(struct report *r)
+{
+	struct report_change c = { .kind = RC_UNVERIFIED };
+
+	report_apply(r, &c);
+}
+
+void
+report_end(struct report *r, uint64_t now)
+{
+	struct report_change c = { .kind = RC_END, .now_us = now };
+
+	report_apply(r, &c);
+}
+
+const char *
+report_step_name(int step)
+{
+	if (step < 0 || step > REPORT_STEPS)
+		return "?";
+	return report_step_names[step];
+}
+
+const char *
+report_layer_name(int layer)
+{
+	static const char *const names[REPORT_LAYERS] = { "TCP", "TLS",
+	    "MQTT" };
+
+	return layer >= 0 && layer < REPORT_LAYERS ? names[layer] : "?";
+}
+
+const char *
+report_state_name(int layer, int state)
+{
+	switch (layer) {
+	case LAYER_TCP:
+		if (state >= 0 && state <= ST_TCP_FAILED)
+			return report_tcp_names[state];
+		break;
+	case LAYER_TLS:
+		if (state >= 0 && state <= ST_TLS_FAILED)
+			return report_tls_names[state];
+		break;
+	case LAYER_MQTT:
+		if (state >= 0 && state <= ST_MQTT_FAILED)
+			return report_mqtt_names[state];
+		break;
+	}
+	return "?";
+}
+
+const char *
+report_status_name(enum step_status s)
+{
+	return (unsigned)s <= STEP_SKIPPED ? report_status_names[s] : "?";
+}
+
+const char *
+report_cause_name(enum report_cause c)
+{
+	return (unsigned)c <= CAUSE_INTERRUPTED ? report_cause_names[c] : "?";
+}
+
+const char *
+report_find_detail(const struct report *r, int step, const char *key)
+{
+	if (!report_valid_step(step))
+		return NULL;
+	for (size_t i = 0; i < r->steps[step].ndetails; i++)
+		if (strcmp(r->steps[step].details[i].key, key) == 0)
+			return r->steps[step].details[i].text;
+	return NULL;
+}
+
+int
+report_exit_status(const struct report *r)
+{
+	return r->failed_step;
+}

@@ -1,0 +1,181 @@
+/*
+ * report.h: what a probe found, step by step.
+ *
+ * The engine records everything through report_apply(), the one function
+ * that changes a report; the small helpers below only build a change and
+ * call it.  Layer states are not set by the engine: report_apply derives
+ * them from step outcomes, so the status tracker cannot disagree with the
+ * steps.  Renderers read the report (and may watch it live through the
+ * listener) but never change it.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum report_step {
+	STEP_TCP = 1,
+	STEP_CLIENT_HELLO = 2,
+	STEP_SERVER_CERT = 3,
+	STEP_VERIFY = 4,
+	STEP_KEYS = 5,
+	STEP_CONNECT = 6,
+	STEP_CONNACK = 7,
+	STEP_PUBSUB = 8,
+};
+#define REPORT_STEPS 8
+
+enum step_status {
+	STEP_NOT_REACHED = 0,	/* never started: no time */
+	STEP_RUNNING,
+	STEP_OK,
+	STEP_FAILED,
+	STEP_SKIPPED,		/* not requested (--steps) */
+};
+
+enum report_layer { LAYER_TCP, LAYER_TLS, LAYER_MQTT };
+#define REPORT_LAYERS 3
+
+/* Values of each layer; the names are the walkthrough's vocabulary. */
+enum tcp_state { ST_TCP_CLOSED, ST_TCP_ESTABLISHED, ST_TCP_FAILED };
+enum tls_state {
+	ST_TLS_NOT_STARTED, ST_TLS_IN_PROGRESS, ST_TLS_CERT_VERIFIED, ST_TLS_SECURE,
+	ST_TLS_FAILED
+};
+enum mqtt_state {
+	ST_MQTT_DISCONNECTED, ST_MQTT_CONNACKED, ST_MQTT_SECURE, ST_MQTT_FAILED
+};
+
+/* Why a failure happened, beyond the step: lets exit codes and hints key
+ * on the kind of failure rather than on message text. */
+enum report_cause {
+	CAUSE_NONE = 0,
+	CAUSE_TIMEOUT,		/* the deadline passed inside this step */
+	CAUSE_NETWORK,		/* errno-level failure */
+	CAUSE_RESOLVE,		/* DNS */
+	CAUSE_TLS,		/* TLS error or alert */
+	CAUSE_VERIFY,		/* certificate rejected */
+	CAUSE_PROTOCOL,		/* peer spoke something else / malformed */
+	CAUSE_REFUSED,		/* CONNACK or SUBACK said no */
+	CAUSE_CLOSED,		/* peer closed */
+	CAUSE_LOCAL,		/* local file or setup problem */
+	CAUSE_INTERRUPTED,	/* signal */
+};
+
+#define REPORT_TEXT_MAX 512
+#define REPORT_KEY_MAX 32
+
+/* A fact about a step: a stable key (for JSON and tests) and its text. */
+struct report_detail {
+	char key[REPORT_KEY_MAX];
+	char text[REPORT_TEXT_MAX];
+};
+
+/* Something that happened, in order, with time: addresses tried,
+ * handshake messages, packets.  level 0 = always shown, 1 = -v. */
+struct report_event {
+	uint64_t at_us;			/* since probe start */
+	int step;
+	int level;
+	char text[REPORT_TEXT_MAX];
+};
+
+struct report_step_rec {
+	enum step_status status;
+	uint64_t start_us;		/* offset from probe start */
+	uint64_t end_us;
+	enum report_cause cause;
+	char reason[REPORT_TEXT_MAX];	/* why it failed, in words */
+	size_t ndetails;
+	struct report_detail *details;
+	/* layer states right after this step ended (or failed) */
+	int state[REPORT_LAYERS];
+};
+
+enum report_change_kind {
+	RC_BEGIN,		/* probe starts: time origin */
+	RC_STEP_START,
+	RC_STEP_OK,
+	RC_STEP_FAIL,		/* cause + text = reason */
+	RC_STEP_SKIP,
+	RC_DETAIL,		/* key + text on step */
+	RC_EVENT,		/* text on step at level */
+	RC_HINT,		/* advice for the user on the failure */
+	RC_UNVERIFIED,		/* --insecure let an untrusted peer through */
+	RC_END,			/* probe over */
+};
+
+struct report_change {
+	enum report_change_kind kind;
+	int step;
+	uint64_t now_us;		/* monotonic, absolute */
+	enum report_cause cause;
+	int level;			/* RC_EVENT: level; RC_STEP_FAIL: layer
+					 * that failed, -1 = the step's own */
+	const char *key;
+	const char *text;
+};
+
+struct report;
+typedef void (*report_listener)(const struct report *r,
+    const struct report_change *c, void *ctx);
+
+struct report {
+	uint64_t origin_us;		/* monotonic time of RC_BEGIN */
+	uint64_t end_us;		/* offset of RC_END */
+	int current;			/* step running, 0 if none */
+	int failed_step;		/* 0 if none */
+	bool unverified;
+	bool ended;
+	struct report_step_rec steps[REPORT_STEPS + 1];	/* [0] = Start */
+	size_t nevents;
+	struct report_event *events;
+	size_t nhints;
+	char (*hints)[REPORT_TEXT_MAX];
+	report_listener listener;
+	void *listener_ctx;
+	bool oom;			/* an allocation failed: report incomplete */
+};
+
+void report_init(struct report *r, report_listener l, void *ctx);
+void report_free(struct report *r);
+
+/* The one function that changes a report. */
+void report_apply(struct report *r, const struct report_change *c);
+
+/* Builders over report_apply. */
+void report_begin(struct report *r, uint64_t now);
+void report_step_start(struct report *r, int step, uint64_t now);
+void report_step_ok(struct report *r, int step, uint64_t now);
+void report_step_fail(struct report *r, int step, uint64_t now,
+    enum report_cause cause, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A failure that belongs to another layer than the step's own, e.g. a
+ * TLS alert read while waiting for CONNACK. */
+void report_step_fail_layer(struct report *r, int step, int layer,
+    uint64_t now, enum report_cause cause, const char *text);
+void report_step_skip(struct report *r, int step);
+void report_detail(struct report *r, int step, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void report_event(struct report *r, int step, uint64_t now, int level,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void report_hint(struct report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void report_unverified(struct report *r);
+void report_end(struct report *r, uint64_t now);
+
+/* Lookups for renderers. */
+const char *report_step_name(int step);		/* "TCP connect" */
+const char *report_layer_name(int layer);	/* "TCP" */
+const char *report_state_name(int layer, int state);	/* "Established" */
+const char *report_status_name(enum step_status s);	/* "ok" */
+const char *report_cause_name(enum report_cause c);	/* "timeout" */
+const char *report_find_detail(const struct report *r, int step,
+    const char *key);
+/* Exit status for the run: 0 or the failed step's number. */
+int report_exit_status(const struct report *r);
+
+#endif

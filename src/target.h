@@ -1,0 +1,35 @@
+/*
+ * target.h: parse the TARGET operand.
+ *
+ *   HOST  HOST:PORT  [IPv6]  [IPv6]:PORT  IPv4:PORT
+ *   mqtts://[USER@]HOST[:PORT][/]   (also mqtts://[IPv6]:PORT)
+ *
+ * Default port 8883.  A bare IPv6 literal without brackets ("::1") is
+ * accepted as a host with the default port, since it cannot be
+ * confused with HOST:PORT once it has two colons.
+ */
+#ifndef TARGET_H
+#define TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TARGET_DEFAULT_PORT 8883
+#define TARGET_HOST_MAX 256
+#define TARGET_USER_MAX 256
+
+struct target {
+	char host[TARGET_HOST_MAX];	/* without brackets */
+	unsigned port;			/* 1..65535 */
+	char user[TARGET_USER_MAX];	/* from mqtts://USER@, or "" */
+	bool is_ip;			/* host is an IPv4 or IPv6 literal */
+	bool is_ipv6;
+};
+
+/*
+ * Parse s into *t.  Returns 0, or -1 with a static message in *err
+ * saying what is wrong ("port must be 1-65535", "missing ']'" ...).
+ */
+int target_parse(const char *s, struct target *t, const char **err);
+
+#endif

@@ -1,0 +1,1206 @@
+/*
+ * tls.c: struct tls_ops over GnuTLS.
+ *
+ * GnuTLS does every piece of cryptography and verification; this file
+ * only watches it.  The observation points (handshake hook, verify
+ * callback, transport functions, key log) are the ones measured in
+ * shared/reference/gnutls-notes.md, and each is turned into a milestone
+ * or an event for the engine.  Nothing here decides whether the probe
+ * goes on: the verify callback asks the engine.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "options.h"
+#include "tls.h"
+
+const char tls_default_priority[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+
+struct tls_creds {
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
+	bool insecure;
+	unsigned nanchors;
+	char anchors_from[REPORT_TEXT_MAX];
+};
+
+/* Bytes kept from the start of what the peer sent, to show a plaintext
+ * server's banner in words. */
+#define TLS_PEEK_MAX 64
+
+struct tls_session {
+	gnutls_session_t s;
+	struct tls_creds *creds;
+	int fd;
+	struct tls_hooks hooks;
+	struct tls_params params;
+	gnutls_keylog_func prev_keylog;
+	FILE *keylog;
+
+	bool hello_pending;	/* a ClientHello is built, not yet written */
+	bool after_hrr;		/* the next ClientHello answers an HRR */
+	bool cert_seen;		/* TLSM_CERTIFICATE emitted */
+	bool verify_failed;	/* the engine chose to stop at step 4 */
+	int last_errno;		/* from the transport, GnuTLS folds it */
+	size_t bytes_in, bytes_out;
+	uint8_t peek[TLS_PEEK_MAX];
+	size_t npeek;
+};
+
+/* --- small helpers ---------------------------------------------------- */
+
+static void
+tls_event(struct tls_session *t, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tls_event(struct tls_session *t, int level, const char *fmt, ...)
+{
+	char text[REPORT_TEXT_MAX];
+	va_list ap;
+
+	if (t->hooks.obs.event == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	t->hooks.obs.event(t->hooks.obs.ctx, level, text);
+}
+
+static void
+tls_add(struct tls_milestone *m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tls_add(struct tls_milestone *m, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->ndetails >= TLSM_MAX_DETAILS)
+		return;
+	m->details[m->ndetails].key = key;
+	va_start(ap, fmt);
+	vsnprintf(m->details[m->ndetails].text,
+	    sizeof(m->details[m->ndetails].text), fmt, ap);
+	va_end(ap);
+	m->ndetails++;
+}
+
+static bool
+tls_milestone(struct tls_session *t, struct tls_milestone *m)
+{
+	if (t->hooks.milestone == NULL)
+		return true;
+	return t->hooks.milestone(t->hooks.ctx, m);
+}
+
+static void
+tls_err(struct io_error *err, enum report_cause cause, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tls_err(struct io_error *err, enum report_cause cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->cause = cause;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t
+tls_now(void)
+{
+	return clock_monotonic.now_us(clock_monotonic.ctx);
+}
+
+/* Wait until fd is ready for what GnuTLS wants next, or the deadline. */
+static int
+tls_wait(struct tls_session *t, uint64_t deadline_us)
+{
+	struct pollfd pfd = { .fd = t->fd };
+	uint64_t now;
+	int rc;
+
+	pfd.events = gnutls_record_get_direction(t->s) ? POLLOUT : POLLIN;
+	for (;;) {
+		now = tls_now();
+		if (now >= deadline_us)
+			return 0;
+		rc = poll(&pfd, 1, (int)((deadline_us - now + 999) / 1000));
+		if (rc > 0)
+			return 1;
+		if (rc == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* --- credentials -------------------------------------------------------- */
+
+/* Name the file in the message, with the system's own reason. */
+static int
+tls_check_readable(const char *opt, const char *path, char *err,
+    size_t errlen)
+{
+	FILE *f;
+
+	if (strncmp(path, "pkcs11:", 7) == 0)
+		return 0;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static const char *
+tls_version_suffix(int v)
+{
+	switch (v) {
+	case 12:
+		return ":-VERS-ALL:+VERS-TLS1.2";
+	case 13:
+		return ":-VERS-ALL:+VERS-TLS1.3";
+	default:
+		return "";
+	}
+}
+
+struct tls_creds *
+tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
+    int *status)
+{
+	struct tls_creds *c;
+	char prio[1024];
+	const char *errpos = NULL;
+	int rc;
+
+	*status = EXIT_NOINPUT;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+		snprintf(err, errlen, "out of memory");
+		*status = EXIT_INTERNAL;
+		free(c);
+		return NULL;
+	}
+	c->insecure = cfg->insecure;
+
+	if (cfg->cafile != NULL) {
+		if (tls_check_readable("--cafile", cfg->cafile, err, errlen))
+			goto fail;
+		rc = gnutls_certificate_set_x509_trust_file(c->cred,
+		    cfg->cafile, GNUTLS_X509_FMT_PEM);
+		/* 0 is what GnuTLS returns for an empty or garbage file */
+		if (rc <= 0) {
+			snprintf(err, errlen, "--cafile %s: %s", cfg->cafile,
+			    rc == 0 ? "no PEM certificate found in the file" :
+			    gnutls_strerror(rc));
+			goto fail;
+		}
+		c->nanchors += (unsigned)rc;
+		snprintf(c->anchors_from, sizeof(c->anchors_from), "%s",
+		    cfg->cafile);
+	}
+	if (cfg->capath != NULL) {
+		rc = gnutls_certificate_set_x509_trust_dir(c->cred,
+		    cfg->capath, GNUTLS_X509_FMT_PEM);
+		if (rc <= 0) {
+			snprintf(err, errlen, "--capath %s: %s", cfg->capath,
+			    rc == 0 ? "no PEM certificate found in the "
+			    "directory" : gnutls_strerror(rc));
+			goto fail;
+		}
+		c->nanchors += (unsigned)rc;
+		snprintf(c->anchors_from, sizeof(c->anchors_from), "%s",
+		    cfg->capath);
+	}
+	if (cfg->cafile == NULL && cfg->capath == NULL) {
+		rc = gnutls_certificate_set_x509_system_trust(c->cred);
+		if (rc <= 0) {
+			snprintf(err, errlen, "the system trust store %s; "
+			    "name a CA with --cafile", rc == 0 ?
+			    "holds no certificates" : gnutls_strerror(rc));
+			goto fail;
+		}
+		c->nanchors = (unsigned)rc;
+		snprintf(c->anchors_from, sizeof(c->anchors_from),
+		    "the system trust store");
+	}
+
+	if (cfg->cert != NULL) {
+		const char *key = cfg->key != NULL ? cfg->key : cfg->cert;
+
+		if (tls_check_readable("--cert", cfg->cert, err, errlen) ||
+		    tls_check_readable("--key", key, err, errlen))
+			goto fail;
+		rc = gnutls_certificate_set_x509_key_file2(c->cred, cfg->cert,
+		    key, GNUTLS_X509_FMT_PEM, cfg->key_password, 0);
+		if (rc < 0) {
+			switch (rc) {
+			case GNUTLS_E_DECRYPTION_FAILED:
+				snprintf(err, errlen, "--key %s: cannot decrypt "
+				    "the key: %s", key, cfg->key_password ?
+				    "wrong passphrase (--key-password-file)" :
+				    "it is encrypted: give --key-password-file");
+				break;
+			case GNUTLS_E_CERTIFICATE_KEY_MISMATCH:
+				snprintf(err, errlen, "--cert %s and --key %s do "
+				    "not match", cfg->cert, key);
+				break;
+			default:
+				snprintf(err, errlen, "--cert %s / --key %s: %s",
+				    cfg->cert, key, gnutls_strerror(rc));
+			}
+			goto fail;
+		}
+	}
+
+	snprintf(prio, sizeof(prio), "%s%s", cfg->priority != NULL ?
+	    cfg->priority : tls_default_priority,
+	    tls_version_suffix(cfg->tls_version));
+	rc = gnutls_priority_init(&c->prio, prio, &errpos);
+	if (rc < 0) {
+		*status = EXIT_USAGE;
+		if (rc == GNUTLS_E_INVALID_REQUEST && errpos != NULL)
+			snprintf(err, errlen, "--priority: syntax error at "
+			    "'%s' in '%s'", errpos, prio);
+		else
+			snprintf(err, errlen, "--priority '%s': %s", prio,
+			    gnutls_strerror(rc));
+		goto fail;
+	}
+	return c;
+fail:
+	tls_creds_free(c);
+	return NULL;
+}
+
+void
+tls_creds_free(struct tls_creds *c)
+{
+	if (c == NULL)
+		return;
+	if (c->prio != NULL)
+		gnutls_priority_deinit(c->prio);
+	gnutls_certificate_free_credentials(c->cred);
+	free(c);
+}
+
+/* --- transport ---------------------------------------------------------- */
+
+static void tls_hello_details(struct tls_session *t, struct tls_milestone *m);
+
+static void
+tls_keep(struct tls_session *t, const uint8_t *buf, size_t n)
+{
+	size_t take = TLS_PEEK_MAX - t->npeek;
+
+	if (take > n)
+		take = n;
+	memcpy(t->peek + t->npeek, buf, take);
+	t->npeek += take;
+}
+
+/*
+ * A whole flight goes out in one sendmsg (one segment on loopback), and
+ * MSG_NOSIGNAL keeps a reset peer from killing us with SIGPIPE.
+ */
+static ssize_t
+tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+	struct tls_session *t = ptr;
+	struct msghdr msg = { 0 };
+	ssize_t n;
+	int one = 1;
+
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	n = sendmsg(t->fd, &msg, MSG_NOSIGNAL);
+	if (n == -1) {
+		t->last_errno = errno;
+		gnutls_transport_set_errno(t->s, errno);
+		return -1;
+	}
+	t->bytes_out += (size_t)n;
+	/* re-arm quick ACKs: the broker's Nagle otherwise waits on our
+	 * delayed ACK for 40 ms (gnutls-notes.md, latency artefact) */
+	setsockopt(t->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	tls_event(t, 2, "sent %zd bytes", n);
+	if (t->hello_pending) {
+		struct tls_milestone m = { .kind = TLSM_HELLO_SENT,
+		    .retry = t->after_hrr };
+
+		t->hello_pending = false;
+		tls_hello_details(t, &m);
+		tls_add(&m, "client_hello_bytes", "%zd", n);
+		tls_milestone(t, &m);
+	}
+	return n;
+}
+
+static ssize_t
+tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
+{
+	struct tls_session *t = ptr;
+	ssize_t n = recv(t->fd, buf, len, 0);
+
+	if (n == -1) {
+		t->last_errno = errno;
+		gnutls_transport_set_errno(t->s, errno);
+		return -1;
+	}
+	if (n > 0) {
+		tls_keep(t, buf, (size_t)n);
+		t->bytes_in += (size_t)n;
+		tls_event(t, 2, "received %zd bytes", n);
+	}
+	return n;
+}
+
+/* Required with a custom pull function (gnutls-notes.md, Transport). */
+static int
+tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
+{
+	struct tls_session *t = ptr;
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+	int rc;
+
+	do {
+		rc = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+		    (int)ms);
+	} while (rc == -1 && errno == EINTR);
+	return rc;
+}
+
+/* --- key log ---------------------------------------------------------- */
+
+static int
+tls_keylog(gnutls_session_t s, const char *label, const gnutls_datum_t *secret)
+{
+	struct tls_session *t = gnutls_session_get_ptr(s);
+
+	/* keep SSLKEYLOGFILE working: ours replaced GnuTLS's default */
+	if (t->prev_keylog != NULL)
+		t->prev_keylog(s, label, secret);
+	if (t->keylog != NULL) {
+		gnutls_datum_t crand, srand;
+
+		gnutls_session_get_random(s, &crand, &srand);
+		fprintf(t->keylog, "%s ", label);
+		for (unsigned i = 0; i < crand.size; i++)
+			fprintf(t->keylog, "%02x", crand.data[i]);
+		fputc(' ', t->keylog);
+		for (unsigned i = 0; i < secret->size; i++)
+			fprintf(t->keylog, "%02x", secret->data[i]);
+		fputc('\n', t->keylog);
+		fflush(t->keylog);
+	}
+	/* the label alone tells when keys come into being; never the secret */
+	if (strcmp(label, "CLIENT_HANDSHAKE_TRAFFIC_SECRET") == 0)
+		tls_event(t, 0, "handshake traffic keys derived: the rest of "
+		    "the server's handshake is encrypted");
+	else if (strcmp(label, "CLIENT_TRAFFIC_SECRET_0") == 0)
+		tls_event(t, 1, "application traffic keys derived");
+	else if (strcmp(label, "CLIENT_RANDOM") == 0)
+		tls_event(t, 1, "TLS 1.2 master secret derived");
+	return 0;
+}
+
+/* --- handshake hook -------------------------------------------------- */
+
+static int
+tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
+    const gnutls_datum_t *msg)
+{
+	struct tls_session *t = gnutls_session_get_ptr(s);
+	const char *name = gnutls_handshake_description_get_name(
+	    (gnutls_handshake_description_t)htype);
+
+	/* sizes of received messages are right only at PRE */
+	if (when == GNUTLS_HOOK_PRE)
+		tls_event(t, 1, "%s %s (%u bytes)", incoming ? "<-" : "->",
+		    name != NULL ? name : "?", msg != NULL ? msg->size : 0);
+
+	if (!incoming && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO &&
+	    when == GNUTLS_HOOK_POST)
+		t->hello_pending = true;
+	if (incoming && htype == GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST &&
+	    when == GNUTLS_HOOK_PRE) {
+		t->after_hrr = true;
+		tls_event(t, 0, "HelloRetryRequest: the server wants another "
+		    "key share group, so a second ClientHello follows");
+	}
+	if (incoming && htype == GNUTLS_HANDSHAKE_SERVER_HELLO &&
+	    when == GNUTLS_HOOK_POST) {
+		struct tls_milestone m = { .kind = TLSM_SERVER_HELLO };
+		const char *v = gnutls_protocol_get_name(
+		    gnutls_protocol_get_version(s));
+
+		tls_add(&m, "tls_version", "%s", v != NULL ? v : "unknown");
+		tls_milestone(t, &m);
+	}
+	return 0;
+}
+
+/* --- verification ------------------------------------------------------- */
+
+/* Status bits in words, with the stable keyword reports and JSON use. */
+static const struct {
+	unsigned bit;
+	const char *keyword;
+	const char *words;
+} tls_status_words[] = {
+	{ GNUTLS_CERT_EXPIRED, "expired", "certificate expired" },
+	{ GNUTLS_CERT_NOT_ACTIVATED, "not-yet-valid",
+	    "certificate not yet valid" },
+	{ GNUTLS_CERT_UNEXPECTED_OWNER, "name-mismatch",
+	    "name does not match" },
+	{ GNUTLS_CERT_SIGNER_NOT_FOUND, "unknown-issuer", "issuer unknown" },
+	{ GNUTLS_CERT_REVOKED, "revoked", "certificate revoked" },
+	{ GNUTLS_CERT_PURPOSE_MISMATCH, "purpose-mismatch",
+	    "wrong key purpose (not for TLS servers)" },
+	{ GNUTLS_CERT_INSECURE_ALGORITHM, "insecure-algorithm",
+	    "signed with an insecure algorithm" },
+	{ GNUTLS_CERT_SIGNATURE_FAILURE, "bad-signature",
+	    "a signature in the chain does not verify" },
+	{ GNUTLS_CERT_SIGNER_NOT_CA, "signer-not-ca",
+	    "the issuer is not a CA" },
+	{ GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "signer-constraints",
+	    "the issuer's constraints forbid this certificate" },
+	{ GNUTLS_CERT_MISSING_OCSP_STATUS, "missing-ocsp",
+	    "must-staple certificate without an OCSP staple" },
+	{ GNUTLS_CERT_INVALID_OCSP_STATUS, "invalid-ocsp",
+	    "the OCSP staple is invalid" },
+	{ GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED, "revocation-superseded",
+	    "revocation data is superseded" },
+	{ GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE, "revocation-future",
+	    "revocation data is issued in the future" },
+	{ GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS, "unknown-critical-extension",
+	    "unknown critical extension" },
+	{ GNUTLS_CERT_MISMATCH, "mismatch",
+	    "the certificate differs from the expected one" },
+};
+
+static void
+tls_fmt_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* Whole days from now to t, rounding towards zero. */
+static long
+tls_days(time_t t, time_t now)
+{
+	return (long)((t - now) / 86400);
+}
+
+static void
+tls_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t len)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
+	    gnutls_x509_crt_get_dn3(crt, &d, 0);
+
+	snprintf(buf, len, "%s", rc == 0 && d.data != NULL ?
+	    (const char *)d.data : "(none)");
+	gnutls_free(d.data);
+}
+
+/* "DNS:localhost, IP:127.0.0.1" */
+static void
+tls_sans(gnutls_x509_crt_t crt, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; used < len; i++) {
+		char name[256], shown[INET6_ADDRSTRLEN + 4];
+		size_t nlen = sizeof(name) - 1;
+		unsigned type = 0;
+		int rc = gnutls_x509_crt_get_subject_alt_name2(crt, i, name,
+		    &nlen, &type, NULL);
+
+		if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (rc < 0)
+			continue;
+		name[nlen < sizeof(name) ? nlen : sizeof(name) - 1] = '\0';
+		if (rc == GNUTLS_SAN_DNSNAME)
+			snprintf(shown, sizeof(shown), "DNS:");
+		else if (rc == GNUTLS_SAN_IPADDRESS) {
+			char ip[INET6_ADDRSTRLEN];
+
+			inet_ntop(nlen == 16 ? AF_INET6 : AF_INET, name, ip,
+			    sizeof(ip));
+			snprintf(name, sizeof(name), "%s", ip);
+			snprintf(shown, sizeof(shown), "IP:");
+		} else
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s%s",
+		    used > 0 ? ", " : "", shown, name);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "none (only the subject CN counts)");
+}
+
+static void
+tls_sha256(gnutls_x509_crt_t crt, bool spki, char *buf, size_t len)
+{
+	unsigned char md[32];
+	size_t mdlen = sizeof(md);
+	int rc = spki ? gnutls_x509_crt_get_key_id(crt,
+	    GNUTLS_KEYID_USE_SHA256, md, &mdlen) :
+	    gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, md, &mdlen);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (rc < 0)
+		return;
+	for (size_t i = 0; i < mdlen && used + 3 < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%02X",
+		    i > 0 ? ":" : "", md[i]);
+}
+
+/* Details of the chain for step 3, and for -v one event per certificate. */
+static void
+tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
+    unsigned n, struct tls_milestone *m)
+{
+	char buf[REPORT_TEXT_MAX];
+	const char *v = gnutls_protocol_get_name(gnutls_protocol_get_version(
+	    t->s));
+
+	tls_add(m, "tls_version", "%s", v != NULL ? v : "unknown");
+	tls_add(m, "chain_length", "%u", n);
+	if (n == 0)
+		return;
+	tls_dn(crts[0], false, buf, sizeof(buf));
+	tls_add(m, "leaf_subject", "%s", buf);
+	tls_dn(crts[0], true, buf, sizeof(buf));
+	tls_add(m, "leaf_issuer", "%s", buf);
+	tls_sans(crts[0], buf, sizeof(buf));
+	tls_add(m, "leaf_sans", "%s", buf);
+	for (unsigned i = 0; i < n; i++) {
+		char subj[200], from[40], to[40], fp[100];
+
+		tls_dn(crts[i], false, subj, sizeof(subj));
+		tls_fmt_date(gnutls_x509_crt_get_activation_time(crts[i]), from,
+		    sizeof(from));
+		tls_fmt_date(gnutls_x509_crt_get_expiration_time(crts[i]), to,
+		    sizeof(to));
+		tls_sha256(crts[i], true, fp, sizeof(fp));
+		tls_event(t, 1, "certificate %u: %s, valid %s to %s, "
+		    "SPKI sha256 %s", i, subj, from, to, fp);
+	}
+}
+
+/*
+ * Words for every failure bit, with the specifics the user needs to act:
+ * how long ago it expired, which name was checked against which SANs.
+ */
+static void
+tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
+    unsigned n, char *words, size_t wlen, char *keys, size_t klen)
+{
+	time_t now = time(NULL);
+	size_t wu = 0, ku = 0;
+
+	words[0] = keys[0] = '\0';
+	for (size_t i = 0; i < sizeof(tls_status_words) /
+	    sizeof(tls_status_words[0]); i++) {
+		char extra[REPORT_TEXT_MAX] = "";
+		unsigned bit = tls_status_words[i].bit;
+		const char *kw = tls_status_words[i].keyword;
+
+		if (!(status & bit))
+			continue;
+		if (bit == GNUTLS_CERT_EXPIRED || bit == GNUTLS_CERT_NOT_ACTIVATED) {
+			for (unsigned c = 0; c < n; c++) {
+				time_t a = gnutls_x509_crt_get_activation_time(
+				    crts[c]);
+				time_t e = gnutls_x509_crt_get_expiration_time(
+				    crts[c]);
+				char date[40];
+
+				if (bit == GNUTLS_CERT_EXPIRED && e < now) {
+					tls_fmt_date(e, date, sizeof(date));
+					snprintf(extra, sizeof(extra), " %ld "
+					    "days ago (certificate %u, on %s)",
+					    tls_days(now, e), c, date);
+					break;
+				}
+				if (bit == GNUTLS_CERT_NOT_ACTIVATED && a > now) {
+					tls_fmt_date(a, date, sizeof(date));
+					snprintf(extra, sizeof(extra), ": valid "
+					    "from %s, in %ld days (certificate "
+					    "%u)", date, tls_days(a, now), c);
+					break;
+				}
+			}
+		} else if (bit == GNUTLS_CERT_UNEXPECTED_OWNER && n > 0) {
+			char sans[300];
+
+			tls_sans(crts[0], sans, sizeof(sans));
+			snprintf(extra, sizeof(extra), ": checked '%s' against "
+			    "%s", t->params.verify_host, sans);
+		} else if (bit == GNUTLS_CERT_SIGNER_NOT_FOUND && n > 0) {
+			char subj[200], iss[200];
+			gnutls_x509_crt_t last = crts[n - 1];
+
+			tls_dn(last, false, subj, sizeof(subj));
+			tls_dn(last, true, iss, sizeof(iss));
+			if (gnutls_x509_crt_check_issuer(last, last) && n == 1) {
+				kw = "self-signed";
+				snprintf(extra, sizeof(extra), ": the "
+				    "certificate is self-signed (%s) and not "
+				    "in %s", subj, t->creds->anchors_from);
+			} else
+				snprintf(extra, sizeof(extra), ": no trust "
+				    "anchor in %s issued '%s'",
+				    t->creds->anchors_from, iss);
+		}
+		wu += (size_t)snprintf(words + wu, wu < wlen ? wlen - wu : 0,
+		    "%s%s%s", wu > 0 ? "; " : "", tls_status_words[i].words,
+		    extra);
+		ku += (size_t)snprintf(keys + ku, ku < klen ? klen - ku : 0,
+		    "%s%s", ku > 0 ? "," : "", kw);
+	}
+	if (words[0] == '\0')
+		snprintf(words, wlen, "certificate rejected (status 0x%x)",
+		    status);
+}
+
+/* The anchor in our trust list that issued the top of the chain. */
+static void
+tls_anchor(struct tls_session *t, gnutls_x509_crt_t top, char *buf,
+    size_t len)
+{
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t issuer = NULL;
+
+	snprintf(buf, len, "none");
+	gnutls_certificate_get_trust_list(t->creds->cred, &tl);
+	if (tl == NULL)
+		return;
+	if (gnutls_x509_trust_list_get_issuer(tl, top, &issuer,
+	    GNUTLS_TL_GET_COPY) == 0) {
+		tls_dn(issuer, false, buf, len);
+		gnutls_x509_crt_deinit(issuer);
+	} else if (gnutls_x509_trust_list_verify_crt(tl, &top, 1, 0, &(unsigned){ 0 },
+	    NULL) == 0) {
+		/* the top certificate is itself an anchor */
+		tls_dn(top, false, buf, len);
+	}
+}
+
+static int
+tls_verify_cb(gnutls_session_t s)
+{
+	struct tls_session *t = gnutls_session_get_ptr(s);
+	const gnutls_datum_t *raw;
+	unsigned n = 0, status = 0;
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_typed_vdata_st vdata[2];
+	unsigned nvdata = 0;
+	unsigned char ip[16];
+	struct tls_milestone cert = { .kind = TLSM_CERTIFICATE };
+	struct tls_milestone ver = { .kind = TLSM_VERIFIED };
+	char words[REPORT_TEXT_MAX], keys[REPORT_TEXT_MAX], buf[REPORT_TEXT_MAX];
+	time_t now = time(NULL), earliest = 0;
+	int rc;
+	bool go;
+
+	raw = gnutls_certificate_get_peers(s, &n);
+	if (raw != NULL && n > 0) {
+		crts = calloc(n, sizeof(*crts));
+		for (unsigned i = 0; crts != NULL && i < n; i++) {
+			gnutls_x509_crt_init(&crts[i]);
+			if (gnutls_x509_crt_import(crts[i], &raw[i],
+			    GNUTLS_X509_FMT_DER) < 0) {
+				n = i;
+				break;
+			}
+		}
+		if (crts == NULL)
+			n = 0;
+	}
+	tls_describe_chain(t, crts, n, &cert);
+	t->cert_seen = true;
+	tls_milestone(t, &cert);
+
+	/* an IP literal is matched against iPAddress SANs only */
+	if (inet_pton(AF_INET, t->params.verify_host, ip) == 1) {
+		vdata[nvdata].type = GNUTLS_DT_IP_ADDRESS;
+		vdata[nvdata].data = ip;
+		vdata[nvdata++].size = 4;
+	} else if (inet_pton(AF_INET6, t->params.verify_host, ip) == 1) {
+		vdata[nvdata].type = GNUTLS_DT_IP_ADDRESS;
+		vdata[nvdata].data = ip;
+		vdata[nvdata++].size = 16;
+	} else {
+		vdata[nvdata].type = GNUTLS_DT_DNS_HOSTNAME;
+		vdata[nvdata].data = (unsigned char *)(uintptr_t)
+		    t->params.verify_host;
+		vdata[nvdata++].size = 0;
+	}
+	vdata[nvdata].type = GNUTLS_DT_KEY_PURPOSE_OID;
+	vdata[nvdata].data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER;
+	vdata[nvdata++].size = 0;
+	rc = gnutls_certificate_verify_peers(s, vdata, nvdata, &status);
+	if (rc < 0) {
+		status = GNUTLS_CERT_INVALID;
+		snprintf(words, sizeof(words), "verification could not run: %s",
+		    gnutls_strerror(rc));
+		snprintf(keys, sizeof(keys), "error");
+	} else
+		tls_explain(t, status, crts, n, words, sizeof(words), keys,
+		    sizeof(keys));
+
+	ver.ok = status == 0;
+	tls_add(&ver, "verdict", "%s", ver.ok ? "trusted" : "NOT trusted");
+	if (!ver.ok) {
+		tls_add(&ver, "problems", "%s", keys);
+		ver.reason = words;
+	}
+	tls_add(&ver, "checked_name", "%s", t->params.verify_host);
+	tls_add(&ver, "trust_store", "%s (%u anchors)", t->creds->anchors_from,
+	    t->creds->nanchors);
+	if (n > 0) {
+		tls_anchor(t, crts[n - 1], buf, sizeof(buf));
+		tls_add(&ver, "anchor", "%s", ver.ok ? buf : "none matched");
+		for (unsigned i = 0; i < n; i++) {
+			time_t e = gnutls_x509_crt_get_expiration_time(crts[i]);
+
+			if (i == 0 || e < earliest)
+				earliest = e;
+		}
+		tls_fmt_date(earliest, buf, sizeof(buf));
+		tls_add(&ver, "days_left", "%ld", tls_days(earliest, now));
+		tls_add(&ver, "earliest_expiry", "%s", buf);
+	}
+	tls_add(&ver, "ocsp_staple", "%s",
+	    !gnutls_ocsp_status_request_is_checked(s, GNUTLS_OCSP_SR_IS_AVAIL) ?
+	    "none" : gnutls_ocsp_status_request_is_checked(s, 0) ?
+	    "good" : "present, not valid");
+
+	for (unsigned i = 0; crts != NULL && i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	free(crts);
+
+	go = tls_milestone(t, &ver);
+	if (!go) {
+		t->verify_failed = true;
+		return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+	}
+	return 0;
+}
+
+/* --- session -------------------------------------------------------------- */
+
+/* Describe what the ClientHello carries, for step 2's details. */
+static void
+tls_hello_details(struct tls_session *t, struct tls_milestone *m)
+{
+	const unsigned *list = NULL;
+	int n = gnutls_priority_protocol_list(t->creds->prio, &list);
+	char versions[128] = "";
+	size_t used = 0;
+
+	for (int i = 0; i < n && used < sizeof(versions); i++) {
+		const char *name = gnutls_protocol_get_name(
+		    (gnutls_protocol_t)list[i]);
+
+		used += (size_t)snprintf(versions + used, sizeof(versions) -
+		    used, "%s%s", i > 0 ? ", " : "", name ? name : "?");
+	}
+	tls_add(m, "versions_offered", "%s", versions);
+	tls_add(m, "sni", "%s", t->params.sni != NULL ? t->params.sni :
+	    "none (IP literal)");
+	tls_add(m, "alpn_offered", "%s", t->params.alpn != NULL ?
+	    t->params.alpn : "none");
+}
+
+static int
+tls_set_alpn(struct tls_session *t, struct io_error *err)
+{
+	gnutls_datum_t protos[16];
+	char copy[1024];
+	unsigned n = 0;
+	char *save = NULL;
+
+	if (t->params.alpn == NULL)
+		return 0;
+	snprintf(copy, sizeof(copy), "%s", t->params.alpn);
+	for (char *p = strtok_r(copy, ",", &save); p != NULL && n < 16;
+	    p = strtok_r(NULL, ",", &save)) {
+		protos[n].data = (unsigned char *)p;
+		protos[n++].size = (unsigned)strlen(p);
+	}
+	if (gnutls_alpn_set_protocols(t->s, protos, n, 0) < 0) {
+		tls_err(err, CAUSE_LOCAL, "--alpn: GnuTLS refused the list");
+		return -1;
+	}
+	return 0;
+}
+
+static struct tls_session *
+tls_start(void *ctx, int fd, const struct tls_params *p,
+    const struct tls_hooks *h, struct io_error *err)
+{
+	struct tls_creds *c = ctx;
+	struct tls_session *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (t == NULL) {
+		tls_err(err, CAUSE_LOCAL, "out of memory");
+		return NULL;
+	}
+	t->creds = c;
+	t->fd = fd;
+	t->hooks = *h;
+	t->params = *p;
+	rc = gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+	if (rc < 0) {
+		tls_err(err, CAUSE_LOCAL, "cannot start TLS: %s",
+		    gnutls_strerror(rc));
+		free(t);
+		return NULL;
+	}
+	gnutls_session_set_ptr(t->s, t);
+	gnutls_priority_set(t->s, c->prio);
+	gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, c->cred);
+	if (p->sni != NULL)
+		gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, p->sni,
+		    strlen(p->sni));
+	if (tls_set_alpn(t, err) == -1) {
+		gnutls_deinit(t->s);
+		free(t);
+		return NULL;
+	}
+	gnutls_transport_set_ptr(t->s, t);
+	gnutls_transport_set_vec_push_function(t->s, tls_push);
+	gnutls_transport_set_pull_function(t->s, tls_pull);
+	gnutls_transport_set_pull_timeout_function(t->s, tls_pull_timeout);
+	gnutls_handshake_set_hook_function(t->s, GNUTLS_HANDSHAKE_ANY,
+	    GNUTLS_HOOK_BOTH, tls_hook);
+	gnutls_session_set_verify_function(t->s, tls_verify_cb);
+	t->prev_keylog = gnutls_session_get_keylog_function(t->s);
+	gnutls_session_set_keylog_function(t->s, tls_keylog);
+	if (p->keylog != NULL) {
+		t->keylog = fopen(p->keylog, "a");
+		if (t->keylog == NULL) {
+			tls_err(err, CAUSE_LOCAL, "--keylog %s: %s", p->keylog,
+			    strerror(errno));
+			gnutls_deinit(t->s);
+			free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* Is what the peer sent readable text (a banner, an HTTP answer)? */
+static bool
+tls_peek_is_text(const struct tls_session *t)
+{
+	if (t->npeek == 0)
+		return false;
+	for (size_t i = 0; i < t->npeek; i++) {
+		uint8_t ch = t->peek[i];
+
+		if (ch != '\r' && ch != '\n' && ch != '\t' &&
+		    (ch < 0x20 || ch > 0x7e))
+			return false;
+	}
+	return true;
+}
+
+static void
+tls_peek_text(const struct tls_session *t, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < t->npeek && o + 5 < len; i++) {
+		uint8_t ch = t->peek[i];
+
+		if (ch == '\r')
+			o += (size_t)snprintf(buf + o, len - o, "\\r");
+		else if (ch == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
+		else if (ch >= 0x20 && ch < 0x7f)
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
+	}
+	buf[o < len ? o : len - 1] = '\0';
+}
+
+/* Turn a GnuTLS error into the exact reason, naming what the peer is. */
+static void
+tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
+{
+	char text[TLS_PEEK_MAX * 4 + 1];
+
+	err->sys_errno = t->last_errno;
+	switch (rc) {
+	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
+		gnutls_alert_description_t a = gnutls_alert_get(t->s);
+
+		tls_err(err, CAUSE_TLS, "the server sent TLS alert %s (%d): %s",
+		    gnutls_alert_get_strname(a) ? gnutls_alert_get_strname(a) :
+		    "unknown", (int)a, gnutls_alert_get_name(a) ?
+		    gnutls_alert_get_name(a) : "unknown alert");
+		return;
+	}
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		if (t->bytes_in == 0 && t->cert_seen == false &&
+		    t->last_errno == ECONNRESET) {
+			tls_err(err, CAUSE_PROTOCOL, "the server reset the "
+			    "connection after our ClientHello without a TLS "
+			    "answer: this looks like a plaintext MQTT listener, "
+			    "not TLS (try port 1883 without TLS, or the "
+			    "broker's TLS port)");
+			return;
+		}
+		tls_err(err, CAUSE_NETWORK, "connection failed during TLS: %s",
+		    t->last_errno ? strerror(t->last_errno) : gnutls_strerror(rc));
+		return;
+	case GNUTLS_E_PREMATURE_TERMINATION:
+		if (t->bytes_in == 0) {
+			tls_err(err, CAUSE_CLOSED, "the server closed the "
+			    "connection without a TLS answer: a plaintext "
+			    "listener, or TLS not enabled on this port");
+			return;
+		}
+		tls_err(err, CAUSE_CLOSED, "the server closed the connection "
+		    "in the middle of the TLS handshake");
+		return;
+	case GNUTLS_E_UNEXPECTED_PACKET:
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_RECORD_OVERFLOW:
+		if (t->npeek > 0 && t->peek[0] == 0x20) {
+			tls_err(err, CAUSE_PROTOCOL, "the server answered with "
+			    "a plaintext MQTT CONNACK: this port speaks MQTT "
+			    "without TLS");
+			return;
+		}
+		if (tls_peek_is_text(t)) {
+			tls_peek_text(t, text, sizeof(text));
+			tls_err(err, CAUSE_PROTOCOL, "the server answered in "
+			    "plaintext, not TLS: \"%s\"", text);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	tls_err(err, CAUSE_TLS, "TLS error: %s", gnutls_strerror(rc));
+}
+
+static void
+tls_done_details(struct tls_session *t, struct tls_milestone *m)
+{
+	gnutls_datum_t alpn;
+	const char *v = gnutls_protocol_get_name(gnutls_protocol_get_version(
+	    t->s));
+	const char *suite = gnutls_ciphersuite_get(t->s);
+	const char *group = gnutls_group_get_name(gnutls_group_get(t->s));
+	const char *sig = gnutls_sign_get_name(
+	    (gnutls_sign_algorithm_t)gnutls_sign_algorithm_get(t->s));
+	char *desc = gnutls_session_get_desc(t->s);
+
+	tls_add(m, "tls_version", "%s", v != NULL ? v : "unknown");
+	tls_add(m, "cipher_suite", "%s", suite != NULL ? suite : "unknown");
+	tls_add(m, "group", "%s", group != NULL ? group : "none");
+	tls_add(m, "signature", "%s", sig != NULL ? sig : "unknown");
+	if (gnutls_alpn_get_selected_protocol(t->s, &alpn) == 0)
+		tls_add(m, "alpn_selected", "%.*s", (int)alpn.size, alpn.data);
+	else if (t->params.alpn != NULL)
+		tls_add(m, "alpn_selected", "none (offered %s)", t->params.alpn);
+	if (desc != NULL) {
+		tls_add(m, "session", "%s", desc);
+		gnutls_free(desc);
+	}
+	tls_add(m, "handshake_bytes", "%zu sent, %zu received", t->bytes_out,
+	    t->bytes_in);
+}
+
+static int
+tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
+{
+	int rc;
+
+	for (;;) {
+		rc = gnutls_handshake(t->s);
+		if (rc == 0)
+			break;
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			int w = tls_wait(t, deadline_us);
+
+			if (w == 0) {
+				tls_err(err, CAUSE_TIMEOUT, "timed out waiting "
+				    "for the server's %s",
+				    t->bytes_in == 0 ? "answer to our "
+				    "ClientHello (a silent server, or a "
+				    "firewall dropping packets)" :
+				    "next handshake message");
+				return -1;
+			}
+			if (w == -1) {
+				tls_err(err, CAUSE_NETWORK, "poll: %s",
+				    strerror(errno));
+				return -1;
+			}
+			continue;
+		}
+		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+			gnutls_alert_description_t a = gnutls_alert_get(t->s);
+
+			tls_event(t, 0, "warning alert from the server: %s",
+			    gnutls_alert_get_name(a));
+			continue;
+		}
+		if (!gnutls_error_is_fatal(rc))
+			continue;
+		if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR &&
+		    t->verify_failed) {
+			/* tell the server why we leave; best effort */
+			gnutls_alert_send_appropriate(t->s, rc);
+			tls_err(err, CAUSE_VERIFY, "certificate rejected");
+			return -1;
+		}
+		tls_describe_error(t, rc, err);
+		return -1;
+	}
+	{
+		struct tls_milestone m = { .kind = TLSM_DONE };
+
+		tls_done_details(t, &m);
+		tls_milestone(t, &m);
+	}
+	return 0;
+}
+
+static int
+tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
+    uint64_t deadline_us, struct io_error *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = gnutls_record_send(t->s, buf + off, len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if (tls_wait(t, deadline_us) <= 0) {
+				tls_err(err, CAUSE_TIMEOUT, "timed out sending");
+				return -1;
+			}
+			continue;
+		}
+		tls_describe_error(t, (int)n, err);
+		return -1;
+	}
+	return 0;
+}
+
+static long
+tls_recv(struct tls_session *t, uint8_t *buf, size_t cap,
+    uint64_t deadline_us, struct io_error *err)
+{
+	for (;;) {
+		ssize_t n = gnutls_record_recv(t->s, buf, cap);
+
+		if (n >= 0)
+			return (long)n;
+		/* TLS 1.3 session tickets surface here as AGAIN, even with
+		 * data pending: drain before polling */
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if (gnutls_record_check_pending(t->s) > 0)
+				continue;
+			int w = tls_wait(t, deadline_us);
+
+			if (w == 0) {
+				tls_err(err, CAUSE_TIMEOUT, "timed out");
+				return -1;
+			}
+			if (w == -1) {
+				tls_err(err, CAUSE_NETWORK, "poll: %s",
+				    strerror(errno));
+				return -1;
+			}
+			continue;
+		}
+		if (n == GNUTLS_E_WARNING_ALERT_RECEIVED ||
+		    n == GNUTLS_E_REHANDSHAKE)
+			continue;
+		if (n == GNUTLS_E_PREMATURE_TERMINATION) {
+			tls_err(err, CAUSE_CLOSED, "the server closed the "
+			    "connection (without TLS close_notify)");
+			return -1;
+		}
+		tls_describe_error(t, (int)n, err);
+		return -1;
+	}
+}
+
+static void
+tls_close(struct tls_session *t, uint64_t deadline_us)
+{
+	if (t == NULL)
+		return;
+	for (;;) {
+		int rc = gnutls_bye(t->s, GNUTLS_SHUT_WR);
+
+		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+			break;
+		if (tls_wait(t, deadline_us) <= 0)
+			break;
+	}
+	if (t->keylog != NULL)
+		fclose(t->keylog);
+	gnutls_deinit(t->s);
+	free(t);
+}
+
+struct tls_ops
+tls_gnutls_ops(struct tls_creds *c)
+{
+	struct tls_ops ops = {
+		.start = tls_start,
+		.handshake = tls_handshake,
+		.send = tls_send,
+		.recv = tls_recv,
+		.close = tls_close,
+		.ctx = c,
+	};
+
+	return ops;
+}

@@ -1,0 +1,43 @@
+/*
+ * tls.h: the GnuTLS implementation of struct tls_ops.
+ *
+ * Credentials are loaded once, before the probe starts, so that a bad
+ * local file is reported as such (exit 66) and not as a failed step.
+ */
+#ifndef TLS_H
+#define TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "probe_io.h"
+
+struct tls_config {
+	const char *cafile;		/* NULL and capath NULL: system store */
+	const char *capath;
+	const char *cert;		/* file or pkcs11: URL, NULL: none */
+	const char *key;
+	const char *key_password;	/* NUL-terminated secret, or NULL */
+	int tls_version;		/* 0, 12 or 13 */
+	const char *priority;		/* NULL: the built-in default */
+	bool insecure;			/* still verify, never abort on it */
+};
+
+struct tls_creds;
+
+/*
+ * Load trust anchors and the client certificate.  Returns NULL with a
+ * message naming the file or option in err and *status set to
+ * EXIT_NOINPUT (file) or EXIT_USAGE (priority string).
+ */
+struct tls_creds *tls_creds_load(const struct tls_config *cfg, char *err,
+    size_t errlen, int *status);
+void tls_creds_free(struct tls_creds *c);
+
+/* The session operations over these credentials. */
+struct tls_ops tls_gnutls_ops(struct tls_creds *c);
+
+/* The default priority string, for --help and the man page. */
+extern const char tls_default_priority[];
+
+#endif
