@@ -176,8 +176,15 @@ static void
 engine_fail(struct engine *e, int step, const struct io_error *err,
     const char *what)
 {
-	report_step_fail(e->r, step, engine_now(e), err->cause, "%s%s%s",
-	    what != NULL ? what : "", what != NULL ? ": " : "", err->text);
+	char limit[48] = "";
+
+	/* a timeout names the budget, so the user knows what to raise */
+	if (err->cause == CAUSE_TIMEOUT)
+		snprintf(limit, sizeof(limit), " (--timeout %.3g s)",
+		    (double)e->cfg->timeout_us / 1e6);
+	report_step_fail(e->r, step, engine_now(e), err->cause, "%s%s%s%s",
+	    what != NULL ? what : "", what != NULL ? ": " : "", err->text,
+	    limit);
 	engine_hints(e, step, err->cause, err->sys_errno);
 }
 
@@ -389,7 +396,8 @@ engine_read_failed(struct engine *e, int step, long n,
 		    "instead of sending %s", waiting);
 	} else if (err->cause == CAUSE_TIMEOUT) {
 		report_step_fail(e->r, step, engine_now(e), CAUSE_TIMEOUT,
-		    "timed out waiting for %s", waiting);
+		    "timed out waiting for %s (--timeout %.3g s)", waiting,
+		    (double)e->cfg->timeout_us / 1e6);
 	} else if (err->cause == CAUSE_TLS) {
 		/* e.g. TLS 1.3 client-certificate rejection: the handshake
 		 * succeeded, the alert only shows on the first read */
@@ -445,7 +453,7 @@ engine_connack(struct engine *e)
 		if (ca->code != 0) {
 			report_step_fail(e->r, STEP_CONNACK, engine_now(e),
 			    CAUSE_REFUSED, "the broker refused the connection: "
-			    "CONNACK %s %u (%s)", v == MQTT_V5 ? "reason code" :
+			    "CONNACK %s 0x%02x (%s)", v == MQTT_V5 ? "reason code" :
 			    "return code", ca->code, name);
 			if (ca->code == 4 || ca->code == 5 || ca->code == 0x86 ||
 			    ca->code == 0x87)

@@ -957,6 +957,24 @@ tls_peek_text(const struct tls_session *t, char *buf, size_t len)
 	buf[o < len ? o : len - 1] = '\0';
 }
 
+/* The RFC's name for an alert ("protocol_version"), which is what other
+ * tools and server logs print, rather than GnuTLS's enum name. */
+static void
+tls_alert_name(gnutls_alert_description_t a, char *buf, size_t len)
+{
+	const char *s = gnutls_alert_get_strname(a);
+	size_t i = 0;
+
+	if (s == NULL)
+		s = "unknown";
+	if (strncmp(s, "GNUTLS_A_", 9) == 0)
+		s += 9;
+	for (; s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' :
+		    s[i]);
+	buf[i] = '\0';
+}
+
 /* Turn a GnuTLS error into the exact reason, naming what the peer is. */
 static void
 tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
@@ -967,10 +985,11 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 	switch (rc) {
 	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
 		gnutls_alert_description_t a = gnutls_alert_get(t->s);
+		char name[64];
 
+		tls_alert_name(a, name, sizeof(name));
 		tls_err(err, CAUSE_TLS, "the server sent TLS alert %s (%d): %s",
-		    gnutls_alert_get_strname(a) ? gnutls_alert_get_strname(a) :
-		    "unknown", (int)a, gnutls_alert_get_name(a) ?
+		    name, (int)a, gnutls_alert_get_name(a) ?
 		    gnutls_alert_get_name(a) : "unknown alert");
 		return;
 	}
@@ -1080,8 +1099,11 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
 			gnutls_alert_description_t a = gnutls_alert_get(t->s);
 
+			char name[64];
+
+			tls_alert_name(a, name, sizeof(name));
 			tls_event(t, 0, "warning alert from the server: %s",
-			    gnutls_alert_get_name(a));
+			    name);
 			continue;
 		}
 		if (!gnutls_error_is_fatal(rc))
