@@ -147,7 +147,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 /* Advice that goes with a failure, keyed on the step and the cause. */
 static void
 engine_hints(struct engine *e, int step, enum report_cause cause,
-    int sys_errno)
+    int sys_errno, const char *text)
 {
 	struct report *r = e->r;
 
@@ -166,6 +166,10 @@ engine_hints(struct engine *e, int step, enum report_cause cause,
 		report_hint(r, "the port accepted TCP but nothing answered the "
 		    "ClientHello: a server that is not TLS, or one waiting for "
 		    "the client to speak a plaintext protocol first");
+	else if (cause == CAUSE_TLS && strstr(text, "certificate") != NULL &&
+	    strstr(text, "alert") != NULL)
+		report_hint(r, "the broker wants a client certificate it "
+		    "trusts: give --cert and --key");
 	else if (cause == CAUSE_TLS && step <= STEP_KEYS)
 		report_hint(r, "compare what was offered (step 2) with what the "
 		    "server accepts: --tls-version and --priority change the "
@@ -177,15 +181,20 @@ engine_fail(struct engine *e, int step, const struct io_error *err,
     const char *what)
 {
 	char limit[48] = "";
+	char text[REPORT_TEXT_MAX];
 
 	/* a timeout names the budget, so the user knows what to raise */
 	if (err->cause == CAUSE_TIMEOUT)
 		snprintf(limit, sizeof(limit), " (--timeout %.3g s)",
 		    (double)e->cfg->timeout_us / 1e6);
-	report_step_fail(e->r, step, engine_now(e), err->cause, "%s%s%s%s",
-	    what != NULL ? what : "", what != NULL ? ": " : "", err->text,
-	    limit);
-	engine_hints(e, step, err->cause, err->sys_errno);
+	snprintf(text, sizeof(text), "%s%s%s%s", what != NULL ? what : "",
+	    what != NULL ? ": " : "", err->text, limit);
+	/* a TLS alert after the handshake (TLS 1.3 client-certificate
+	 * rejection) fails the TLS layer, whatever MQTT step it shows in */
+	report_step_fail_layer(e->r, step, err->cause == CAUSE_TLS &&
+	    step >= STEP_CONNECT ? LAYER_TLS : -1, engine_now(e), err->cause,
+	    text);
+	engine_hints(e, step, err->cause, err->sys_errno, err->text);
 }
 
 /* --- MQTT over the TLS channel ---------------------------------------- */
@@ -401,11 +410,7 @@ engine_read_failed(struct engine *e, int step, long n,
 	} else if (err->cause == CAUSE_TLS) {
 		/* e.g. TLS 1.3 client-certificate rejection: the handshake
 		 * succeeded, the alert only shows on the first read */
-		report_step_fail_layer(e->r, step, LAYER_TLS, engine_now(e),
-		    CAUSE_TLS, err->text);
-		if (strstr(err->text, "certificate") != NULL)
-			report_hint(e->r, "the broker wants a client "
-			    "certificate it trusts: give --cert and --key");
+		engine_fail(e, step, err, NULL);
 		return;
 	} else {
 		report_step_fail(e->r, step, engine_now(e), err->cause,

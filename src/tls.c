@@ -36,6 +36,7 @@ struct tls_creds {
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;
 	bool insecure;
+	bool client_cert;	/* --cert was loaded */
 	unsigned nanchors;
 	char anchors_from[REPORT_TEXT_MAX];
 };
@@ -57,6 +58,7 @@ struct tls_session {
 	bool after_hrr;		/* the next ClientHello answers an HRR */
 	bool cert_seen;		/* TLSM_CERTIFICATE emitted */
 	bool verify_failed;	/* the engine chose to stop at step 4 */
+	bool cert_requested;	/* the server sent a CertificateRequest */
 	int last_errno;		/* from the transport, GnuTLS folds it */
 	size_t bytes_in, bytes_out;
 	uint8_t peek[TLS_PEEK_MAX];
@@ -272,6 +274,7 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 			}
 			goto fail;
 		}
+		c->client_cert = true;
 	}
 
 	snprintf(prio, sizeof(prio), "%s%s", cfg->priority != NULL ?
@@ -448,6 +451,13 @@ tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 		t->after_hrr = true;
 		tls_event(t, 0, "HelloRetryRequest: the server wants another "
 		    "key share group, so a second ClientHello follows");
+	}
+	if (incoming && htype == GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST &&
+	    when == GNUTLS_HOOK_PRE) {
+		t->cert_requested = true;
+		tls_event(t, 0, "the server asks for a client certificate (%s)",
+		    t->creds->client_cert ? "ours will be sent" :
+		    "none was given with --cert");
 	}
 	if (incoming && htype == GNUTLS_HANDSHAKE_SERVER_HELLO &&
 	    when == GNUTLS_HOOK_POST) {
@@ -789,7 +799,9 @@ tls_verify_cb(gnutls_session_t s)
 	    t->creds->nanchors);
 	if (n > 0) {
 		tls_anchor(t, crts[n - 1], buf, sizeof(buf));
-		tls_add(&ver, "anchor", "%s", ver.ok ? buf : "none matched");
+		/* shown even on failure: an expired leaf under a known CA
+		 * is a different problem from an unknown CA */
+		tls_add(&ver, "anchor", "%s", buf);
 		for (unsigned i = 0; i < n; i++) {
 			time_t e = gnutls_x509_crt_get_expiration_time(crts[i]);
 
@@ -988,9 +1000,13 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 		char name[64];
 
 		tls_alert_name(a, name, sizeof(name));
-		tls_err(err, CAUSE_TLS, "the server sent TLS alert %s (%d): %s",
+		tls_err(err, CAUSE_TLS, "the server sent TLS alert %s (%d): %s%s",
 		    name, (int)a, gnutls_alert_get_name(a) ?
-		    gnutls_alert_get_name(a) : "unknown alert");
+		    gnutls_alert_get_name(a) : "unknown alert",
+		    !t->cert_requested ? "" : t->creds->client_cert ?
+		    " (it asked for a client certificate: it may not trust "
+		    "ours)" : " (it asked for a client certificate and none "
+		    "was given)");
 		return;
 	}
 	case GNUTLS_E_PULL_ERROR:
@@ -1127,6 +1143,27 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 	return 0;
 }
 
+/* Read what is already in the socket, without waiting, for an alert. */
+static bool
+tls_unread_alert(struct tls_session *t, struct io_error *err)
+{
+	uint8_t scratch[512];
+
+	for (int i = 0; i < 8; i++) {
+		ssize_t n = gnutls_record_recv(t->s, scratch, sizeof(scratch));
+
+		if (n == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			tls_describe_error(t, (int)n, err);
+			return true;
+		}
+		if (n <= 0 && n != GNUTLS_E_INTERRUPTED &&
+		    (n != GNUTLS_E_AGAIN || gnutls_record_check_pending(t->s)
+		    == 0))
+			return false;
+	}
+	return false;
+}
+
 static int
 tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
     uint64_t deadline_us, struct io_error *err)
@@ -1147,6 +1184,11 @@ tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
 			}
 			continue;
 		}
+		/* the peer may have said why before it hung up: a TLS 1.3
+		 * server rejecting our certificate sends its alert after the
+		 * handshake, and it can still sit unread in the socket */
+		if (tls_unread_alert(t, err))
+			return -1;
 		tls_describe_error(t, (int)n, err);
 		return -1;
 	}
