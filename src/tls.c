@@ -372,9 +372,21 @@ tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 		return -1;
 	}
 	if (n > 0) {
+		bool first = t->bytes_in == 0;
+		uint8_t type = ((const uint8_t *)buf)[0];
+
 		tls_keep(t, buf, (size_t)n);
 		t->bytes_in += (size_t)n;
 		tls_event(t, 2, "received %zd bytes", n);
+		/* every TLS record starts with a content type from 20 to 23:
+		 * anything else is another protocol, and waiting for a record
+		 * that never comes (a 4-byte CONNACK) would only hit the
+		 * deadline */
+		if (first && (type < 20 || type > 23)) {
+			gnutls_transport_set_errno(t->s, EPROTO);
+			t->last_errno = EPROTO;
+			return -1;
+		}
 	}
 	return n;
 }
@@ -987,13 +999,42 @@ tls_alert_name(gnutls_alert_description_t a, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
+/*
+ * Did the peer answer in something other than TLS?  Every TLS record
+ * starts with a content type from 20 to 23; anything else is another
+ * protocol, shown as text when it is text (an HTTP answer, a banner).
+ */
+static bool
+tls_not_tls(struct tls_session *t, struct io_error *err)
+{
+	char text[TLS_PEEK_MAX * 4 + 1];
+	ssize_t n;
+
+	if (t->npeek == 0 || (t->peek[0] >= 20 && t->peek[0] <= 23))
+		return false;
+	/* GnuTLS stopped after a 5-byte header: fetch what else came */
+	n = recv(t->fd, t->peek + t->npeek, TLS_PEEK_MAX - t->npeek,
+	    MSG_DONTWAIT);
+	if (n > 0)
+		t->npeek += (size_t)n;
+	if (t->peek[0] == 0x20 && t->npeek >= 2 && t->peek[1] == 0x02) {
+		tls_err(err, CAUSE_PROTOCOL, "the server answered with a "
+		    "plaintext MQTT CONNACK: this port speaks MQTT without TLS");
+		return true;
+	}
+	tls_peek_text(t, text, sizeof(text));
+	tls_err(err, CAUSE_PROTOCOL, "the server answered in plaintext, not "
+	    "TLS%s: \"%s\"", tls_peek_is_text(t) ? "" : " (binary)", text);
+	return true;
+}
+
 /* Turn a GnuTLS error into the exact reason, naming what the peer is. */
 static void
 tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 {
-	char text[TLS_PEEK_MAX * 4 + 1];
-
 	err->sys_errno = t->last_errno;
+	if (tls_not_tls(t, err))
+		return;
 	switch (rc) {
 	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
 		gnutls_alert_description_t a = gnutls_alert_get(t->s);
@@ -1033,23 +1074,6 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 		tls_err(err, CAUSE_CLOSED, "the server closed the connection "
 		    "in the middle of the TLS handshake");
 		return;
-	case GNUTLS_E_UNEXPECTED_PACKET:
-	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
-	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
-	case GNUTLS_E_RECORD_OVERFLOW:
-		if (t->npeek > 0 && t->peek[0] == 0x20) {
-			tls_err(err, CAUSE_PROTOCOL, "the server answered with "
-			    "a plaintext MQTT CONNACK: this port speaks MQTT "
-			    "without TLS");
-			return;
-		}
-		if (tls_peek_is_text(t)) {
-			tls_peek_text(t, text, sizeof(text));
-			tls_err(err, CAUSE_PROTOCOL, "the server answered in "
-			    "plaintext, not TLS: \"%s\"", text);
-			return;
-		}
-		break;
 	default:
 		break;
 	}

@@ -829,6 +829,91 @@ START_TEST(test_silent_server)
 }
 END_TEST
 
+/*
+ * A one-shot plaintext peer: a child that accepts one connection, reads
+ * first if asked (a server that waits for the client), writes `say`, and
+ * exits after at most ten seconds whatever happens.
+ */
+static pid_t
+talker_start(int *port, const char *say, size_t len, int read_first)
+{
+	int fd = bind_loopback(port);
+	pid_t pid;
+
+	if (fd < 0 || listen(fd, 4) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char buf[2048];
+		int c;
+
+		/* Check's own SIGALRM handler would kill the whole test */
+		signal(SIGALRM, SIG_DFL);
+		alarm(10);
+		c = accept(fd, NULL, NULL);
+		if (c >= 0) {
+			if (read_first && read(c, buf, sizeof buf) < 0)
+				_exit(1);
+			if (write(c, say, len) < 0)
+				_exit(1);
+			/* keep the connection open until the probe is done */
+			while (read(c, buf, sizeof buf) > 0)
+				;
+		}
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+static void
+talker_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+START_TEST(test_http_server_talks_first)
+{
+	static const char banner[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+	struct run r;
+	int port = 0;
+	pid_t pid = talker_start(&port, banner, sizeof banner - 1, 0);
+
+	ck_assert_msg(pid > 0, "cannot start the plaintext peer");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+		  target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 3);
+	EXPECT_HAS(&r, "plaintext");
+	/* the peer's first bytes are shown as text, not just 5 of them */
+	EXPECT_HAS(&r, "HTTP/1.1 400 Bad Request");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_plaintext_connack)
+{
+	static const char connack[] = { 0x20, 0x02, 0x00, 0x00 };
+	struct run r;
+	int port = 0;
+	pid_t pid = talker_start(&port, connack, sizeof connack, 1);
+
+	ck_assert_msg(pid > 0, "cannot start the plaintext peer");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+		  target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 3);
+	EXPECT_HAS(&r, "plaintext MQTT CONNACK");
+	/* a 4-byte answer is not TLS: no need to wait for the deadline */
+	ck_assert_msg(r.seconds < 2.0, "%s\ntook %.2f s with -t 5\n%s",
+		      r.cmd, r.seconds, r.out);
+	free(r.out);
+}
+END_TEST
+
 START_TEST(test_plaintext_listener)
 {
 	struct run r;
@@ -995,6 +1080,8 @@ int main(void)
 	tcase_add_test(tc, test_password_env);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_silent_server);
+	tcase_add_test(tc, test_http_server_talks_first);
+	tcase_add_test(tc, test_plaintext_connack);
 	tcase_add_test(tc, test_plaintext_listener);
 	tcase_add_test(tc, test_tls12_against_tls13only);
 	tcase_add_test(tc, test_unknown_ca);
