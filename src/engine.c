@@ -69,6 +69,9 @@ engine_details(struct engine *e, int step, const struct tls_milestone *m)
 		    m->details[i].text);
 }
 
+static void engine_hints(struct engine *e, int step, enum report_cause cause,
+    int sys_errno, const char *text);
+
 /* Steps 2 to 5 as the TLS layer reaches them. */
 static bool
 engine_milestone(void *ctx, const struct tls_milestone *m)
@@ -77,6 +80,9 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 	struct report *r = e->r;
 	unsigned last = e->cfg->steps;
 
+	/* after --steps was reached nothing more is recorded */
+	if (e->stop)
+		return false;
 	switch (m->kind) {
 	case TLSM_HELLO_SENT:
 		if (m->retry) {
@@ -90,8 +96,11 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 		}
 		engine_details(e, STEP_CLIENT_HELLO, m);
 		report_step_ok(r, STEP_CLIENT_HELLO, engine_now(e));
-		if (last >= STEP_SERVER_CERT)
-			report_step_start(r, STEP_SERVER_CERT, engine_now(e));
+		if (last < STEP_SERVER_CERT) {
+			e->stop = true;
+			return false;
+		}
+		report_step_start(r, STEP_SERVER_CERT, engine_now(e));
 		return true;
 	case TLSM_SERVER_HELLO:
 		engine_details(e, STEP_SERVER_CERT, m);
@@ -114,6 +123,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			report_step_fail(r, STEP_VERIFY, engine_now(e),
 			    CAUSE_VERIFY, "%s", m->reason ? m->reason :
 			    "certificate not trusted");
+			engine_hints(e, STEP_VERIFY, CAUSE_VERIFY, 0, "");
 			return false;
 		}
 		if (!m->ok) {

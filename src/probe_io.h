@@ -90,7 +90,8 @@ struct tls_params {
 };
 
 struct tls_hooks {
-	/* Return false to abort the handshake (TLSM_VERIFIED only). */
+	/* Return false to end the handshake there (a rejected chain, or
+	 * --steps reached); the handshake call then fails. */
 	bool (*milestone)(void *ctx, const struct tls_milestone *m);
 	struct io_observer obs;
 	void *ctx;

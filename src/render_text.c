@@ -77,6 +77,28 @@ static const struct {
 	{ "payload", "payload" },
 };
 
+/*
+ * Certificate subjects, broker reason strings and topics are untrusted:
+ * control bytes are shown as \xNN so a hostile peer cannot drive the
+ * user's terminal with escape sequences.
+ */
+static const char *
+render_clean(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 5 < len; in++) {
+		unsigned char ch = (unsigned char)*in;
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static const char *
 render_color(const struct render_text *rt, const char *code)
 {
@@ -126,6 +148,8 @@ render_states(const struct render_text *rt, const struct report_step_rec *s)
 static void
 render_events(struct render_text *rt, const struct report *r, int step)
 {
+	char clean[REPORT_TEXT_MAX * 4];
+
 	for (size_t i = rt->events_shown; i < r->nevents; i++) {
 		const struct report_event *e = &r->events[i];
 
@@ -134,7 +158,8 @@ render_events(struct render_text *rt, const struct report *r, int step)
 		if (e->level <= rt->verbose)
 			fprintf(rt->out, "      %s%8.3f ms%s  %s\n",
 			    render_color(rt, C_DIM), (double)e->at_us / 1000.0,
-			    render_color(rt, C_RESET), e->text);
+			    render_color(rt, C_RESET), render_clean(e->text,
+			    clean, sizeof(clean)));
 		rt->events_shown = i + 1;
 	}
 }
@@ -143,7 +168,7 @@ static void
 render_step(struct render_text *rt, const struct report *r, int step)
 {
 	const struct report_step_rec *s = &r->steps[step];
-	char ms[32], label[64];
+	char ms[32], label[64], clean[REPORT_TEXT_MAX * 4];
 	const char *status_color = s->status == STEP_OK ? C_GREEN :
 	    s->status == STEP_FAILED ? C_RED : C_YELLOW;
 
@@ -168,12 +193,14 @@ render_step(struct render_text *rt, const struct report *r, int step)
 
 		render_label(s->details[i].key, label, sizeof(label));
 		fprintf(rt->out, "      %-24s %s%s%s\n", label,
-		    loud ? render_color(rt, C_YELLOW) : "", s->details[i].text,
+		    loud ? render_color(rt, C_YELLOW) : "",
+		    render_clean(s->details[i].text, clean, sizeof(clean)),
 		    loud ? render_color(rt, C_RESET) : "");
 	}
 	if (s->status == STEP_FAILED)
 		fprintf(rt->out, "      %sfailed: %s%s\n", render_color(rt, C_RED),
-		    s->reason, render_color(rt, C_RESET));
+		    render_clean(s->reason, clean, sizeof(clean)),
+		    render_color(rt, C_RESET));
 	render_states(rt, s);
 }
 
@@ -240,7 +267,8 @@ render_tracker(struct render_text *rt, const struct report *r)
 
 			snprintf(head, sizeof(head), s == 0 ? "Start" :
 			    "After %d", s);
-			fprintf(rt->out, "%-*s", TRACKER_CELL, head);
+			fprintf(rt->out, "%-*s", s < last ? TRACKER_CELL : 0,
+			    head);
 		}
 		fputc('\n', rt->out);
 		for (int l = 0; l < REPORT_LAYERS; l++) {
@@ -265,9 +293,10 @@ render_tracker(struct render_text *rt, const struct report *r)
 			for (int line = 0; line < rows; line++) {
 				fprintf(rt->out, "%-6s", line == 0 ?
 				    report_layer_name(l) : "");
+				/* no padding after the last column */
 				for (int s = first; s <= last; s++)
-					fprintf(rt->out, "%-*s", TRACKER_CELL,
-					    cells[s][line]);
+					fprintf(rt->out, "%-*s", s < last ?
+					    TRACKER_CELL : 0, cells[s][line]);
 				fputc('\n', rt->out);
 			}
 		}
@@ -308,10 +337,12 @@ render_verdict(const struct report *r, const char *target, int steps,
 void
 render_text_finish(struct render_text *rt, const struct report *r)
 {
-	char verdict[REPORT_TEXT_MAX * 2];
+	char raw[REPORT_TEXT_MAX * 2], verdict[REPORT_TEXT_MAX * 8];
+	char clean[REPORT_TEXT_MAX * 4];
 	bool ok = r->failed_step == 0;
 
-	render_verdict(r, rt->target, rt->steps, verdict, sizeof(verdict));
+	render_verdict(r, rt->target, rt->steps, raw, sizeof(raw));
+	render_clean(raw, verdict, sizeof(verdict));
 	if (rt->quiet) {
 		fprintf(rt->out, "%s\n", verdict);
 		fflush(rt->out);
@@ -323,7 +354,8 @@ render_text_finish(struct render_text *rt, const struct report *r)
 			render_step(rt, r, s);
 	render_events(rt, r, REPORT_STEPS);
 	for (size_t i = 0; i < r->nhints; i++)
-		fprintf(rt->out, "hint: %s\n", r->hints[i]);
+		fprintf(rt->out, "hint: %s\n", render_clean(r->hints[i], clean,
+		    sizeof(clean)));
 	render_tracker(rt, r);
 	fprintf(rt->out, "\n%s%s%s\n", render_color(rt, ok && !r->unverified ?
 	    C_GREEN : ok ? C_YELLOW : C_RED), verdict,

@@ -59,6 +59,7 @@ struct tls_session {
 	bool cert_seen;		/* TLSM_CERTIFICATE emitted */
 	bool verify_failed;	/* the engine chose to stop at step 4 */
 	bool cert_requested;	/* the server sent a CertificateRequest */
+	bool stopped;		/* the engine ended the handshake early */
 	int last_errno;		/* from the transport, GnuTLS folds it */
 	size_t bytes_in, bytes_out;
 	uint8_t peek[TLS_PEEK_MAX];
@@ -355,7 +356,8 @@ tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 		t->hello_pending = false;
 		tls_hello_details(t, &m);
 		tls_add(&m, "client_hello_bytes", "%zd", n);
-		tls_milestone(t, &m);
+		if (!tls_milestone(t, &m))
+			t->stopped = true;
 	}
 	return n;
 }
@@ -364,7 +366,14 @@ static ssize_t
 tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 {
 	struct tls_session *t = ptr;
-	ssize_t n = recv(t->fd, buf, len, 0);
+	ssize_t n;
+
+	/* the engine has what it asked for: end the handshake here */
+	if (t->stopped) {
+		gnutls_transport_set_errno(t->s, ECANCELED);
+		return -1;
+	}
+	n = recv(t->fd, buf, len, 0);
 
 	if (n == -1) {
 		t->last_errno = errno;
@@ -478,9 +487,11 @@ tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 		    gnutls_protocol_get_version(s));
 
 		tls_add(&m, "tls_version", "%s", v != NULL ? v : "unknown");
-		tls_milestone(t, &m);
+		if (!tls_milestone(t, &m))
+			t->stopped = true;
 	}
-	return 0;
+	/* a non-zero return makes GnuTLS end the handshake */
+	return t->stopped ? GNUTLS_E_APPLICATION_ERROR_MIN : 0;
 }
 
 /* --- verification ------------------------------------------------------- */
@@ -770,7 +781,13 @@ tls_verify_cb(gnutls_session_t s)
 	}
 	tls_describe_chain(t, crts, n, &cert);
 	t->cert_seen = true;
-	tls_milestone(t, &cert);
+	if (!tls_milestone(t, &cert)) {
+		t->stopped = true;
+		for (unsigned i = 0; crts != NULL && i < n; i++)
+			gnutls_x509_crt_deinit(crts[i]);
+		free(crts);
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	}
 
 	/* an IP literal is matched against iPAddress SANs only */
 	if (inet_pton(AF_INET, t->params.verify_host, ip) == 1) {
@@ -1117,6 +1134,11 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 		rc = gnutls_handshake(t->s);
 		if (rc == 0)
 			break;
+		if (t->stopped) {
+			tls_err(err, CAUSE_NONE, "handshake ended early, as "
+			    "asked");
+			return -1;
+		}
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			int w = tls_wait(t, deadline_us);
 
