@@ -18,4 +18,16 @@ clock_monotonic_now(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-const struct probe_clock clock_monotonic = { clock_monotonic_now, NULL };
+static int64_t
+clock_wall_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const struct probe_clock clock_monotonic = {
+	clock_monotonic_now, NULL, clock_wall_now,
+};

@@ -53,12 +53,55 @@ engine_event_step(const struct report *r)
 }
 
 static void
-engine_observe(void *ctx, int level, const char *text)
+engine_observe(void *ctx, const struct io_event *ev)
 {
 	struct engine *e = ctx;
 
-	report_event(e->r, engine_event_step(e->r), engine_now(e), level, "%s",
-	    text);
+	report_event_io(e->r, engine_event_step(e->r), engine_now(e),
+	    ev->level, ev->kind, ev->dir, ev->size, NULL, 0, ev->text);
+}
+
+/* Every step starts here, so --pause can hold it. */
+static void
+engine_step_start(struct engine *e, int step)
+{
+	if (e->io->before_step != NULL) {
+		uint64_t t0 = engine_now(e);
+
+		e->io->before_step(e->io->step_ctx, step);
+		/* time spent holding (a trainer talking) is not the
+		 * broker's: it does not count against --timeout */
+		e->deadline += engine_now(e) - t0;
+	}
+	report_step_start(e->r, step, engine_now(e));
+}
+
+/*
+ * An MQTT packet in the report: a trace line, and for --hexdump its
+ * bytes.  secret_len trailing bytes (CONNECT's password, always last)
+ * are replaced by '*' in the copy, so no form of output can show them.
+ */
+static void
+engine_packet(struct engine *e, enum report_dir dir, const uint8_t *pkt,
+    size_t len, size_t secret_len, const char *text)
+{
+	uint8_t *copy = NULL;
+
+	if (e->cfg->packet_bytes && len > 0) {
+		copy = malloc(len);
+		if (copy != NULL) {
+			memcpy(copy, pkt, len);
+			if (secret_len <= len)
+				memset(copy + len - secret_len, '*',
+				    secret_len);
+		}
+	}
+	report_event_io(e->r, engine_event_step(e->r), engine_now(e), 1,
+	    EVK_MQTT, dir, len, copy, copy != NULL ? len : 0, text);
+	if (copy != NULL) {
+		memset(copy, 0, len);
+		free(copy);
+	}
 }
 
 static void
@@ -100,7 +143,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			e->stop = true;
 			return false;
 		}
-		report_step_start(r, STEP_SERVER_CERT, engine_now(e));
+		engine_step_start(e, STEP_SERVER_CERT);
 		return true;
 	case TLSM_SERVER_HELLO:
 		engine_details(e, STEP_SERVER_CERT, m);
@@ -110,12 +153,14 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 		return true;
 	case TLSM_CERTIFICATE:
 		engine_details(e, STEP_SERVER_CERT, m);
+		for (size_t i = 0; i < m->ncerts; i++)
+			report_cert(r, &m->certs[i]);
 		report_step_ok(r, STEP_SERVER_CERT, engine_now(e));
 		if (last < STEP_VERIFY) {
 			e->stop = true;
 			return false;
 		}
-		report_step_start(r, STEP_VERIFY, engine_now(e));
+		engine_step_start(e, STEP_VERIFY);
 		return true;
 	case TLSM_VERIFIED:
 		engine_details(e, STEP_VERIFY, m);
@@ -139,7 +184,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			e->stop = true;
 			return false;
 		}
-		report_step_start(r, STEP_KEYS, engine_now(e));
+		engine_step_start(e, STEP_KEYS);
 		return true;
 	case TLSM_DONE:
 		engine_details(e, STEP_KEYS, m);
@@ -248,9 +293,14 @@ engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
 				    why != NULL ? why : "invalid packet");
 				return -1;
 			}
-			report_event(e->r, engine_event_step(e->r),
-			    engine_now(e), 1, "<- %s (%zu bytes)",
-			    mqtt_type_name(pkt->type), plen);
+			{
+				char desc[REPORT_TEXT_MAX];
+
+				mqtt_describe((enum mqtt_version)
+				    e->cfg->mqtt_version, pkt, desc,
+				    sizeof(desc));
+				engine_packet(e, DIR_IN, e->buf, plen, 0, desc);
+			}
 			return (long)plen;
 		}
 		if (rc == MQTT_TOO_LARGE || rc == MQTT_MALFORMED) {
@@ -315,11 +365,11 @@ engine_connect(struct engine *e)
 	struct io_error err = { 0 };
 	bool ok = false;
 
-	report_step_start(e->r, STEP_CONNECT, engine_now(e));
+	engine_step_start(e, STEP_CONNECT);
 	report_detail(e->r, STEP_CONNECT, "mqtt_version", "%s",
 	    engine_version_name(c->mqtt_version));
 	report_detail(e->r, STEP_CONNECT, "client_id", "%s", c->client_id);
-	report_detail(e->r, STEP_CONNECT, "keepalive", "%u s", c->keepalive);
+	report_detail(e->r, STEP_CONNECT, "keepalive", "%u", c->keepalive);
 	report_detail(e->r, STEP_CONNECT, "clean", "%s",
 	    c->mqtt_version == MQTT_V5 ? "clean start" : "clean session");
 	report_detail(e->r, STEP_CONNECT, "username", "%s",
@@ -339,8 +389,17 @@ engine_connect(struct engine *e)
 	}
 	report_detail(e->r, STEP_CONNECT, "bytes", "%zu", n);
 	if (engine_send(e, pkt, n, &err) == 0) {
-		report_event(e->r, STEP_CONNECT, engine_now(e), 1,
-		    "-> CONNECT (%zu bytes)", n);
+		char desc[REPORT_TEXT_MAX];
+
+		snprintf(desc, sizeof(desc), "CONNECT version=%s client_id='%s' "
+		    "keepalive=%u clean=1 username=%s%s%s password=%s",
+		    engine_version_name(c->mqtt_version), c->client_id,
+		    c->keepalive, c->username != NULL ? "'" : "",
+		    c->username != NULL ? c->username : "none",
+		    c->username != NULL ? "'" : "",
+		    c->password != NULL ? "****" : "none");
+		engine_packet(e, DIR_OUT, pkt, n, c->password != NULL ?
+		    c->password_len : 0, desc);
 		report_step_ok(e->r, STEP_CONNECT, engine_now(e));
 		ok = true;
 	} else
@@ -383,10 +442,10 @@ engine_connack_props(struct engine *e, const struct mqtt_props *p)
 		report_detail(e->r, s, "topic_alias_maximum", "%u",
 		    p->topic_alias_maximum);
 	if (MQTT_PROP_PRESENT(p, 0x13))
-		report_detail(e->r, s, "server_keep_alive", "%u s",
+		report_detail(e->r, s, "server_keep_alive", "%u",
 		    p->server_keep_alive);
 	if (MQTT_PROP_PRESENT(p, 0x11))
-		report_detail(e->r, s, "session_expiry", "%u s",
+		report_detail(e->r, s, "session_expiry", "%u",
 		    p->session_expiry);
 	if (MQTT_PROP_PRESENT(p, 0x28))
 		report_detail(e->r, s, "wildcard_subscriptions", "%s",
@@ -441,7 +500,7 @@ engine_connack(struct engine *e)
 	long n;
 	int v = e->cfg->mqtt_version;
 
-	report_step_start(e->r, STEP_CONNACK, engine_now(e));
+	engine_step_start(e, STEP_CONNACK);
 	n = engine_read(e, &pkt, &err);
 	if (n <= 0) {
 		engine_read_failed(e, STEP_CONNACK, n, &err, "CONNACK");
@@ -458,9 +517,9 @@ engine_connack(struct engine *e)
 		const char *name = v == MQTT_V5 ? mqtt_reason_name(ca->code) :
 		    mqtt_connack311_name(ca->code);
 
-		report_detail(e->r, STEP_CONNACK, "connack_code", "%s0x%02x (%s)",
-		    v == MQTT_V5 ? "reason code " : "return code ", ca->code,
-		    name);
+		report_detail(e->r, STEP_CONNACK, "connack_code", "%u",
+		    ca->code);
+		report_detail(e->r, STEP_CONNACK, "connack_reason", "%s", name);
 		report_detail(e->r, STEP_CONNACK, "session_present", "%s",
 		    ca->session_present ? "yes" : "no");
 		if (v == MQTT_V5)
@@ -500,8 +559,13 @@ engine_send_ack(struct engine *e, enum mqtt_type type, uint16_t id,
 		    mqtt_type_name(type));
 		return -1;
 	}
-	report_event(e->r, STEP_PUBSUB, engine_now(e), 1, "-> %s id %u",
-	    mqtt_type_name(type), id);
+	{
+		char desc[64];
+
+		snprintf(desc, sizeof(desc), "%s id=%u", mqtt_type_name(type),
+		    id);
+		engine_packet(e, DIR_OUT, pkt, n, 0, desc);
+	}
 	return engine_send(e, pkt, n, err);
 }
 
@@ -552,14 +616,17 @@ engine_publish(struct engine *e, struct engine_flow *f, struct io_error *err)
 	}
 	f->sent_at = engine_now(e);
 	rc = engine_send(e, pkt, n, err);
-	free(pkt);
 	if (rc == 0) {
+		char desc[REPORT_TEXT_MAX];
+
 		f->published = true;
 		f->out_done = c->qos == 0;
-		report_event(e->r, STEP_PUBSUB, engine_now(e), 1,
-		    "-> PUBLISH qos %u id %u, %zu bytes payload", c->qos,
-		    p.packet_id, p.payload.len);
+		snprintf(desc, sizeof(desc), "PUBLISH dup=0 qos=%u retain=0 id=%u "
+		    "topic='%s' payload=%zu bytes", c->qos, p.packet_id,
+		    c->topic, p.payload.len);
+		engine_packet(e, DIR_OUT, pkt, n, 0, desc);
 	}
+	free(pkt);
 	return rc;
 }
 
@@ -582,7 +649,8 @@ engine_pubsub_packet(struct engine *e, struct engine_flow *f,
 			    pkt->u.suback.packet_id, f->sub_id);
 			return 0;
 		}
-		report_detail(e->r, STEP_PUBSUB, "suback", "0x%02x (%s)", code,
+		report_detail(e->r, STEP_PUBSUB, "suback_code", "%u", code);
+		report_detail(e->r, STEP_PUBSUB, "suback_reason", "%s",
 		    mqtt_suback_name((enum mqtt_version)v, code));
 		if (code > 2) {
 			err->cause = CAUSE_REFUSED;
@@ -673,7 +741,7 @@ engine_pubsub(struct engine *e)
 	size_t size, n = 0;
 	int rc;
 
-	report_step_start(e->r, STEP_PUBSUB, engine_now(e));
+	engine_step_start(e, STEP_PUBSUB);
 	report_detail(e->r, STEP_PUBSUB, "topic", "%s", c->topic);
 	report_detail(e->r, STEP_PUBSUB, "qos", "%u", c->qos);
 	sub.packet_id = f.sub_id = engine_packet_id(e);
@@ -686,13 +754,19 @@ engine_pubsub(struct engine *e)
 		return false;
 	}
 	rc = engine_send(e, pkt, n, &err);
-	free(pkt);
 	if (rc != 0) {
+		free(pkt);
 		engine_fail(e, STEP_PUBSUB, &err, "sending SUBSCRIBE");
 		return false;
 	}
-	report_event(e->r, STEP_PUBSUB, engine_now(e), 1,
-	    "-> SUBSCRIBE '%s' qos %u id %u", c->topic, c->qos, f.sub_id);
+	{
+		char desc[REPORT_TEXT_MAX];
+
+		snprintf(desc, sizeof(desc), "SUBSCRIBE id=%u topic='%s' qos=%u",
+		    f.sub_id, c->topic, c->qos);
+		engine_packet(e, DIR_OUT, pkt, n, 0, desc);
+	}
+	free(pkt);
 
 	while (!(f.out_done && f.echo_done)) {
 		struct mqtt_packet p;
@@ -716,8 +790,8 @@ engine_pubsub(struct engine *e)
 			return false;
 		}
 	}
-	report_detail(e->r, STEP_PUBSUB, "round_trip", "%.3f ms",
-	    (double)f.rtt_us / 1000.0);
+	report_detail(e->r, STEP_PUBSUB, "round_trip_us", "%llu",
+	    (unsigned long long)f.rtt_us);
 	report_detail(e->r, STEP_PUBSUB, "payload", "matches the %zu-byte "
 	    "nonce", strlen(c->nonce));
 	return true;
@@ -734,8 +808,8 @@ engine_goodbye(struct engine *e)
 
 	if (mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n) == MQTT_OK &&
 	    engine_send(e, pkt, n, &err) == 0)
-		report_event(e->r, engine_event_step(e->r), engine_now(e), 1,
-		    "-> DISCONNECT, then TLS close_notify");
+		engine_packet(e, DIR_OUT, pkt, n, 0,
+		    "DISCONNECT (TLS close_notify follows)");
 }
 
 static void
@@ -748,7 +822,7 @@ engine_handshake(struct engine *e)
 		.ctx = e,
 	};
 
-	report_step_start(e->r, STEP_CLIENT_HELLO, engine_now(e));
+	engine_step_start(e, STEP_CLIENT_HELLO);
 	e->tls = e->io->tls.start(e->io->tls.ctx, e->fd, &e->cfg->tls, &hooks,
 	    &err);
 	if (e->tls == NULL) {
@@ -777,9 +851,10 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 	bool ok;
 
 	e.deadline = start + cfg->timeout_us;
-	report_begin(r, start);
+	report_begin(r, start, io->clock.wall_us != NULL ?
+	    io->clock.wall_us(io->clock.ctx) : 0);
 
-	report_step_start(r, STEP_TCP, engine_now(&e));
+	engine_step_start(&e, STEP_TCP);
 	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
 	    cfg->port);
 	e.fd = io->net.connect(io->net.ctx, cfg->connect_host, cfg->port,

@@ -32,6 +32,8 @@ struct engine_config {
 	unsigned qos;
 	const char *nonce;		/* payload to publish */
 	unsigned steps;			/* last step to run, 1..8 */
+	bool packet_bytes;		/* keep MQTT packet bytes (--hexdump);
+					 * the password is masked in them */
 	uint64_t timeout_us;		/* for the whole probe */
 };
 
@@ -39,6 +41,10 @@ struct engine_io {
 	struct probe_clock clock;
 	struct net_ops net;
 	struct tls_ops tls;
+	/* Called before each step starts, e.g. to wait for Enter under
+	 * --pause; NULL: go straight on. */
+	void (*before_step)(void *ctx, int step);
+	void *step_ctx;
 };
 
 /* Run one probe; everything it finds goes into r (already initialised). */

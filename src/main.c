@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "options.h"
+#include "pause.h"
 #include "render.h"
 #include "report.h"
 #include "tls.h"
@@ -84,6 +85,28 @@ main_random_hex(char *buf, size_t nbytes)
 		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
 }
 
+/* Ask every wait to end now; the walk then reports the step it was in. */
+static void
+main_on_signal(int sig)
+{
+	iowait_interrupted = sig;
+}
+
+static void
+main_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: poll must return EINTR so the wait sees the flag */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a broker that resets must not kill us: errors come back as EPIPE */
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static bool
 main_color(enum color_mode m)
 {
@@ -107,14 +130,14 @@ main(int argc, char *argv[])
 	struct tls_config tc = { 0 };
 	struct tls_creds *creds;
 	struct engine_config ec = { 0 };
-	struct engine_io io;
+	struct engine_io io = { 0 };
 	struct report r;
 	struct render_text rt = { 0 };
+	struct pause_ctx pc = { stdin, stdout, 0 };
 	const char *env_pw;
 	int status;
 
-	/* a broker that resets must not kill us: errors come back as EPIPE */
-	signal(SIGPIPE, SIG_IGN);
+	main_signals();
 
 	status = options_parse(argc, argv, &o, msg, sizeof(msg));
 	if (status != 0) {
@@ -130,6 +153,11 @@ main(int argc, char *argv[])
 		    gnutls_check_version(NULL));
 		return 0;
 	}
+
+	/* holding for Enter without a terminal would hang a script */
+	if (o.pause && !isatty(STDIN_FILENO))
+		main_die(EXIT_USAGE, "--pause needs a terminal on standard "
+		    "input");
 
 	env_pw = getenv("MQTTS_PROBE_PASSWORD");
 	if (o.password_file != NULL)
@@ -199,11 +227,14 @@ main(int argc, char *argv[])
 	ec.qos = o.qos;
 	ec.nonce = nonce;
 	ec.steps = o.steps;
+	ec.packet_bytes = o.hexdump;
 	ec.timeout_us = o.timeout_us;
 
 	io.clock = clock_monotonic;
 	io.net = net_system;
 	io.tls = tls_gnutls_ops(creds);
+	io.before_step = o.pause ? pause_before_step : NULL;
+	io.step_ctx = &pc;
 
 	rt.out = stdout;
 	rt.color = main_color(o.color);
@@ -226,6 +257,9 @@ main(int argc, char *argv[])
 	explicit_bzero(password, sizeof(password));
 	render_text_finish(&rt, &r);
 	status = r.oom ? EXIT_INTERNAL : report_exit_status(&r);
+	/* interrupted: the report names the step; the status says why */
+	if (iowait_interrupted)
+		status = 128 + iowait_interrupted;
 	report_free(&r);
 	tls_creds_free(creds);
 	return status;

@@ -8,6 +8,7 @@
  */
 #include "mqtt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- tables -------------------------------------------------------- */
@@ -1310,4 +1311,63 @@ const char *mqtt_prop_name(uint8_t id)
 	const struct prop_def *d = prop_lookup(id);
 
 	return d != NULL ? d->name : NULL;
+}
+
+/* --- description, for traces ------------------------------------------ */
+
+/*
+ * One line naming a decoded packet's fields.  Strings from the broker are
+ * copied as they are (bounded): renderers escape what they print.
+ */
+void
+mqtt_describe(enum mqtt_version v, const struct mqtt_packet *p, char *buf,
+    size_t len)
+{
+	const char *name = mqtt_type_name(p->type);
+
+	switch (p->type) {
+	case MQTT_CONNACK:
+		snprintf(buf, len, "%s session_present=%d code=0x%02x (%s)",
+		    name, p->u.connack.session_present ? 1 : 0,
+		    p->u.connack.code, v == MQTT_V5 ?
+		    mqtt_reason_name(p->u.connack.code) :
+		    mqtt_connack311_name(p->u.connack.code));
+		break;
+	case MQTT_PUBLISH:
+		snprintf(buf, len, "%s dup=%d qos=%u retain=%d id=%u "
+		    "topic='%.*s' payload=%zu bytes", name,
+		    p->u.publish.dup ? 1 : 0, p->u.publish.qos,
+		    p->u.publish.retain ? 1 : 0, p->u.publish.packet_id,
+		    (int)(p->u.publish.topic.len > 200 ? 200 :
+		    p->u.publish.topic.len),
+		    (const char *)p->u.publish.topic.data,
+		    p->u.publish.payload.len);
+		break;
+	case MQTT_PUBACK:
+	case MQTT_PUBREC:
+	case MQTT_PUBREL:
+	case MQTT_PUBCOMP:
+	case MQTT_UNSUBACK:
+		snprintf(buf, len, "%s id=%u reason=0x%02x (%s)", name,
+		    p->u.ack.packet_id, p->u.ack.reason,
+		    mqtt_reason_name(p->u.ack.reason));
+		break;
+	case MQTT_SUBACK:
+		snprintf(buf, len, "%s id=%u codes=%zu first=0x%02x (%s)", name,
+		    p->u.suback.packet_id, p->u.suback.ncodes,
+		    p->u.suback.ncodes > 0 ? p->u.suback.codes[0] : 0,
+		    p->u.suback.ncodes > 0 ? mqtt_suback_name(v,
+		    p->u.suback.codes[0]) : "none");
+		break;
+	case MQTT_DISCONNECT:
+	case MQTT_AUTH:
+		snprintf(buf, len, "%s reason=0x%02x (%s)", name,
+		    p->u.disconnect.reason,
+		    mqtt_reason_name(p->u.disconnect.reason));
+		break;
+	default:
+		snprintf(buf, len, "%s flags=0x%x remaining=%zu", name,
+		    p->flags, p->remaining);
+		break;
+	}
 }

@@ -228,6 +228,10 @@ int mqtt_pingreq_encode(uint8_t *buf, size_t cap, size_t *written);
 int mqtt_decode(enum mqtt_version v, const uint8_t *pkt, size_t len,
     struct mqtt_packet *out, const char **why);
 
+/* One line naming a decoded packet's fields, for traces. */
+void mqtt_describe(enum mqtt_version v, const struct mqtt_packet *p,
+    char *buf, size_t len);
+
 /* --- names ---------------------------------------------------------- */
 
 const char *mqtt_type_name(enum mqtt_type t);		/* "CONNACK" */

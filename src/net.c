@@ -22,40 +22,10 @@
 
 #include "probe_io.h"
 
-static void
-net_event(const struct io_observer *obs, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-net_event(const struct io_observer *obs, int level, const char *fmt, ...)
-{
-	char text[REPORT_TEXT_MAX];
-	va_list ap;
-
-	if (obs == NULL || obs->event == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	obs->event(obs->ctx, level, text);
-}
-
 static uint64_t
 net_now(void)
 {
 	return clock_monotonic.now_us(clock_monotonic.ctx);
-}
-
-/* Milliseconds left until deadline, for poll(); 0 when it has passed. */
-static int
-net_ms_left(uint64_t deadline_us)
-{
-	uint64_t now = net_now();
-
-	if (now >= deadline_us)
-		return 0;
-	/* round up so that poll never returns just before the deadline */
-	return (int)((deadline_us - now + 999) / 1000);
 }
 
 /* "127.0.0.1 port 8883" / "::1 port 8883" */
@@ -107,7 +77,7 @@ net_resolve(const char *host, unsigned port, uint64_t deadline_us,
 		uint64_t now = net_now();
 		struct timespec ts;
 
-		if (now >= deadline_us) {
+		if (now >= deadline_us || iowait_interrupted) {
 			gai_cancel(&req);
 			/* the request may still be running: it owns req until
 			 * it ends, so wait for it briefly rather than leak */
@@ -116,9 +86,11 @@ net_resolve(const char *host, unsigned port, uint64_t deadline_us,
 			gai_suspend((const struct gaicb *const *)list, 1, &ts);
 			if (gai_error(&req) == 0)
 				freeaddrinfo(req.ar_result);
-			err->cause = CAUSE_TIMEOUT;
-			snprintf(err->text, sizeof(err->text),
-			    "timed out resolving '%s'", host);
+			err->cause = iowait_interrupted ? CAUSE_INTERRUPTED :
+			    CAUSE_TIMEOUT;
+			snprintf(err->text, sizeof(err->text), "%s resolving "
+			    "'%s'", iowait_interrupted ? "interrupted" :
+			    "timed out", host);
 			return -1;
 		}
 		ts.tv_sec = (time_t)((deadline_us - now) / 1000000u);
@@ -143,7 +115,6 @@ net_try(const struct addrinfo *ai, uint64_t deadline_us, int *fdp)
 {
 	int fd, one = 1, soerr = 0, rc;
 	socklen_t len = sizeof(soerr);
-	struct pollfd pfd;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, ai->ai_protocol);
@@ -161,23 +132,13 @@ net_try(const struct addrinfo *ai, uint64_t deadline_us, int *fdp)
 		close(fd);
 		return rc;
 	}
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	for (;;) {
-		int ms = net_ms_left(deadline_us);
+	rc = iowait(fd, POLLOUT, deadline_us);
+	if (rc != IOWAIT_READY) {
+		int why = rc == IOWAIT_DEADLINE ? ETIMEDOUT :
+		    rc == IOWAIT_INTERRUPTED ? EINTR : errno;
 
-		if (ms == 0) {
-			close(fd);
-			return ETIMEDOUT;
-		}
-		rc = poll(&pfd, 1, ms);
-		if (rc > 0)
-			break;
-		if (rc == -1 && errno != EINTR) {
-			rc = errno;
-			close(fd);
-			return rc;
-		}
+		close(fd);
+		return why;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		soerr = errno;
@@ -205,7 +166,7 @@ net_system_connect(void *ctx, const char *host, unsigned port,
 		return -1;
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		n++;
-	net_event(obs, 0, "%s resolves to %zu address%s", host, n,
+	io_say(obs, 0, EVK_NET, DIR_NONE, 0, "%s resolves to %zu address%s", host, n,
 	    n == 1 ? "" : "es");
 
 	for (ai = res; ai != NULL; ai = ai->ai_next, i++) {
@@ -218,24 +179,25 @@ net_system_connect(void *ctx, const char *host, unsigned port,
 		net_describe(ai->ai_addr, addr, sizeof(addr));
 		last = net_try(ai, until, &fd);
 		if (last == 0) {
-			net_event(obs, 0, "connected to %s in %.2f ms", addr,
+			io_say(obs, 0, EVK_NET, DIR_NONE, 0, "connected to %s in %.2f ms", addr,
 			    (double)(net_now() - t0) / 1000.0);
 			snprintf(peer, peerlen, "%s", addr);
 			break;
 		}
-		net_event(obs, 0, "%s: %s", addr, last == ETIMEDOUT ?
+		io_say(obs, 0, EVK_NET, DIR_NONE, 0, "%s: %s", addr, last == ETIMEDOUT ?
 		    "no answer (timed out)" : strerror(last));
 		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
 		    "%s%s: %s", tried[0] != '\0' ? "; " : "", addr,
 		    last == ETIMEDOUT ? "timed out" : strerror(last));
-		if (net_now() >= deadline_us)
+		if (net_now() >= deadline_us || last == EINTR)
 			break;
 	}
 	freeaddrinfo(res);
 	if (fd != -1)
 		return fd;
 	err->sys_errno = last;
-	err->cause = last == ETIMEDOUT ? CAUSE_TIMEOUT : CAUSE_NETWORK;
+	err->cause = last == ETIMEDOUT ? CAUSE_TIMEOUT : last == EINTR ?
+	    CAUSE_INTERRUPTED : CAUSE_NETWORK;
 	snprintf(err->text, sizeof(err->text), "%s", tried[0] != '\0' ? tried :
 	    "no address to connect to");
 	return -1;

@@ -20,6 +20,14 @@
 #define TIMEOUT_MAX_US (3600ULL * US_PER_S)
 #define TIMEOUT_DEFAULT_US (10ULL * US_PER_S)
 #define KEEPALIVE_DEFAULT 60
+#define COUNT_MAX 1000000
+#define INTERVAL_MAX_US (86400ULL * US_PER_S)
+#define INTERVAL_DEFAULT_US US_PER_S
+#define PARALLEL_MAX 256
+#define PARALLEL_DEFAULT 4
+#define DAYS_MAX 36500				/* a hundred years */
+#define RTT_MIN_US 1ULL				/* 0.001 ms */
+#define RTT_MAX_US (3600ULL * US_PER_S)		/* 3600000 ms */
 #define MQTT_STRING_MAX 65535	/* a two-byte length prefix on the wire */
 #define ALPN_NAME_MAX 255	/* a one-byte length prefix on the wire */
 #define VERBOSE_MAX 16		/* more -v changes nothing; avoid overflow */
@@ -33,28 +41,41 @@ enum {
 	OPT_CERT,
 	OPT_COLOR,
 	OPT_CONNECT_TO,
+	OPT_CRIT_DAYS,
+	OPT_CRIT_MS,
+	OPT_EXPLAIN,
+	OPT_FORMAT,
+	OPT_HEXDUMP,
+	OPT_INTERVAL,
 	OPT_KEEPALIVE,
 	OPT_KEY,
 	OPT_KEY_PASSWORD_FILE,
 	OPT_KEYLOG,
+	OPT_PARALLEL,
 	OPT_PASSWORD_FILE,
+	OPT_PAUSE,
 	OPT_PRIORITY,
 	OPT_QOS,
 	OPT_SNI_HOSTNAME,
 	OPT_STEPS,
+	OPT_TARGETS,
 	OPT_TLS_VERSION,
 	OPT_TOPIC,
+	OPT_TRACE,
 	OPT_VERIFY_HOSTNAME,
 	OPT_VERSION,
+	OPT_WARN_DAYS,
+	OPT_WARN_MS,
 };
 
 /*
  * '-' hands operands back in order (as value 1), so options may follow
- * TARGET whatever POSIXLY_CORRECT says, and argv is never permuted.
+ * TARGET whatever POSIXLY_CORRECT says, and getopt never permutes argv
+ * itself; options_parse gathers the operands at the end on its own.
  * ':' makes getopt return ':' for a missing value instead of '?', so
  * the two errors get different messages.
  */
-static const char short_opts[] = "-:hi:kP:qt:u:vV:";
+static const char short_opts[] = "-:c:hi:kP:qt:u:vV:";
 
 static const struct option long_opts[] = {
 	{ "alpn",		required_argument,	NULL, OPT_ALPN },
@@ -64,28 +85,41 @@ static const struct option long_opts[] = {
 	{ "client-id",		required_argument,	NULL, 'i' },
 	{ "color",		required_argument,	NULL, OPT_COLOR },
 	{ "connect-to",		required_argument,	NULL, OPT_CONNECT_TO },
+	{ "count",		required_argument,	NULL, 'c' },
+	{ "crit-days",		required_argument,	NULL, OPT_CRIT_DAYS },
+	{ "crit-ms",		required_argument,	NULL, OPT_CRIT_MS },
+	{ "explain",		no_argument,		NULL, OPT_EXPLAIN },
+	{ "format",		required_argument,	NULL, OPT_FORMAT },
 	{ "help",		no_argument,		NULL, 'h' },
+	{ "hexdump",		no_argument,		NULL, OPT_HEXDUMP },
 	{ "insecure",		no_argument,		NULL, 'k' },
+	{ "interval",		required_argument,	NULL, OPT_INTERVAL },
 	{ "keepalive",		required_argument,	NULL, OPT_KEEPALIVE },
 	{ "key",		required_argument,	NULL, OPT_KEY },
 	{ "key-password-file",	required_argument,	NULL,
 	    OPT_KEY_PASSWORD_FILE },
 	{ "keylog",		required_argument,	NULL, OPT_KEYLOG },
 	{ "mqtt-version",	required_argument,	NULL, 'V' },
+	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "password",		required_argument,	NULL, 'P' },
 	{ "password-file",	required_argument,	NULL, OPT_PASSWORD_FILE },
+	{ "pause",		no_argument,		NULL, OPT_PAUSE },
 	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
 	{ "qos",		required_argument,	NULL, OPT_QOS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "sni-hostname",	required_argument,	NULL, OPT_SNI_HOSTNAME },
 	{ "steps",		required_argument,	NULL, OPT_STEPS },
+	{ "targets",		required_argument,	NULL, OPT_TARGETS },
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "tls-version",	required_argument,	NULL, OPT_TLS_VERSION },
 	{ "topic",		required_argument,	NULL, OPT_TOPIC },
+	{ "trace",		no_argument,		NULL, OPT_TRACE },
 	{ "username",		required_argument,	NULL, 'u' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "verify-hostname",	required_argument,	NULL, OPT_VERIFY_HOSTNAME },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ "warn-days",		required_argument,	NULL, OPT_WARN_DAYS },
+	{ "warn-ms",		required_argument,	NULL, OPT_WARN_MS },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -94,16 +128,20 @@ static const struct option long_opts[] = {
  * checks that each bracketed item here appears there.
  */
 #define USAGE_TEXT \
-"usage: mqtts-probe [-hkqv] [-i client-id] [-P password] [-t seconds]\n" \
-"                   [-u username] [-V version] [--alpn list]\n" \
+"usage: mqtts-probe [-hkqv] [-c count] [-i client-id] [-P password]\n" \
+"                   [-t seconds] [-u username] [-V version] [--alpn list]\n" \
 "                   [--cafile file] [--capath directory] [--cert file]\n" \
 "                   [--color when] [--connect-to address]\n" \
+"                   [--crit-days days] [--crit-ms ms] [--explain]\n" \
+"                   [--format format] [--hexdump] [--interval seconds]\n" \
 "                   [--keepalive seconds] [--key file]\n" \
 "                   [--key-password-file file] [--keylog file]\n" \
-"                   [--password-file file] [--priority string]\n" \
-"                   [--qos level] [--sni-hostname name] [--steps n]\n" \
-"                   [--tls-version version] [--topic topic]\n" \
-"                   [--verify-hostname name] [--version] target\n"
+"                   [--parallel n] [--password-file file] [--pause]\n" \
+"                   [--priority string] [--qos level]\n" \
+"                   [--sni-hostname name] [--steps n] [--targets file]\n" \
+"                   [--tls-version version] [--topic topic] [--trace]\n" \
+"                   [--verify-hostname name] [--version]\n" \
+"                   [--warn-days days] [--warn-ms ms] target ...\n"
 
 static const char help_text[] = USAGE_TEXT
 "\n"
@@ -112,7 +150,8 @@ static const char help_text[] = USAGE_TEXT
 "MQTT after it.\n"
 "\n"
 "target is HOST[:PORT], [IPv6][:PORT] or mqtts://[USER@]HOST[:PORT][/];\n"
-"the default port is 8883.\n"
+"the default port is 8883.  Several targets may be given; with\n"
+"--targets, none is needed.\n"
 "\n"
 "Connection and TLS:\n"
 "  -t, --timeout seconds      time limit for the whole probe, 0.001 to\n"
@@ -144,7 +183,8 @@ static const char help_text[] = USAGE_TEXT
 "  -V, --mqtt-version version 3.1.1 (also 311 or 4) or 5 (also 5.0);\n"
 "                             default 3.1.1\n"
 "  -i, --client-id client-id  client identifier (default: generated)\n"
-"  -u, --username username    user name (default: USER in mqtts://USER@)\n"
+"  -u, --username username    user name (default: USER in mqtts://USER@\n"
+"                             when it is the only target)\n"
 "  --password-file file       read the password from file\n"
 "  -P, --password password    password; others can see it in ps\n"
 "  --keepalive seconds        keep-alive, 0 to 65535 (default 60)\n"
@@ -156,19 +196,50 @@ static const char help_text[] = USAGE_TEXT
 "                             7 connects without publishing)\n"
 "\n"
 "Output:\n"
-"  -q, --quiet                print only the verdict line\n"
+"  --format format            text, json, jsonl, nagios or prometheus\n"
+"                             (default text)\n"
+"  -q, --quiet                print only the verdict line (text only)\n"
 "  -v, --verbose              show more detail; repeat for more\n"
 "  --color when               auto, always or never (default auto)\n"
 "  -h, --help                 print this help and exit\n"
 "  --version                  print the version and exit\n"
 "\n"
+"Monitoring, repeat mode and many targets:\n"
+"  --warn-days days           warn when fewer than days, 0 to 36500, are\n"
+"                             left before a certificate in the chain\n"
+"                             expires\n"
+"  --crit-days days           critical when fewer than days are left;\n"
+"                             not more than --warn-days\n"
+"  --warn-ms ms               warn when the round trip takes longer than\n"
+"                             ms, 0.001 to 3600000, up to 3 decimals\n"
+"  --crit-ms ms               critical above ms; not less than --warn-ms\n"
+"  -c, --count count          probe each target count times, 1 to\n"
+"                             1000000 (default 1), then summarize\n"
+"  --interval seconds         pause between probes, 0 to 86400, up to 6\n"
+"                             decimals (default 1)\n"
+"  --targets file             also probe the targets in file, one a line\n"
+"                             ('#' comments and blank lines allowed)\n"
+"  --parallel n               probe up to n targets at once, 1 to 256\n"
+"                             (default 4)\n"
+"\n"
+"Teaching (text output only, --trace also with jsonl):\n"
+"  --explain                  explain each step in plain words\n"
+"  --pause                    wait for Enter before each step (one\n"
+"                             target, one probe, not with -q)\n"
+"  --trace                    show every TLS handshake message, record\n"
+"                             and MQTT packet as it happens\n"
+"  --hexdump                  add the bytes of each MQTT packet to the\n"
+"                             trace (implies --trace)\n"
+"\n"
 "Exit status:\n"
 "  0      every requested step succeeded\n"
-"  1-8    the number of the step that failed or timed out\n"
+"  1-8    the number of the step that failed or timed out (with several\n"
+"         targets, the highest status of any target)\n"
 "  64     bad usage\n"
 "  66     a local file (CA, certificate, key, password) is missing,\n"
 "         unreadable or holds nothing usable\n"
 "  70     internal error\n"
+"  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
 "\n"
 "Environment:\n"
 "  MQTTS_PROBE_PASSWORD  the MQTT password\n"
@@ -207,6 +278,12 @@ options_defaults(struct options *o)
 	o->qos = 1;
 	o->steps = 8;
 	o->color = COLOR_AUTO;
+	o->format = FORMAT_TEXT;
+	o->warn_days = -1;
+	o->crit_days = -1;
+	o->count = 1;
+	o->interval_us = INTERVAL_DEFAULT_US;
+	o->parallel = PARALLEL_DEFAULT;
 }
 
 /*
@@ -232,30 +309,32 @@ parse_number(const char *s, unsigned long long min, unsigned long long max,
 }
 
 /*
- * Seconds as "I", "I.F" or ".F" with at most six digits of F, turned
- * into microseconds exactly: floating point would make "0.001" land a
- * hair below the 1 ms minimum.
+ * A decimal "I", "I.F" or ".F" with at most `places` digits of F,
+ * turned exactly into an integer count of 10^-places units: floating
+ * point would make "0.001" land a hair below a 1 ms minimum.
  */
-int
-options_parse_seconds(const char *s, uint64_t min_us, uint64_t max_us,
-    uint64_t *out_us)
+static int
+parse_fixed(const char *s, int places, uint64_t min, uint64_t max,
+    uint64_t *out)
 {
-	uint64_t whole = 0, frac = 0;
+	uint64_t scale = 1, whole = 0, frac = 0;
 	int nint = 0, nfrac = 0;
 	const char *p = s;
 
 	if (s == NULL)
 		return -1;
+	for (int i = 0; i < places; i++)
+		scale *= 10;
 	for (; isdigit((unsigned char)*p); p++, nint++) {
-		/* Past this, whole * 1e6 would no longer fit. */
-		if (whole > UINT64_MAX / US_PER_S / 10)
+		/* Past this, whole * scale would no longer fit. */
+		if (whole > UINT64_MAX / scale / 10)
 			return -1;
 		whole = whole * 10 + (uint64_t)(*p - '0');
 	}
 	if (*p == '.') {
 		p++;
 		for (; isdigit((unsigned char)*p); p++, nfrac++) {
-			if (nfrac == 6)
+			if (nfrac == places)
 				return -1;
 			frac = frac * 10 + (uint64_t)(*p - '0');
 		}
@@ -265,16 +344,50 @@ options_parse_seconds(const char *s, uint64_t min_us, uint64_t max_us,
 	}
 	if (*p != '\0' || nint + nfrac == 0)
 		return -1;
-	for (int i = nfrac; i < 6; i++)
+	for (int i = nfrac; i < places; i++)
 		frac *= 10;
 	/* The digit loop kept whole small; the fraction can still tip it. */
-	if (whole > (UINT64_MAX - frac) / US_PER_S)
+	if (whole > (UINT64_MAX - frac) / scale)
 		return -1;
-	whole = whole * US_PER_S + frac;
-	if (whole < min_us || whole > max_us)
+	whole = whole * scale + frac;
+	if (whole < min || whole > max)
 		return -1;
-	*out_us = whole;
+	*out = whole;
 	return 0;
+}
+
+/* Seconds with up to six decimals, as microseconds. */
+int
+options_parse_seconds(const char *s, uint64_t min_us, uint64_t max_us,
+    uint64_t *out_us)
+{
+	return parse_fixed(s, 6, min_us, max_us, out_us);
+}
+
+/*
+ * Milliseconds with up to three decimals: the thousandths of a
+ * millisecond that parse_fixed counts are microseconds already.
+ */
+static int
+parse_millis(const char *s, uint64_t min_us, uint64_t max_us,
+    uint64_t *out_us)
+{
+	return parse_fixed(s, 3, min_us, max_us, out_us);
+}
+
+/* Microseconds as milliseconds for a message: "250", "0.5", "1.234". */
+static void
+show_millis(uint64_t us, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000),
+	    (unsigned long long)(us % 1000));
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
 }
 
 /* The long name for a getopt value, for messages; NULL if unknown. */
@@ -344,6 +457,7 @@ value_hint(int val)
 	switch (val) {
 	case 't':
 	case OPT_KEEPALIVE:
+	case OPT_INTERVAL:
 		return "a number of seconds";
 	case OPT_CAFILE:
 	case OPT_CERT:
@@ -351,7 +465,20 @@ value_hint(int val)
 	case OPT_KEY_PASSWORD_FILE:
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
+	case OPT_TARGETS:
 		return "a file name";
+	case OPT_FORMAT:
+		return "text, json, jsonl, nagios or prometheus";
+	case OPT_WARN_DAYS:
+	case OPT_CRIT_DAYS:
+		return "a number of days from 0 to 36500";
+	case OPT_WARN_MS:
+	case OPT_CRIT_MS:
+		return "a number of milliseconds";
+	case 'c':
+		return "a number of probes from 1 to 1000000";
+	case OPT_PARALLEL:
+		return "a number of targets from 1 to 256";
 	case OPT_CAPATH:
 		return "a directory";
 	case OPT_SNI_HOSTNAME:
@@ -543,6 +670,20 @@ apply(struct options *o, int c, const char *v, char *msg, size_t msglen)
 	case 'q':
 		o->quiet = true;
 		return 0;
+	case OPT_EXPLAIN:
+		o->explain = true;
+		return 0;
+	case OPT_PAUSE:
+		o->pause = true;
+		return 0;
+	case OPT_TRACE:
+		o->trace = true;
+		return 0;
+	case OPT_HEXDUMP:
+		/* The bytes are shown as part of the trace, so it comes too. */
+		o->hexdump = true;
+		o->trace = true;
+		return 0;
 	case 'v':
 		if (o->verbose < VERBOSE_MAX)
 			o->verbose++;
@@ -561,6 +702,7 @@ apply(struct options *o, int c, const char *v, char *msg, size_t msglen)
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
 	case OPT_PRIORITY:
+	case OPT_TARGETS:
 		if (check_nonempty(msg, msglen, c, v) != 0)
 			return EXIT_USAGE;
 		switch (c) {
@@ -571,6 +713,7 @@ apply(struct options *o, int c, const char *v, char *msg, size_t msglen)
 		case OPT_KEY_PASSWORD_FILE:	o->key_password_file = v; break;
 		case OPT_KEYLOG:		o->keylog = v; break;
 		case OPT_PASSWORD_FILE:		o->password_file = v; break;
+		case OPT_TARGETS:		o->targets_file = v; break;
 		default:			o->priority = v; break;
 		}
 		return 0;
@@ -663,6 +806,58 @@ apply(struct options *o, int c, const char *v, char *msg, size_t msglen)
 			return bad_value(msg, msglen, c, v,
 			    "is not auto, always or never");
 		return 0;
+	case OPT_FORMAT:
+		if (strcmp(v, "text") == 0)
+			o->format = FORMAT_TEXT;
+		else if (strcmp(v, "json") == 0)
+			o->format = FORMAT_JSON;
+		else if (strcmp(v, "jsonl") == 0)
+			o->format = FORMAT_JSONL;
+		else if (strcmp(v, "nagios") == 0)
+			o->format = FORMAT_NAGIOS;
+		else if (strcmp(v, "prometheus") == 0)
+			o->format = FORMAT_PROMETHEUS;
+		else
+			return bad_value(msg, msglen, c, v,
+			    "is not text, json, jsonl, nagios or prometheus");
+		return 0;
+	case OPT_WARN_DAYS:
+	case OPT_CRIT_DAYS:
+		if (parse_number(v, 0, DAYS_MAX, &n) != 0)
+			return bad_value(msg, msglen, c, v,
+			    "is not a whole number of days from 0 to 36500");
+		if (c == OPT_WARN_DAYS)
+			o->warn_days = (int)n;
+		else
+			o->crit_days = (int)n;
+		return 0;
+	case OPT_WARN_MS:
+	case OPT_CRIT_MS:
+		if (parse_millis(v, RTT_MIN_US, RTT_MAX_US,
+		    c == OPT_WARN_MS ? &o->warn_rtt_us : &o->crit_rtt_us) != 0)
+			return bad_value(msg, msglen, c, v,
+			    "is not a number of milliseconds from 0.001 to "
+			    "3600000, up to 3 decimals");
+		return 0;
+	case 'c':
+		if (parse_number(v, 1, COUNT_MAX, &n) != 0)
+			return bad_value(msg, msglen, c, v,
+			    "is not a whole number from 1 to 1000000");
+		o->count = (unsigned)n;
+		return 0;
+	case OPT_INTERVAL:
+		if (options_parse_seconds(v, 0, INTERVAL_MAX_US,
+		    &o->interval_us) != 0)
+			return bad_value(msg, msglen, c, v,
+			    "is not a number of seconds from 0 to 86400, up to "
+			    "6 decimals");
+		return 0;
+	case OPT_PARALLEL:
+		if (parse_number(v, 1, PARALLEL_MAX, &n) != 0)
+			return bad_value(msg, msglen, c, v,
+			    "is not a whole number from 1 to 256");
+		o->parallel = (unsigned)n;
+		return 0;
 	default:
 		/* The table and this switch disagree: a bug, not a user error. */
 		return fail(msg, msglen, "option value %d is not handled", c);
@@ -719,65 +914,81 @@ getopt_error(int c, char *const argv[], char *msg, size_t msglen)
 	    name != NULL ? name : "?");
 }
 
-int
-options_parse(int argc, char *const argv[], struct options *o,
-    char *msg, size_t msglen)
+/* Reverse a[0..n). */
+static void
+reverse(char **a, size_t n)
 {
-	const char *operands[OPTIONS_MAX_TARGETS + 1];
-	const char *err;
-	int c, rc, nargs = 0;
+	for (size_t i = 0; i < n / 2; i++) {
+		char *t = a[i];
 
-	options_defaults(o);
-	if (msg != NULL && msglen > 0)
-		msg[0] = '\0';
+		a[i] = a[n - 1 - i];
+		a[n - 1 - i] = t;
+	}
+}
 
-	/* glibc only fully resets its scanner state when optind is 0. */
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts,
-	    NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return getopt_error(c, argv, msg, msglen);
-		if (c == 1) {
-			/* Keep one more than allowed, to name it if wrong. */
-			if (nargs <= OPTIONS_MAX_TARGETS)
-				operands[nargs] = optarg;
-			nargs++;
-			continue;
+/*
+ * Move the operands a[0..nops) behind the option words a[nops..n),
+ * keeping the order within each group: a rotation by three reversals,
+ * in place, so no memory is needed however long argv is.
+ */
+static void
+move_operands_back(char **a, size_t n, size_t nops)
+{
+	if (nops == 0 || nops == n)
+		return;
+	reverse(a, nops);
+	reverse(a + nops, n - nops);
+	reverse(a, n);
+}
+
+/*
+ * Parse every TARGET operand, the first one into o->target.  A bad one
+ * is named by its text, or by its position when it has a user part,
+ * which may hold a password that should not be echoed.
+ */
+static int
+check_targets(struct options *o, char *msg, size_t msglen)
+{
+	char where[SHOWN_VALUE_MAX + 16], t[SHOWN_VALUE_MAX + 4];
+	struct target scratch;
+
+	for (size_t i = 0; i < o->noperands; i++) {
+		const char *arg = o->operands[i], *err = NULL;
+		struct target *tp = i == 0 ? &o->target : &scratch;
+		bool bad = target_parse(arg, tp, &err) != 0;
+
+		/*
+		 * Checked here rather than in target.c because
+		 * TARGET_USER_MAX already keeps it far below the MQTT
+		 * limit; only UTF-8 can fail.
+		 */
+		if (!bad && tp->user[0] != '\0' && !valid_utf8(tp->user)) {
+			bad = true;
+			err = "the user name is not valid UTF-8, which MQTT "
+			    "requires";
 		}
-		if ((rc = apply(o, c, optarg, msg, msglen)) != 0)
-			return rc;
+		if (!bad)
+			continue;
+		if (strchr(arg, '@') == NULL) {
+			shown(arg, t, sizeof(t));
+			snprintf(where, sizeof(where), "TARGET '%s'", t);
+		} else if (o->noperands > 1) {
+			snprintf(where, sizeof(where), "TARGET %zu", i + 1);
+		} else {
+			snprintf(where, sizeof(where), "TARGET");
+		}
+		return fail(msg, msglen, "%s: %s", where, err);
 	}
-	/* Whatever follows "--" is operands too. */
-	for (; optind < argc; optind++, nargs++)
-		if (nargs <= OPTIONS_MAX_TARGETS)
-			operands[nargs] = argv[optind];
+	return 0;
+}
 
-	/* Asking for help must work even with an otherwise bad line. */
-	if (o->help || o->version)
-		return 0;
-
-	if (nargs == 0)
-		return fail(msg, msglen, "missing TARGET, the broker to probe "
-		    "(HOST[:PORT] or mqtts://HOST[:PORT])");
-	if (nargs > OPTIONS_MAX_TARGETS) {
-		char a[SHOWN_VALUE_MAX + 4], b[SHOWN_VALUE_MAX + 4];
-
-		shown(operands[0], a, sizeof(a));
-		shown(operands[1], b, sizeof(b));
-		return fail(msg, msglen, "only one TARGET can be probed, "
-		    "got '%s' and '%s'", a, b);
-	}
-	o->target_arg = operands[0];
-	if (target_parse(o->target_arg, &o->target, &err) != 0) {
-		char t[SHOWN_VALUE_MAX + 4];
-
-		/* Not echoed when it has a user part: it may hold a password. */
-		if (strchr(o->target_arg, '@') != NULL)
-			return fail(msg, msglen, "TARGET: %s", err);
-		shown(o->target_arg, t, sizeof(t));
-		return fail(msg, msglen, "TARGET '%s': %s", t, err);
-	}
+/* Options that only make sense together, or only apart. */
+static int
+check_combinations(const struct options *o, char *msg, size_t msglen)
+{
+	bool text = o->format == FORMAT_TEXT;
+	bool several = o->noperands > 1 || o->targets_file != NULL;
+	char a[32], b[32];
 
 	if (o->quiet && o->verbose > 0)
 		return fail(msg, msglen,
@@ -792,15 +1003,124 @@ options_parse(int argc, char *const argv[], struct options *o,
 		return fail(msg, msglen, "--key-password-file needs --cert "
 		    "(and --key if the key is in its own file)");
 
-	/*
-	 * Checked here rather than in target.c because TARGET_USER_MAX
-	 * already keeps it far below the MQTT limit; only UTF-8 can fail.
-	 */
-	if (o->username == NULL && o->target.user[0] != '\0') {
-		if (!valid_utf8(o->target.user))
-			return fail(msg, msglen, "TARGET: the user name is not "
-			    "valid UTF-8, which MQTT requires");
-		o->username = o->target.user;
+	if (o->quiet && !text)
+		return fail(msg, msglen,
+		    "--quiet applies to --format text only");
+	if (o->explain && !text)
+		return fail(msg, msglen,
+		    "--explain applies to --format text only");
+	/* --hexdump first: it set trace, which the user may not have typed. */
+	if (o->hexdump && !text && o->format != FORMAT_JSONL)
+		return fail(msg, msglen, "--hexdump (which implies --trace) "
+		    "applies to --format text or jsonl only");
+	if (o->trace && !text && o->format != FORMAT_JSONL)
+		return fail(msg, msglen,
+		    "--trace applies to --format text or jsonl only");
+	if (o->pause) {
+		if (!text)
+			return fail(msg, msglen,
+			    "--pause applies to --format text only");
+		if (o->quiet)
+			return fail(msg, msglen, "--pause and --quiet (-q) "
+			    "cannot be used together");
+		if (o->count > 1)
+			return fail(msg, msglen, "--pause cannot be used with "
+			    "--count (-c) above 1");
+		if (several)
+			return fail(msg, msglen, "--pause walks through one "
+			    "target: not with --targets or several TARGETs");
 	}
+
+	/* Fewer days left is worse, so the critical mark is the lower. */
+	if (o->warn_days >= 0 && o->crit_days > o->warn_days)
+		return fail(msg, msglen, "--crit-days %d is more than "
+		    "--warn-days %d; the critical threshold must be the lower "
+		    "number of days", o->crit_days, o->warn_days);
+	/* A longer round trip is worse, so the critical mark is the higher. */
+	if (o->warn_rtt_us != 0 && o->crit_rtt_us != 0 &&
+	    o->crit_rtt_us < o->warn_rtt_us) {
+		show_millis(o->crit_rtt_us, a, sizeof(a));
+		show_millis(o->warn_rtt_us, b, sizeof(b));
+		return fail(msg, msglen, "--crit-ms %s is less than --warn-ms "
+		    "%s; the critical threshold must be the longer time",
+		    a, b);
+	}
+	return 0;
+}
+
+int
+options_parse(int argc, char *argv[], struct options *o,
+    char *msg, size_t msglen)
+{
+	size_t first = 0, nops = 0, tail;
+	int c, rc;
+
+	options_defaults(o);
+	if (msg != NULL && msglen > 0)
+		msg[0] = '\0';
+
+	/* glibc only fully resets its scanner state when optind is 0. */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts,
+	    NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return getopt_error(c, argv, msg, msglen);
+		if (c == 1) {
+			/*
+			 * The operand just returned is argv[optind - 1].
+			 * Keep the operands seen so far in one block that
+			 * ends there, by moving the block over the option
+			 * words in between.  Only argv[0..optind) changes,
+			 * which getopt has finished with.
+			 */
+			size_t at = (size_t)optind - 1;
+
+			if (nops == 0)
+				first = at;
+			else
+				move_operands_back(argv + first, at - first,
+				    nops);
+			first = at - nops;
+			nops++;
+			continue;
+		}
+		if ((rc = apply(o, c, optarg, msg, msglen)) != 0)
+			return rc;
+	}
+	/*
+	 * Whatever follows "--" (argv[optind..argc)) is operands too:
+	 * bring the block up against them.
+	 */
+	if (nops > 0)
+		move_operands_back(argv + first, (size_t)optind - first, nops);
+	tail = (size_t)(argc - optind);
+	o->noperands = nops + tail;
+	if (o->noperands > 0)
+		o->operands = argv + (size_t)argc - o->noperands;
+
+	/* Asking for help must work even with an otherwise bad line. */
+	if (o->help || o->version)
+		return 0;
+
+	if (o->noperands == 0) {
+		if (o->targets_file == NULL)
+			return fail(msg, msglen, "missing TARGET, the broker "
+			    "to probe (HOST[:PORT] or mqtts://HOST[:PORT]), "
+			    "or --targets FILE");
+		/* No first target: say so rather than leave port 8883. */
+		memset(&o->target, 0, sizeof(o->target));
+	} else {
+		o->target_arg = o->operands[0];
+		if ((rc = check_targets(o, msg, msglen)) != 0)
+			return rc;
+	}
+	if ((rc = check_combinations(o, msg, msglen)) != 0)
+		return rc;
+
+	/* A user in the URL stands for -u only when nothing else is probed. */
+	if (o->username == NULL && o->noperands == 1 &&
+	    o->targets_file == NULL && o->target.user[0] != '\0')
+		o->username = o->target.user;
 	return 0;
 }

@@ -4,7 +4,8 @@
  * options_parse never prints and never exits: it returns a status and
  * a message (which names the offending option) for main.c to report.
  * Files named by options are not opened here; main.c reads the password
- * and passphrase files, the TLS layer loads certificates.
+ * and passphrase files, the TLS layer loads certificates, and the
+ * targets file is read by the module that runs several probes.
  */
 #ifndef OPTIONS_H
 #define OPTIONS_H
@@ -17,12 +18,37 @@
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum tls_version_pin { TLSV_ANY = 0, TLSV_12 = 12, TLSV_13 = 13 };
-
-#define OPTIONS_MAX_TARGETS 1
+enum output_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_JSONL,
+	FORMAT_NAGIOS,
+	FORMAT_PROMETHEUS,
+};
 
 struct options {
+	/*
+	 * The first TARGET operand, parsed, and as typed.  With no operand
+	 * (allowed only with --targets) target_arg is NULL and target is
+	 * all zero, port included.
+	 */
 	struct target target;
-	const char *target_arg;		/* TARGET as typed */
+	const char *target_arg;
+
+	/*
+	 * Every TARGET operand in command-line order, each one already
+	 * checked with target_parse; operands[0] is target_arg.  They sit
+	 * at the end of argv, which options_parse reorders for that (see
+	 * below).  noperands is 0 only when targets_file is set.
+	 */
+	char *const *operands;
+	size_t noperands;
+	const char *targets_file;	/* --targets, not opened here */
+
+	/* repeat mode and many targets */
+	unsigned count;			/* -c, probes per target, default 1 */
+	uint64_t interval_us;		/* pause between probes, default 1 s */
+	unsigned parallel;		/* targets probed at once, default 4 */
 
 	/* TLS */
 	uint64_t timeout_us;		/* -t, default 10 s */
@@ -56,9 +82,23 @@ struct options {
 	unsigned steps;			/* stop after step N, default 8 */
 
 	/* output */
-	bool quiet;
+	enum output_format format;	/* default FORMAT_TEXT */
+	bool quiet;			/* FORMAT_TEXT only */
 	int verbose;			/* count of -v */
 	enum color_mode color;
+
+	/* thresholds, for nagios and the expiry status of every format */
+	int warn_days;			/* days to earliest expiry, -1: unset */
+	int crit_days;			/* <= warn_days when both are set */
+	uint64_t warn_rtt_us;		/* step 8 round trip, 0: unset */
+	uint64_t crit_rtt_us;		/* >= warn_rtt_us when both are set */
+
+	/* teaching */
+	bool explain;			/* FORMAT_TEXT only */
+	bool pause;			/* FORMAT_TEXT, one target, one probe;
+					   main.c checks for a terminal */
+	bool trace;			/* FORMAT_TEXT or FORMAT_JSONL */
+	bool hexdump;			/* sets trace too */
 
 	bool help;
 	bool version;
@@ -68,7 +108,8 @@ struct options {
  * Two fields point into the struct itself: username (at target.user,
  * when it came from mqtts://USER@) and connect_to (at connect_host).
  * They stay valid only while the struct filled by options_parse is not
- * copied; pass it around by pointer.  The other strings point into argv.
+ * copied; pass it around by pointer.  The other strings point into argv,
+ * and operands into the argv array itself.
  */
 
 /* Exit statuses (documented in --help and the man page). */
@@ -83,8 +124,13 @@ enum {
 /*
  * Fill *o from argv.  Returns 0 on success (check o->help / o->version),
  * or EXIT_USAGE with a message in msg[0..msglen) naming the option.
+ *
+ * On success, the TARGET operands have been moved to the end of argv
+ * in their original order (the other words keep theirs), so that
+ * o->operands can point there; the strings themselves do not move.
+ * On failure argv may be partly reordered.
  */
-int options_parse(int argc, char *const argv[], struct options *o,
+int options_parse(int argc, char *argv[], struct options *o,
     char *msg, size_t msglen);
 
 /* Parse "SEC" with up to 6 decimals into microseconds; 0 on success. */

@@ -20,9 +20,28 @@
 struct probe_clock {
 	uint64_t (*now_us)(void *ctx);	/* monotonic microseconds */
 	void *ctx;
+	int64_t (*wall_us)(void *ctx);	/* Unix time in microseconds, or
+					 * NULL: "started at" unknown */
 };
 
 extern const struct probe_clock clock_monotonic;
+
+/* --- waiting ------------------------------------------------------------ */
+
+#include <signal.h>
+
+/*
+ * Set by the SIGINT/SIGTERM handler main.c installs: every wait below
+ * returns IOWAIT_INTERRUPTED promptly once it is set, so an interrupted
+ * probe can still report the step it was in.
+ */
+extern volatile sig_atomic_t iowait_interrupted;
+
+enum { IOWAIT_INTERRUPTED = -2, IOWAIT_ERROR = -1, IOWAIT_DEADLINE = 0,
+    IOWAIT_READY = 1 };
+
+/* Wait until fd is ready for events (POLLIN/POLLOUT) or the deadline. */
+int iowait(int fd, short events, uint64_t deadline_us);
 
 /* --- results shared by network and TLS --------------------------------- */
 
@@ -33,11 +52,25 @@ struct io_error {
 	char text[REPORT_TEXT_MAX];	/* the exact reason, in words */
 };
 
+/* Something worth an event line, as the I/O layers see it. */
+struct io_event {
+	int level;			/* 0 always, 1 -v, 2 -vv / --trace */
+	enum report_event_kind kind;
+	enum report_dir dir;
+	size_t size;			/* bytes on the wire, 0 if none */
+	const char *text;
+};
+
 /* Observer the I/O layers tell about things worth an event line. */
 struct io_observer {
-	void (*event)(void *ctx, int level, const char *text);
+	void (*event)(void *ctx, const struct io_event *ev);
 	void *ctx;
 };
+
+/* Format and send one event to obs (which may be NULL). */
+void io_say(const struct io_observer *obs, int level,
+    enum report_event_kind kind, enum report_dir dir, size_t size,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* --- network ------------------------------------------------------------ */
 
@@ -70,6 +103,9 @@ enum tls_milestone_kind {
 
 #define TLSM_MAX_DETAILS 24
 struct tls_milestone {
+	/* TLSM_CERTIFICATE: the chain as received, leaf first */
+	size_t ncerts;
+	struct report_cert certs[REPORT_MAX_CERTS];
 	enum tls_milestone_kind kind;
 	bool ok;			/* TLSM_VERIFIED: chain trusted */
 	bool retry;			/* TLSM_HELLO_SENT after HelloRetryRequest */

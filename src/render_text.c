@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fields.h"
 #include "render.h"
 
 #define C_RESET "\033[0m"
@@ -18,64 +19,6 @@
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[1;33m"
 #define C_DIM "\033[2m"
-
-/* Labels for detail keys; keys not listed are shown with '_' as ' '. */
-static const struct {
-	const char *key;
-	const char *label;
-} render_labels[] = {
-	{ "target", "target" },
-	{ "peer", "connected to" },
-	{ "versions_offered", "TLS versions offered" },
-	{ "sni", "SNI" },
-	{ "alpn_offered", "ALPN offered" },
-	{ "client_hello_bytes", "ClientHello size" },
-	{ "hello_retry", "HelloRetryRequest" },
-	{ "tls_version", "TLS version" },
-	{ "chain_length", "chain length" },
-	{ "leaf_subject", "leaf subject" },
-	{ "leaf_issuer", "leaf issuer" },
-	{ "leaf_sans", "leaf names (SAN)" },
-	{ "verdict", "verdict" },
-	{ "problems", "problems" },
-	{ "checked_name", "name checked" },
-	{ "trust_store", "trust store" },
-	{ "anchor", "trust anchor" },
-	{ "days_left", "days to earliest expiry" },
-	{ "earliest_expiry", "earliest expiry" },
-	{ "ocsp_staple", "OCSP staple" },
-	{ "insecure", "INSECURE" },
-	{ "cipher_suite", "cipher suite" },
-	{ "group", "key exchange group" },
-	{ "signature", "signature algorithm" },
-	{ "alpn_selected", "ALPN selected" },
-	{ "session", "session" },
-	{ "handshake_bytes", "handshake bytes" },
-	{ "note", "note" },
-	{ "mqtt_version", "MQTT version" },
-	{ "client_id", "client id" },
-	{ "keepalive", "keep-alive" },
-	{ "clean", "session" },
-	{ "username", "user name" },
-	{ "password", "password" },
-	{ "bytes", "packet size" },
-	{ "connack_code", "CONNACK" },
-	{ "session_present", "session present" },
-	{ "assigned_client_id", "assigned client id" },
-	{ "maximum_qos", "maximum QoS" },
-	{ "retain_available", "retain available" },
-	{ "maximum_packet_size", "maximum packet size" },
-	{ "receive_maximum", "receive maximum" },
-	{ "topic_alias_maximum", "topic alias maximum" },
-	{ "server_keep_alive", "server keep-alive" },
-	{ "reason_string", "reason string" },
-	{ "topic", "topic" },
-	{ "qos", "QoS" },
-	{ "suback", "SUBACK" },
-	{ "echo_qos", "came back with QoS" },
-	{ "round_trip", "round trip" },
-	{ "payload", "payload" },
-};
 
 /*
  * Certificate subjects, broker reason strings and topics are untrusted:
@@ -103,21 +46,6 @@ static const char *
 render_color(const struct render_text *rt, const char *code)
 {
 	return rt->color ? code : "";
-}
-
-static void
-render_label(const char *key, char *buf, size_t len)
-{
-	for (size_t i = 0; i < sizeof(render_labels) / sizeof(render_labels[0]);
-	    i++)
-		if (strcmp(render_labels[i].key, key) == 0) {
-			snprintf(buf, len, "%s", render_labels[i].label);
-			return;
-		}
-	snprintf(buf, len, "%s", key);
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '_')
-			*p = ' ';
 }
 
 static void
@@ -168,7 +96,7 @@ static void
 render_step(struct render_text *rt, const struct report *r, int step)
 {
 	const struct report_step_rec *s = &r->steps[step];
-	char ms[32], label[64], clean[REPORT_TEXT_MAX * 4];
+	char ms[32], clean[REPORT_TEXT_MAX * 4];
 	const char *status_color = s->status == STEP_OK ? C_GREEN :
 	    s->status == STEP_FAILED ? C_RED : C_YELLOW;
 
@@ -191,10 +119,18 @@ render_step(struct render_text *rt, const struct report *r, int step)
 		    (strcmp(s->details[i].key, "verdict") == 0 &&
 		    strcmp(s->details[i].text, "trusted") != 0);
 
-		render_label(s->details[i].key, label, sizeof(label));
+		const struct field *f = fields_find(s->details[i].key);
+		char value[REPORT_TEXT_MAX * 2], label[REPORT_KEY_MAX];
+
+		/* a key the table does not know reads better without '_' */
+		snprintf(label, sizeof(label), "%s", f->label);
+		for (char *p = label; *p != '\0'; p++)
+			if (*p == '_')
+				*p = ' ';
+		fields_format(f, s->details[i].text, value, sizeof(value));
 		fprintf(rt->out, "      %-24s %s%s%s\n", label,
 		    loud ? render_color(rt, C_YELLOW) : "",
-		    render_clean(s->details[i].text, clean, sizeof(clean)),
+		    render_clean(value, clean, sizeof(clean)),
 		    loud ? render_color(rt, C_RESET) : "");
 	}
 	if (s->status == STEP_FAILED)
@@ -309,7 +245,7 @@ void
 render_verdict(const struct report *r, const char *target, int steps,
     char *buf, size_t len)
 {
-	char total[32];
+	char total[32], rttbuf[32];
 	const char *ver, *suite, *mqtt, *rtt;
 	int f = r->failed_step;
 
@@ -322,7 +258,12 @@ render_verdict(const struct report *r, const char *target, int steps,
 	ver = report_find_detail(r, STEP_KEYS, "tls_version");
 	suite = report_find_detail(r, STEP_KEYS, "cipher_suite");
 	mqtt = report_find_detail(r, STEP_CONNECT, "mqtt_version");
-	rtt = report_find_detail(r, STEP_PUBSUB, "round_trip");
+	rtt = report_find_detail(r, STEP_PUBSUB, "round_trip_us");
+	if (rtt != NULL) {
+		fields_format(fields_find("round_trip_us"), rtt, rttbuf,
+		    sizeof(rttbuf));
+		rtt = rttbuf;
+	}
 	snprintf(buf, len, "OK%s %s: %s %d step%s in %s%s%s%s%s%s%s%s%s%s",
 	    r->unverified ? " UNVERIFIED" : "", target,
 	    steps == REPORT_STEPS ? "all" : "first", steps, steps == 1 ? "" : "s",

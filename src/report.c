@@ -86,7 +86,10 @@ report_free(struct report *r)
 {
 	for (int i = 0; i <= REPORT_STEPS; i++)
 		free(r->steps[i].details);
+	for (size_t i = 0; i < r->nevents; i++)
+		free(r->events[i].bytes);
 	free(r->events);
+	free(r->certs);
 	free(r->hints);
 	memset(r, 0, sizeof(*r));
 }
@@ -136,7 +139,7 @@ report_apply(struct report *r, const struct report_change *c)
 	uint64_t at = c->now_us >= r->origin_us ? c->now_us - r->origin_us : 0;
 
 	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
-	    c->kind != RC_UNVERIFIED) {
+	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -145,6 +148,7 @@ report_apply(struct report *r, const struct report_change *c)
 	switch (c->kind) {
 	case RC_BEGIN:
 		r->origin_us = c->now_us;
+		r->started_wall_us = c->wall_us;
 		r->steps[0].status = STEP_OK;
 		r->steps[0].state[LAYER_TCP] = ST_TCP_CLOSED;
 		r->steps[0].state[LAYER_TLS] = ST_TLS_NOT_STARTED;
@@ -213,13 +217,34 @@ report_apply(struct report *r, const struct report_change *c)
 		if (!report_grow(r, (void **)&r->events, r->nevents,
 		    sizeof(*r->events)))
 			return;
-		e = &r->events[r->nevents++];
+		e = &r->events[r->nevents];
+		memset(e, 0, sizeof(*e));
+		if (c->bytes != NULL && c->nbytes > 0) {
+			e->bytes = malloc(c->nbytes);
+			if (e->bytes == NULL) {
+				r->oom = true;
+				return;
+			}
+			memcpy(e->bytes, c->bytes, c->nbytes);
+			e->nbytes = c->nbytes;
+		}
+		r->nevents++;
 		e->at_us = at;
 		e->step = c->step;
 		e->level = c->level;
+		e->kind = c->ev_kind;
+		e->dir = c->ev_dir;
+		e->size = c->ev_size;
 		report_copy(e->text, sizeof(e->text), c->text);
 		break;
 	}
+	case RC_CERT:
+		if (c->cert == NULL || r->ncerts >= REPORT_MAX_CERTS ||
+		    !report_grow(r, (void **)&r->certs, r->ncerts,
+		    sizeof(*r->certs)))
+			return;
+		r->certs[r->ncerts++] = *c->cert;
+		break;
 	case RC_HINT:
 		if (!report_grow(r, (void **)&r->hints, r->nhints,
 		    sizeof(*r->hints)))
@@ -240,9 +265,10 @@ notify:
 }
 
 void
-report_begin(struct report *r, uint64_t now)
+report_begin(struct report *r, uint64_t now, int64_t wall_us)
 {
-	struct report_change c = { .kind = RC_BEGIN, .now_us = now };
+	struct report_change c = { .kind = RC_BEGIN, .now_us = now,
+	    .wall_us = wall_us };
 
 	report_apply(r, &c);
 }
@@ -325,6 +351,26 @@ report_event(struct report *r, int step, uint64_t now, int level,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	report_apply(r, &c);
+}
+
+void
+report_event_io(struct report *r, int step, uint64_t now, int level,
+    enum report_event_kind kind, enum report_dir dir, size_t size,
+    const uint8_t *bytes, size_t nbytes, const char *text)
+{
+	struct report_change c = { .kind = RC_EVENT, .step = step,
+	    .now_us = now, .level = level, .text = text, .ev_kind = kind,
+	    .ev_dir = dir, .ev_size = size, .bytes = bytes, .nbytes = nbytes };
+
+	report_apply(r, &c);
+}
+
+void
+report_cert(struct report *r, const struct report_cert *cert)
+{
+	struct report_change c = { .kind = RC_CERT, .cert = cert };
+
 	report_apply(r, &c);
 }
 

@@ -67,6 +67,30 @@ enum report_cause {
 
 #define REPORT_TEXT_MAX 512
 #define REPORT_KEY_MAX 32
+#define REPORT_MAX_CERTS 8
+
+/* What an event is about, for --trace and the JSON streams. */
+enum report_event_kind {
+	EVK_INFO,		/* a remark: addresses, hints on the way */
+	EVK_NET,		/* socket reads and writes */
+	EVK_TLS_MSG,		/* a TLS handshake message */
+	EVK_TLS_RECORD,		/* a TLS record on the wire */
+	EVK_KEYS,		/* keys came into being */
+	EVK_MQTT,		/* an MQTT packet */
+};
+
+enum report_dir { DIR_NONE, DIR_OUT, DIR_IN };
+
+/* One certificate of the server's chain, as renderers show it. */
+struct report_cert {
+	char subject[256];
+	char issuer[256];
+	char sans[512];			/* "DNS:a, IP:127.0.0.1" */
+	int64_t not_before;		/* Unix time */
+	int64_t not_after;
+	char sha256[100];		/* certificate fingerprint, AA:BB:.. */
+	char spki_sha256[100];		/* public key pin */
+};
 
 /* A fact about a step: a stable key (for JSON and tests) and its text. */
 struct report_detail {
@@ -79,7 +103,12 @@ struct report_detail {
 struct report_event {
 	uint64_t at_us;			/* since probe start */
 	int step;
-	int level;
+	int level;			/* 0 always, 1 -v, 2 -vv and --trace */
+	enum report_event_kind kind;
+	enum report_dir dir;
+	size_t size;			/* bytes on the wire, 0 if none */
+	uint8_t *bytes;			/* packet bytes for --hexdump, or NULL */
+	size_t nbytes;
 	char text[REPORT_TEXT_MAX];
 };
 
@@ -105,6 +134,7 @@ enum report_change_kind {
 	RC_EVENT,		/* text on step at level */
 	RC_HINT,		/* advice for the user on the failure */
 	RC_UNVERIFIED,		/* --insecure let an untrusted peer through */
+	RC_CERT,		/* one certificate of the chain, in order */
 	RC_END,			/* probe over */
 };
 
@@ -117,6 +147,16 @@ struct report_change {
 					 * that failed, -1 = the step's own */
 	const char *key;
 	const char *text;
+	/* RC_EVENT */
+	enum report_event_kind ev_kind;
+	enum report_dir ev_dir;
+	size_t ev_size;
+	const uint8_t *bytes;
+	size_t nbytes;
+	/* RC_BEGIN: wall clock, for "started at" */
+	int64_t wall_us;
+	/* RC_CERT */
+	const struct report_cert *cert;
 };
 
 struct report;
@@ -125,6 +165,7 @@ typedef void (*report_listener)(const struct report *r,
 
 struct report {
 	uint64_t origin_us;		/* monotonic time of RC_BEGIN */
+	int64_t started_wall_us;	/* wall clock at RC_BEGIN */
 	uint64_t end_us;		/* offset of RC_END */
 	int current;			/* step running, 0 if none */
 	int failed_step;		/* 0 if none */
@@ -133,6 +174,8 @@ struct report {
 	struct report_step_rec steps[REPORT_STEPS + 1];	/* [0] = Start */
 	size_t nevents;
 	struct report_event *events;
+	size_t ncerts;
+	struct report_cert *certs;
 	size_t nhints;
 	char (*hints)[REPORT_TEXT_MAX];
 	report_listener listener;
@@ -147,7 +190,7 @@ void report_free(struct report *r);
 void report_apply(struct report *r, const struct report_change *c);
 
 /* Builders over report_apply. */
-void report_begin(struct report *r, uint64_t now);
+void report_begin(struct report *r, uint64_t now, int64_t wall_us);
 void report_step_start(struct report *r, int step, uint64_t now);
 void report_step_ok(struct report *r, int step, uint64_t now);
 void report_step_fail(struct report *r, int step, uint64_t now,
@@ -162,6 +205,12 @@ void report_detail(struct report *r, int step, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void report_event(struct report *r, int step, uint64_t now, int level,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* An event with its kind, direction, wire size and (for --hexdump) the
+ * bytes, which the report copies. */
+void report_event_io(struct report *r, int step, uint64_t now, int level,
+    enum report_event_kind kind, enum report_dir dir, size_t size,
+    const uint8_t *bytes, size_t nbytes, const char *text);
+void report_cert(struct report *r, const struct report_cert *cert);
 void report_hint(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void report_unverified(struct report *r);

@@ -61,6 +61,11 @@ struct tls_session {
 	bool cert_requested;	/* the server sent a CertificateRequest */
 	bool stopped;		/* the engine ended the handshake early */
 	int last_errno;		/* from the transport, GnuTLS folds it */
+	struct tls_recwatch {	/* record boundaries, per direction */
+		uint8_t hdr[5];
+		size_t have;	/* header bytes seen */
+		size_t left;	/* body bytes still to pass */
+	} rec[2];
 	size_t bytes_in, bytes_out;
 	uint8_t peek[TLS_PEEK_MAX];
 	size_t npeek;
@@ -68,23 +73,9 @@ struct tls_session {
 
 /* --- small helpers ---------------------------------------------------- */
 
-static void
-tls_event(struct tls_session *t, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tls_event(struct tls_session *t, int level, const char *fmt, ...)
-{
-	char text[REPORT_TEXT_MAX];
-	va_list ap;
-
-	if (t->hooks.obs.event == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	t->hooks.obs.event(t->hooks.obs.ctx, level, text);
-}
+/* Events go straight to the engine's observer. */
+#define tls_event(t, level, kind, dir, size, ...) \
+	io_say(&(t)->hooks.obs, (level), (kind), (dir), (size), __VA_ARGS__)
 
 static void
 tls_add(struct tls_milestone *m, const char *key, const char *fmt, ...)
@@ -128,31 +119,24 @@ tls_err(struct io_error *err, enum report_cause cause, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t
-tls_now(void)
-{
-	return clock_monotonic.now_us(clock_monotonic.ctx);
-}
-
 /* Wait until fd is ready for what GnuTLS wants next, or the deadline. */
 static int
 tls_wait(struct tls_session *t, uint64_t deadline_us)
 {
-	struct pollfd pfd = { .fd = t->fd };
-	uint64_t now;
-	int rc;
+	return iowait(t->fd, gnutls_record_get_direction(t->s) ? POLLOUT :
+	    POLLIN, deadline_us);
+}
 
-	pfd.events = gnutls_record_get_direction(t->s) ? POLLOUT : POLLIN;
-	for (;;) {
-		now = tls_now();
-		if (now >= deadline_us)
-			return 0;
-		rc = poll(&pfd, 1, (int)((deadline_us - now + 999) / 1000));
-		if (rc > 0)
-			return 1;
-		if (rc == -1 && errno != EINTR)
-			return -1;
-	}
+/* The io_error for a wait that did not end ready. */
+static void
+tls_wait_failed(int w, const char *what, struct io_error *err)
+{
+	if (w == IOWAIT_INTERRUPTED)
+		tls_err(err, CAUSE_INTERRUPTED, "interrupted %s", what);
+	else if (w == IOWAIT_DEADLINE)
+		tls_err(err, CAUSE_TIMEOUT, "timed out %s", what);
+	else
+		tls_err(err, CAUSE_NETWORK, "poll: %s", strerror(errno));
 }
 
 /* --- credentials -------------------------------------------------------- */
@@ -311,6 +295,57 @@ tls_creds_free(struct tls_creds *c)
 
 /* --- transport ---------------------------------------------------------- */
 
+static const char *
+tls_content_type(uint8_t type)
+{
+	switch (type) {
+	case 20:
+		return "change_cipher_spec";
+	case 21:
+		return "alert";
+	case 22:
+		return "handshake";
+	case 23:
+		return "application_data";
+	default:
+		return "not TLS";
+	}
+}
+
+/*
+ * Follow record boundaries in what crosses the socket, to show each TLS
+ * record with its content type and length.  Under TLS 1.3 everything
+ * after ServerHello travels as application_data: the real type is
+ * encrypted inside.
+ */
+static void
+tls_watch_records(struct tls_session *t, enum report_dir dir,
+    const uint8_t *buf, size_t n)
+{
+	struct tls_recwatch *w = &t->rec[dir == DIR_OUT ? 0 : 1];
+
+	while (n > 0) {
+		if (w->left > 0) {
+			size_t take = w->left < n ? w->left : n;
+
+			w->left -= take;
+			buf += take;
+			n -= take;
+			continue;
+		}
+		w->hdr[w->have++] = *buf++;
+		n--;
+		if (w->have < sizeof(w->hdr))
+			continue;
+		w->have = 0;
+		w->left = ((size_t)w->hdr[3] << 8) | w->hdr[4];
+		tls_event(t, 2, EVK_TLS_RECORD, dir, w->left + 5,
+		    "%s TLS record %s (%u), %zu byte%s", dir == DIR_OUT ?
+		    "->" : "<-", tls_content_type(w->hdr[0]), w->hdr[0],
+		    w->left, w->left == 1 ? "" : "s");
+	}
+}
+
 static void tls_hello_details(struct tls_session *t, struct tls_milestone *m);
 
 static void
@@ -345,10 +380,21 @@ tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 		return -1;
 	}
 	t->bytes_out += (size_t)n;
+	{
+		size_t left = (size_t)n;
+
+		for (int i = 0; i < iovcnt && left > 0; i++) {
+			size_t part = iov[i].iov_len < left ? iov[i].iov_len :
+			    left;
+
+			tls_watch_records(t, DIR_OUT, iov[i].iov_base, part);
+			left -= part;
+		}
+	}
 	/* re-arm quick ACKs: the broker's Nagle otherwise waits on our
 	 * delayed ACK for 40 ms (gnutls-notes.md, latency artefact) */
 	setsockopt(t->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-	tls_event(t, 2, "sent %zd bytes", n);
+	tls_event(t, 2, EVK_NET, DIR_OUT, (size_t)n, "wrote %zd bytes", n);
 	if (t->hello_pending) {
 		struct tls_milestone m = { .kind = TLSM_HELLO_SENT,
 		    .retry = t->after_hrr };
@@ -386,7 +432,9 @@ tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 
 		tls_keep(t, buf, (size_t)n);
 		t->bytes_in += (size_t)n;
-		tls_event(t, 2, "received %zd bytes", n);
+		tls_event(t, 2, EVK_NET, DIR_IN, (size_t)n, "read %zd bytes", n);
+		if (!first || (type >= 20 && type <= 23))
+			tls_watch_records(t, DIR_IN, buf, (size_t)n);
 		/* every TLS record starts with a content type from 20 to 23:
 		 * anything else is another protocol, and waiting for a record
 		 * that never comes (a 4-byte CONNACK) would only hit the
@@ -405,14 +453,11 @@ static int
 tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 {
 	struct tls_session *t = ptr;
-	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
-	int rc;
+	uint64_t until = ms == GNUTLS_INDEFINITE_TIMEOUT ? UINT64_MAX :
+	    clock_monotonic.now_us(NULL) + (uint64_t)ms * 1000u;
+	int w = iowait(t->fd, POLLIN, until);
 
-	do {
-		rc = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
-		    (int)ms);
-	} while (rc == -1 && errno == EINTR);
-	return rc;
+	return w == IOWAIT_READY ? 1 : w == IOWAIT_DEADLINE ? 0 : -1;
 }
 
 /* --- key log ---------------------------------------------------------- */
@@ -440,12 +485,12 @@ tls_keylog(gnutls_session_t s, const char *label, const gnutls_datum_t *secret)
 	}
 	/* the label alone tells when keys come into being; never the secret */
 	if (strcmp(label, "CLIENT_HANDSHAKE_TRAFFIC_SECRET") == 0)
-		tls_event(t, 0, "handshake traffic keys derived: the rest of "
+		tls_event(t, 0, EVK_KEYS, DIR_NONE, 0, "handshake traffic keys derived: the rest of "
 		    "the server's handshake is encrypted");
 	else if (strcmp(label, "CLIENT_TRAFFIC_SECRET_0") == 0)
-		tls_event(t, 1, "application traffic keys derived");
+		tls_event(t, 1, EVK_KEYS, DIR_NONE, 0, "application traffic keys derived");
 	else if (strcmp(label, "CLIENT_RANDOM") == 0)
-		tls_event(t, 1, "TLS 1.2 master secret derived");
+		tls_event(t, 1, EVK_KEYS, DIR_NONE, 0, "TLS 1.2 master secret derived");
 	return 0;
 }
 
@@ -461,7 +506,7 @@ tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 
 	/* sizes of received messages are right only at PRE */
 	if (when == GNUTLS_HOOK_PRE)
-		tls_event(t, 1, "%s %s (%u bytes)", incoming ? "<-" : "->",
+		tls_event(t, 1, EVK_TLS_MSG, incoming ? DIR_IN : DIR_OUT, msg != NULL ? msg->size : 0, "%s %s (%u bytes)", incoming ? "<-" : "->",
 		    name != NULL ? name : "?", msg != NULL ? msg->size : 0);
 
 	if (!incoming && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO &&
@@ -470,13 +515,13 @@ tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 	if (incoming && htype == GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST &&
 	    when == GNUTLS_HOOK_PRE) {
 		t->after_hrr = true;
-		tls_event(t, 0, "HelloRetryRequest: the server wants another "
+		tls_event(t, 0, EVK_INFO, DIR_NONE, 0, "HelloRetryRequest: the server wants another "
 		    "key share group, so a second ClientHello follows");
 	}
 	if (incoming && htype == GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST &&
 	    when == GNUTLS_HOOK_PRE) {
 		t->cert_requested = true;
-		tls_event(t, 0, "the server asks for a client certificate (%s)",
+		tls_event(t, 0, EVK_INFO, DIR_NONE, 0, "the server asks for a client certificate (%s)",
 		    t->creds->client_cert ? "ours will be sent" :
 		    "none was given with --cert");
 	}
@@ -594,8 +639,6 @@ tls_sans(gnutls_x509_crt_t crt, char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s%s",
 		    used > 0 ? ", " : "", shown, name);
 	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "none (only the subject CN counts)");
 }
 
 static void
@@ -634,18 +677,28 @@ tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
 	tls_dn(crts[0], true, buf, sizeof(buf));
 	tls_add(m, "leaf_issuer", "%s", buf);
 	tls_sans(crts[0], buf, sizeof(buf));
-	tls_add(m, "leaf_sans", "%s", buf);
+	tls_add(m, "leaf_sans", "%s", buf[0] != '\0' ? buf :
+	    "none (only the subject CN counts)");
 	for (unsigned i = 0; i < n; i++) {
-		char subj[200], from[40], to[40], fp[100];
+		struct report_cert *c;
+		char from[40], to[40];
 
-		tls_dn(crts[i], false, subj, sizeof(subj));
-		tls_fmt_date(gnutls_x509_crt_get_activation_time(crts[i]), from,
-		    sizeof(from));
-		tls_fmt_date(gnutls_x509_crt_get_expiration_time(crts[i]), to,
-		    sizeof(to));
-		tls_sha256(crts[i], true, fp, sizeof(fp));
-		tls_event(t, 1, "certificate %u: %s, valid %s to %s, "
-		    "SPKI sha256 %s", i, subj, from, to, fp);
+		if (m->ncerts >= REPORT_MAX_CERTS)
+			break;
+		c = &m->certs[m->ncerts++];
+		tls_dn(crts[i], false, c->subject, sizeof(c->subject));
+		tls_dn(crts[i], true, c->issuer, sizeof(c->issuer));
+		tls_sans(crts[i], c->sans, sizeof(c->sans));
+		c->not_before = gnutls_x509_crt_get_activation_time(crts[i]);
+		c->not_after = gnutls_x509_crt_get_expiration_time(crts[i]);
+		tls_sha256(crts[i], false, c->sha256, sizeof(c->sha256));
+		tls_sha256(crts[i], true, c->spki_sha256,
+		    sizeof(c->spki_sha256));
+		tls_fmt_date((time_t)c->not_before, from, sizeof(from));
+		tls_fmt_date((time_t)c->not_after, to, sizeof(to));
+		tls_event(t, 1, EVK_INFO, DIR_NONE, 0, "certificate %u: %s, "
+		    "issued by %s, valid %s to %s, SPKI sha256 %s", i,
+		    c->subject, c->issuer, from, to, c->spki_sha256);
 	}
 }
 
@@ -697,7 +750,8 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 
 			tls_sans(crts[0], sans, sizeof(sans));
 			snprintf(extra, sizeof(extra), ": checked '%s' against "
-			    "%s", t->params.verify_host, sans);
+			    "%s", t->params.verify_host, sans[0] != '\0' ? sans :
+			    "the subject CN (the certificate has no SAN)");
 		} else if (bit == GNUTLS_CERT_SIGNER_NOT_FOUND && n > 0) {
 			char subj[200], iss[200];
 			gnutls_x509_crt_t last = crts[n - 1];
@@ -874,7 +928,7 @@ tls_hello_details(struct tls_session *t, struct tls_milestone *m)
 		    (gnutls_protocol_t)list[i]);
 
 		used += (size_t)snprintf(versions + used, sizeof(versions) -
-		    used, "%s%s", i > 0 ? ", " : "", name ? name : "?");
+		    used, "%s%s", i > 0 ? "," : "", name ? name : "?");
 	}
 	tls_add(m, "versions_offered", "%s", versions);
 	tls_add(m, "sni", "%s", t->params.sni != NULL ? t->params.sni :
@@ -1142,30 +1196,24 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			int w = tls_wait(t, deadline_us);
 
-			if (w == 0) {
-				tls_err(err, CAUSE_TIMEOUT, "timed out waiting "
-				    "for the server's %s",
-				    t->bytes_in == 0 ? "answer to our "
+			if (w != IOWAIT_READY) {
+				tls_wait_failed(w, t->bytes_in == 0 ?
+				    "waiting for the server's answer to our "
 				    "ClientHello (a silent server, or a "
 				    "firewall dropping packets)" :
-				    "next handshake message");
-				return -1;
-			}
-			if (w == -1) {
-				tls_err(err, CAUSE_NETWORK, "poll: %s",
-				    strerror(errno));
+				    "waiting for the server's next handshake "
+				    "message", err);
 				return -1;
 			}
 			continue;
 		}
 		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
 			gnutls_alert_description_t a = gnutls_alert_get(t->s);
-
 			char name[64];
 
 			tls_alert_name(a, name, sizeof(name));
-			tls_event(t, 0, "warning alert from the server: %s",
-			    name);
+			tls_event(t, 0, EVK_INFO, DIR_NONE, 0,
+			    "warning alert from the server: %s", name);
 			continue;
 		}
 		if (!gnutls_error_is_fatal(rc))
@@ -1224,8 +1272,10 @@ tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
 			continue;
 		}
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			if (tls_wait(t, deadline_us) <= 0) {
-				tls_err(err, CAUSE_TIMEOUT, "timed out sending");
+			int w = tls_wait(t, deadline_us);
+
+			if (w != IOWAIT_READY) {
+				tls_wait_failed(w, "sending", err);
 				return -1;
 			}
 			continue;
@@ -1257,13 +1307,8 @@ tls_recv(struct tls_session *t, uint8_t *buf, size_t cap,
 				continue;
 			int w = tls_wait(t, deadline_us);
 
-			if (w == 0) {
-				tls_err(err, CAUSE_TIMEOUT, "timed out");
-				return -1;
-			}
-			if (w == -1) {
-				tls_err(err, CAUSE_NETWORK, "poll: %s",
-				    strerror(errno));
+			if (w != IOWAIT_READY) {
+				tls_wait_failed(w, "waiting", err);
 				return -1;
 			}
 			continue;
@@ -1291,7 +1336,7 @@ tls_close(struct tls_session *t, uint64_t deadline_us)
 
 		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
 			break;
-		if (tls_wait(t, deadline_us) <= 0)
+		if (tls_wait(t, deadline_us) != IOWAIT_READY)
 			break;
 	}
 	if (t->keylog != NULL)

@@ -152,7 +152,7 @@ render_step_details(struct report *r, int s)
 		report_detail(r, s, "mqtt_version", "3.1.1");
 		break;
 	case STEP_PUBSUB:
-		report_detail(r, s, "round_trip", "1.234 ms");
+		report_detail(r, s, "round_trip_us", "1234");
 		break;
 	}
 }
@@ -164,7 +164,7 @@ render_step_details(struct report *r, int s)
 static void
 render_build_ok(struct report *r, int upto)
 {
-	report_begin(r, T0);
+	report_begin(r, T0, 0);
 	for (int s = 1; s <= upto; s++) {
 		report_step_start(r, s, T0 + 1000u * (unsigned)s);
 		render_step_details(r, s);
@@ -416,7 +416,7 @@ START_TEST(test_unverified)
 
 	render_cap_open(&c, false, false, 0, REPORT_STEPS);
 	report_init(&r, render_text_live, &c.rt);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	for (int s = 1; s <= REPORT_STEPS; s++) {
 		report_step_start(&r, s, T0 + 1000u * (unsigned)s);
 		if (s == STEP_VERIFY) {
@@ -460,7 +460,7 @@ START_TEST(test_verdict_formats)
 
 	/* without details, nothing dangles */
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_step_start(&r, STEP_TCP, T0 + 10u);
 	report_step_ok(&r, STEP_TCP, T0 + 20u);
 	report_end(&r, T0 + 1500u);
@@ -509,7 +509,7 @@ render_any_run(struct render_cap *c, struct report *r, int kind, bool color)
 	}
 	render_cap_open(c, color, false, 2, 7);
 	report_init(r, render_text_live, &c->rt);
-	report_begin(r, T0);
+	report_begin(r, T0, 0);
 	for (int s = 1; s <= 7; s++) {
 		report_step_start(r, s, T0 + 1000u * (unsigned)s);
 		report_event(r, s, T0 + 1000u * (unsigned)s + 1u, s % 3, "ev");
@@ -575,7 +575,7 @@ render_events_run(struct render_cap *c, struct report *r, int verbose)
 {
 	render_cap_open(c, false, false, verbose, REPORT_STEPS);
 	report_init(r, render_text_live, &c->rt);
-	report_begin(r, T0);
+	report_begin(r, T0, 0);
 	report_step_start(r, STEP_TCP, T0 + 100u);
 	report_event(r, STEP_TCP, T0 + 200u, 0, "trying 192.0.2.7 port 8883");
 	report_event(r, STEP_TCP, T0 + 300u, 1, "level one detail");
@@ -637,7 +637,7 @@ START_TEST(test_hostile_text)
 	big[sizeof(big) - 1] = '\0';
 	render_cap_open(&c, false, false, 2, REPORT_STEPS);
 	report_init(&r, render_text_live, &c.rt);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_step_start(&r, STEP_TCP, T0 + 1u);
 	report_detail(&r, STEP_TCP, "peer", "%s", big);
 	report_detail(&r, STEP_TCP, "fmt", "%s", fmt);
@@ -691,7 +691,7 @@ START_TEST(test_control_bytes_escaped)
 
 	render_cap_open(&c, false, false, 1, REPORT_STEPS);
 	report_init(&r, render_text_live, &c.rt);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_step_start(&r, STEP_TCP, T0 + 1u);
 	report_detail(&r, STEP_TCP, "reason_string", "a\033[2Jb\rc");
 	report_event(&r, STEP_TCP, T0 + 2u, 0, "topic \033]0;title\007");

@@ -69,7 +69,7 @@ START_TEST(test_begin_sets_start_column)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	ck_assert_uint_eq(r.origin_us, T0);
 	ck_assert_int_eq(r.steps[0].status, STEP_OK);
 	ck_assert_int_eq(r.steps[0].state[LAYER_TCP], ST_TCP_CLOSED);
@@ -91,7 +91,7 @@ START_TEST(test_success_follows_tracker)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	for (int s = 1; s <= REPORT_STEPS; s++) {
 		report_step_start(&r, s, T0 + 100u * (unsigned)s);
 		ck_assert_int_eq(r.current, s);
@@ -122,7 +122,7 @@ START_TEST(test_failure_marks_step_layer)
 	const char *want[REPORT_LAYERS];
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, f - 1);
 	report_step_start(&r, f, T0 + 100u * (unsigned)f);
 	report_step_fail(&r, f, T0 + 100u * (unsigned)f + 70u, CAUSE_TIMEOUT,
@@ -165,7 +165,7 @@ START_TEST(test_fail_layer_overrides)
 
 	/* a TLS alert read while waiting for CONNACK: step 7, TLS layer */
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 6);
 	report_step_start(&r, STEP_CONNACK, T0 + 700u);
 	report_step_fail_layer(&r, STEP_CONNACK, LAYER_TLS, T0 + 750u,
@@ -186,7 +186,7 @@ START_TEST(test_fail_layer_out_of_range_uses_step_layer)
 		"Established", "Secure channel ready", "Failed" };
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 7);
 	report_step_start(&r, STEP_PUBSUB, T0 + 800u);
 	report_step_fail_layer(&r, STEP_PUBSUB, 7, T0 + 850u, CAUSE_REFUSED,
@@ -204,7 +204,7 @@ START_TEST(test_states_carry_over_unreached)
 
 	/* step 1 ok, 2 never ran: step 3 starts from step 1's states */
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 1);
 	report_step_start(&r, STEP_SERVER_CERT, T0 + 300u);
 	report_check_states(&r, STEP_SERVER_CERT, report_tracker[1]);
@@ -224,7 +224,7 @@ START_TEST(test_fail_without_start_belongs_to_step)
 	/* a failure found between steps: recorded on the next one, which
 	 * gets the time of the failure and the states carried forward */
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 5);
 	report_step_fail(&r, STEP_CONNECT, T0 + 640u, CAUSE_LOCAL, "%s",
 	    "cannot encode");
@@ -241,7 +241,7 @@ START_TEST(test_unverified_keeps_in_progress)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 3);
 	report_step_start(&r, STEP_VERIFY, T0 + 400u);
 	report_unverified(&r);
@@ -265,7 +265,7 @@ START_TEST(test_unverified_after_verify_does_not_rewrite)
 
 	/* flagging later must not change a column already written */
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 4);
 	report_unverified(&r);
 	report_check_states(&r, STEP_VERIFY, report_tracker[STEP_VERIFY]);
@@ -278,7 +278,7 @@ START_TEST(test_skip)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_run_ok(&r, 7);
 	report_step_skip(&r, STEP_PUBSUB);
 	ck_assert_int_eq(r.steps[STEP_PUBSUB].status, STEP_SKIPPED);
@@ -296,7 +296,7 @@ START_TEST(test_times_are_offsets)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_step_start(&r, STEP_TCP, T0 + 123u);
 	report_event(&r, STEP_TCP, T0 + 200u, 0, "trying");
 	report_step_ok(&r, STEP_TCP, T0 + 456u);
@@ -320,7 +320,7 @@ START_TEST(test_details_replace_and_find)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_detail(&r, STEP_TCP, "target", "%s port %u", "a.example", 1u);
 	report_detail(&r, STEP_TCP, "peer", "%s", "192.0.2.1 port 1");
 	report_detail(&r, STEP_TCP, "target", "%s", "b.example port 2");
@@ -354,7 +354,7 @@ START_TEST(test_detail_truncation)
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_detail(&r, STEP_TCP, key, "%s", big);
 	ck_assert_uint_eq(r.steps[STEP_TCP].ndetails, 1);
 	ck_assert_uint_eq(strlen(r.steps[STEP_TCP].details[0].text),
@@ -377,7 +377,7 @@ START_TEST(test_events_keep_order)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_event(&r, STEP_TCP, T0 + 10u, 0, "first %d", 1);
 	report_event(&r, STEP_CLIENT_HELLO, T0 + 20u, 1, "second");
 	report_event(&r, STEP_TCP, T0 + 30u, 2, "third");
@@ -413,7 +413,7 @@ START_TEST(test_invalid_step_ignored)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_step_start(&r, 0, T0 + 1u);
 	report_step_ok(&r, REPORT_STEPS + 1, T0 + 2u);
 	report_step_fail(&r, -3, T0 + 3u, CAUSE_TLS, "x");
@@ -434,7 +434,7 @@ START_TEST(test_free_resets)
 	struct report r;
 
 	report_init(&r, NULL, NULL);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_detail(&r, STEP_TCP, "a", "b");
 	report_event(&r, STEP_TCP, T0, 0, "e");
 	report_hint(&r, "h");
@@ -501,7 +501,7 @@ START_TEST(test_listener_once_per_change)
 	ck_assert_ptr_nonnull(seen);
 	seen->r = &r;
 	report_init(&r, report_seen_listener, seen);
-	report_begin(&r, T0);
+	report_begin(&r, T0, 0);
 	report_step_start(&r, STEP_TCP, T0 + 1u);
 	report_detail(&r, STEP_TCP, "peer", "one");
 	report_detail(&r, STEP_TCP, "peer", "two");	/* replacement */

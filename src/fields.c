@@ -1,0 +1,137 @@
+/*
+ * fields.c: labels and types of the report's detail keys.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+
+static const struct field fields_table[] = {
+	/* step 1 */
+	{ "target", "target", FIELD_TEXT },
+	{ "peer", "connected to", FIELD_TEXT },
+	/* step 2 */
+	{ "versions_offered", "TLS versions offered", FIELD_LIST },
+	{ "sni", "SNI", FIELD_TEXT },
+	{ "alpn_offered", "ALPN offered", FIELD_TEXT },
+	{ "client_hello_bytes", "ClientHello size (bytes)", FIELD_INT },
+	{ "hello_retry", "HelloRetryRequest", FIELD_TEXT },
+	/* step 3 */
+	{ "tls_version", "TLS version", FIELD_TEXT },
+	{ "chain_length", "chain length", FIELD_INT },
+	{ "leaf_subject", "leaf subject", FIELD_TEXT },
+	{ "leaf_issuer", "leaf issuer", FIELD_TEXT },
+	{ "leaf_sans", "leaf names (SAN)", FIELD_TEXT },
+	/* step 4 */
+	{ "verdict", "verdict", FIELD_TEXT },
+	{ "problems", "problems", FIELD_LIST },
+	{ "checked_name", "name checked", FIELD_TEXT },
+	{ "trust_store", "trust store", FIELD_TEXT },
+	{ "anchor", "trust anchor", FIELD_TEXT },
+	{ "days_left", "days to earliest expiry", FIELD_INT },
+	{ "earliest_expiry", "earliest expiry", FIELD_TEXT },
+	{ "ocsp_staple", "OCSP staple", FIELD_TEXT },
+	{ "insecure", "INSECURE", FIELD_TEXT },
+	/* step 5 */
+	{ "cipher_suite", "cipher suite", FIELD_TEXT },
+	{ "group", "key exchange group", FIELD_TEXT },
+	{ "signature", "signature algorithm", FIELD_TEXT },
+	{ "alpn_selected", "ALPN selected", FIELD_TEXT },
+	{ "session", "session", FIELD_TEXT },
+	{ "handshake_bytes", "handshake bytes", FIELD_TEXT },
+	{ "note", "note", FIELD_TEXT },
+	/* step 6 */
+	{ "mqtt_version", "MQTT version", FIELD_TEXT },
+	{ "client_id", "client id", FIELD_TEXT },
+	{ "keepalive", "keep-alive (s)", FIELD_INT },
+	{ "clean", "session", FIELD_TEXT },
+	{ "username", "user name", FIELD_TEXT },
+	{ "password", "password", FIELD_TEXT },
+	{ "bytes", "packet size (bytes)", FIELD_INT },
+	/* step 7 */
+	{ "connack_code", "CONNACK code", FIELD_CODE },
+	{ "connack_reason", "CONNACK says", FIELD_TEXT },
+	{ "session_present", "session present", FIELD_BOOL },
+	{ "assigned_client_id", "assigned client id", FIELD_TEXT },
+	{ "maximum_qos", "maximum QoS", FIELD_INT },
+	{ "retain_available", "retain available", FIELD_BOOL },
+	{ "maximum_packet_size", "maximum packet size", FIELD_INT },
+	{ "receive_maximum", "receive maximum", FIELD_INT },
+	{ "topic_alias_maximum", "topic alias maximum", FIELD_INT },
+	{ "server_keep_alive", "server keep-alive (s)", FIELD_INT },
+	{ "session_expiry", "session expiry (s)", FIELD_INT },
+	{ "wildcard_subscriptions", "wildcard subscriptions", FIELD_BOOL },
+	{ "subscription_ids", "subscription identifiers", FIELD_BOOL },
+	{ "shared_subscriptions", "shared subscriptions", FIELD_BOOL },
+	{ "server_reference", "server reference", FIELD_TEXT },
+	{ "reason_string", "reason string", FIELD_TEXT },
+	/* step 8 */
+	{ "topic", "topic", FIELD_TEXT },
+	{ "qos", "QoS", FIELD_INT },
+	{ "suback_code", "SUBACK code", FIELD_CODE },
+	{ "suback_reason", "SUBACK says", FIELD_TEXT },
+	{ "echo_qos", "came back with QoS", FIELD_INT },
+	{ "round_trip_us", "round trip", FIELD_US },
+	{ "payload", "payload", FIELD_TEXT },
+};
+
+const struct field *
+fields_find(const char *key)
+{
+	/* one slot per thread is enough: callers use the result at once */
+	static __thread struct field unknown;
+
+	for (size_t i = 0; i < sizeof(fields_table) / sizeof(fields_table[0]);
+	    i++)
+		if (strcmp(fields_table[i].key, key) == 0)
+			return &fields_table[i];
+	unknown.key = key;
+	unknown.label = key;
+	unknown.type = FIELD_TEXT;
+	return &unknown;
+}
+
+void
+fields_format(const struct field *f, const char *value, char *buf,
+    unsigned long len)
+{
+	char *end = NULL;
+
+	switch (f->type) {
+	case FIELD_CODE: {
+		unsigned long v = strtoul(value, &end, 10);
+
+		if (end != value && *end == '\0') {
+			snprintf(buf, len, "0x%02lx", v);
+			return;
+		}
+		break;
+	}
+	case FIELD_US: {
+		unsigned long long v = strtoull(value, &end, 10);
+
+		if (end != value && *end == '\0') {
+			snprintf(buf, len, "%.3f ms", (double)v / 1000.0);
+			return;
+		}
+		break;
+	}
+	case FIELD_LIST: {
+		size_t o = 0;
+
+		for (const char *p = value; *p != '\0' && o + 3 < len; p++) {
+			buf[o++] = *p;
+			if (*p == ',' && p[1] != ' ')
+				buf[o++] = ' ';
+		}
+		buf[o] = '\0';
+		return;
+	}
+	default:
+		break;
+	}
+	snprintf(buf, len, "%s", value);
+}
