@@ -1,0 +1,615 @@
+/*
+ * itest.c -- the harness the integration tests share: a throwaway PKI and
+ * a mosquitto with one loopback listener per case (tests/lib), the probe
+ * run as a child with its output captured and its time bounded, and small
+ * plaintext peers.
+ *
+ * Environment (set by Makefile.am's AM_TESTS_ENVIRONMENT):
+ *   MQTTS_PROBE  the binary under test
+ *   TESTS_LIB    directory holding pki.sh and broker.sh
+ *   MOSQUITTO    broker binary; empty or missing -> SKIP (77)
+ *   CERTTOOL     certtool binary; empty or missing -> SKIP (77)
+ *
+ * A suite-level unchecked fixture (run once, in the parent process) makes
+ * the directory, the PKI and the broker; the tests run the binary and
+ * check its exit status and what it says.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <check.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+const char *g_probe;	/* $MQTTS_PROBE */
+const char *g_lib;	/* $TESTS_LIB */
+char g_dir[4096];	/* temporary directory, "" when none */
+int g_port[L_COUNT];
+volatile sig_atomic_t g_broker_pid;
+pid_t g_parent_pid;
+
+/* ---- running a program ---------------------------------------------- */
+
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void describe_command(struct run *r, const char *const *argv)
+{
+	size_t used = 0;
+
+	r->cmd[0] = '\0';
+	for (size_t i = 0; argv[i] != NULL; i++) {
+		int n = snprintf(r->cmd + used, sizeof r->cmd - used, "%s%s",
+				 i ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= sizeof r->cmd - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static void append_output(struct run *r, size_t *cap, const char *data,
+			  size_t n)
+{
+	if (r->len + n + 1 > *cap) {
+		size_t want = *cap ? *cap : 4096;
+
+		while (r->len + n + 1 > want)
+			want *= 2;
+		char *grown = realloc(r->out, want);
+
+		if (grown == NULL)
+			return;
+		r->out = grown;
+		*cap = want;
+	}
+	memcpy(r->out + r->len, data, n);
+	r->len += n;
+	r->out[r->len] = '\0';
+}
+
+/*
+ * Runs argv[0] (looked up in PATH when it has no slash) with the given
+ * arguments, no shell involved.  stdin is /dev/null; stdout and stderr go
+ * into one buffer.  password != NULL sets MQTTS_PROBE_PASSWORD in the child,
+ * otherwise the child gets it unset.  The child is killed after
+ * limit_seconds.
+ */
+void run_argv(struct run *r, const char *const *argv,
+		     const char *password, int limit_seconds)
+{
+	int fds[2];
+	size_t cap = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof *r);
+	r->status = -1;
+	describe_command(r, argv);
+	append_output(r, &cap, "", 0);
+
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		append_output(r, &cap, "[pipe failed]", 13);
+		return;
+	}
+	double start = now_seconds();
+
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		append_output(r, &cap, "[fork failed]", 13);
+		return;
+	}
+	if (pid == 0) {
+		size_t n = 0;
+		int devnull = open("/dev/null", O_RDONLY);
+
+		/* Own process group, so a time-out kills any helper too. */
+		setpgid(0, 0);
+
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		signal(SIGPIPE, SIG_DFL);
+		if (password != NULL)
+			setenv("MQTTS_PROBE_PASSWORD", password, 1);
+		else
+			unsetenv("MQTTS_PROBE_PASSWORD");
+		unsetenv("SSLKEYLOGFILE");
+		setenv("NO_COLOR", "1", 1);
+
+		while (argv[n] != NULL)
+			n++;
+		char **copy = calloc(n + 1, sizeof *copy);
+
+		if (copy == NULL)
+			_exit(127);
+		for (size_t i = 0; i < n; i++)
+			copy[i] = strdup(argv[i]);
+		execvp(copy[0], copy);
+		dprintf(STDERR_FILENO, "exec %s: %s\n", copy[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);	/* also here: no race with the kill below */
+	close(fds[1]);
+
+	double deadline = start + limit_seconds;
+	int killed = 0;
+
+	for (;;) {
+		double left = deadline - now_seconds();
+
+		if (left <= 0) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		int rc = poll(&pfd, 1, (int)(left * 1000) + 1);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			continue;
+		char buf[4096];
+		ssize_t got = read(fds[0], buf, sizeof buf);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;	/* EOF: every writer has gone */
+		if (r->len < OUTPUT_LIMIT)
+			append_output(r, &cap, buf, (size_t)got);
+	}
+	close(fds[0]);
+
+	int wstatus = 0;
+
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	r->seconds = now_seconds() - start;
+	if (killed) {
+		static const char note[] = "\n[killed by the test after the time limit]\n";
+
+		append_output(r, &cap, note, sizeof note - 1);
+		r->status = -1;
+	} else if (WIFEXITED(wstatus)) {
+		r->status = WEXITSTATUS(wstatus);
+	} else if (WIFSIGNALED(wstatus)) {
+		r->status = 128 + WTERMSIG(wstatus);
+	}
+}
+
+
+/* Runs the probe with a NULL-terminated list of arguments. */
+void
+run_probe(struct run *r, const char *password, ...)
+{
+	const char *argv[MAX_ARGS + 2];
+	size_t n = 0;
+	va_list ap;
+
+	argv[n++] = g_probe;
+	va_start(ap, password);
+	for (const char *a = va_arg(ap, const char *); a != NULL;
+	     a = va_arg(ap, const char *)) {
+		ck_assert_int_lt(n, MAX_ARGS);
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	run_argv(r, argv, password, RUN_LIMIT_SECONDS);
+}
+
+/* ---- looking at the output ------------------------------------------ */
+
+int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (hay == NULL)
+		return 0;
+	for (; *hay != '\0'; hay++) {
+		size_t i = 0;
+
+		while (i < n && hay[i] != '\0' &&
+		       tolower((unsigned char)hay[i]) ==
+		       tolower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+/* The last non-empty line of the output (static buffer). */
+const char *last_line(const struct run *r)
+{
+	static char line[1024];
+	size_t end = r->len;
+
+	while (end > 0 && (r->out[end - 1] == '\n' || r->out[end - 1] == '\r'))
+		end--;
+	size_t begin = end;
+
+	while (begin > 0 && r->out[begin - 1] != '\n')
+		begin--;
+	size_t n = end - begin;
+
+	if (n >= sizeof line)
+		n = sizeof line - 1;
+	memcpy(line, r->out + begin, n);
+	line[n] = '\0';
+	return line;
+}
+
+size_t count_lines(const struct run *r)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < r->len; i++)
+		if (r->out[i] == '\n')
+			lines++;
+	if (r->len > 0 && r->out[r->len - 1] != '\n')
+		lines++;
+	return lines;
+}
+
+
+
+
+
+/* ---- paths and ports ------------------------------------------------ */
+
+/* PKI file in the fixture directory; a few rotating static buffers. */
+const char *pki(const char *name)
+{
+	static char bufs[8][4200];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof bufs[0], "%s/%s", g_dir, name);
+	return b;
+}
+
+/* "host:port" for a listener or a raw port number. */
+const char *target_port(const char *host, int port)
+{
+	static char bufs[8][128];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof bufs[0], "%s:%d", host, port);
+	return b;
+}
+
+const char *target(enum listener l)
+{
+	return target_port("127.0.0.1", g_port[l]);
+}
+
+/*
+ * Binds a TCP socket to 127.0.0.1 on a kernel-chosen port.  Returns the
+ * socket (caller closes) and stores the port.
+ */
+int bind_loopback(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = 0;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Picks L_COUNT distinct free ports (all held at once, then released). */
+static int pick_ports(void)
+{
+	int fds[L_COUNT];
+	int ok = 1;
+
+	for (int i = 0; i < L_COUNT; i++) {
+		fds[i] = bind_loopback(&g_port[i]);
+		if (fds[i] < 0)
+			ok = 0;
+	}
+	for (int i = 0; i < L_COUNT; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ok;
+}
+
+/* ---- fixture -------------------------------------------------------- */
+
+static void stop_broker_on_signal(int sig)
+{
+	if (getpid() == g_parent_pid && g_broker_pid > 0)
+		kill((pid_t)g_broker_pid, SIGTERM);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	int ok = write(fd, text, n) == (ssize_t)n;
+
+	return (close(fd) == 0 && ok) ? 0 : -1;
+}
+
+static void run_script(struct run *r, const char *script, const char *verb,
+		       const char *const *more)
+{
+	char path[4200];
+	const char *argv[L_COUNT + 8];
+	size_t n = 0;
+
+	snprintf(path, sizeof path, "%s/%s", g_lib, script);
+	/* Through bash: a dist tarball may have lost the executable bit. */
+	argv[n++] = "bash";
+	argv[n++] = path;
+	if (verb != NULL)
+		argv[n++] = verb;
+	argv[n++] = g_dir;
+	for (size_t i = 0; more != NULL && more[i] != NULL; i++)
+		argv[n++] = more[i];
+	argv[n] = NULL;
+	run_argv(r, argv, NULL, 60);
+}
+
+static void remove_dir(void)
+{
+	struct run r;
+	const char *argv[] = { "rm", "-rf", g_dir, NULL };
+
+	if (g_dir[0] == '\0')
+		return;
+	run_argv(&r, argv, NULL, 30);
+	free(r.out);
+	g_dir[0] = '\0';
+}
+
+static void stop_broker(void)
+{
+	struct run r;
+
+	if (g_dir[0] == '\0' || access(pki("mosquitto.pid"), F_OK) != 0)
+		return;
+	run_script(&r, "broker.sh", "stop", NULL);
+	if (r.status != 0)
+		fprintf(stderr, "broker.sh stop failed (%d):\n%s\n", r.status,
+			r.out);
+	free(r.out);
+	g_broker_pid = 0;
+}
+
+static void read_broker_pid(void)
+{
+	FILE *f = fopen(pki("mosquitto.pid"), "r");
+	int pid = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	g_broker_pid = pid;
+}
+
+static void suite_setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char failure[8192] = "";
+	struct run r;
+
+	g_parent_pid = getpid();
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(g_dir, sizeof g_dir, "%s/mqtts-probe-it.XXXXXX", tmp);
+	if (mkdtemp(g_dir) == NULL) {
+		snprintf(failure, sizeof failure, "mkdtemp %s: %s", g_dir,
+			 strerror(errno));
+		g_dir[0] = '\0';
+		ck_abort_msg("%s", failure);
+	}
+
+	run_script(&r, "pki.sh", NULL, NULL);
+	if (r.status != 0)
+		snprintf(failure, sizeof failure, "pki.sh failed (%d):\n%s",
+			 r.status, r.out);
+	free(r.out);
+
+	if (failure[0] == '\0' &&
+	    (write_file(pki("password.txt"), GOOD_PASSWORD "\n") != 0 ||
+	     write_file(pki("wrong-password.txt"), WRONG_PASSWORD "\n") != 0))
+		snprintf(failure, sizeof failure, "cannot write password files");
+
+	signal(SIGINT, stop_broker_on_signal);
+	signal(SIGTERM, stop_broker_on_signal);
+	signal(SIGHUP, stop_broker_on_signal);
+
+	/* A picked port can be taken before the broker binds it: retry. */
+	for (int attempt = 0; failure[0] == '\0' && attempt < 3; attempt++) {
+		char ports[L_COUNT][16];
+		const char *more[L_COUNT + 1];
+
+		if (!pick_ports()) {
+			snprintf(failure, sizeof failure,
+				 "cannot bind 127.0.0.1:0: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < L_COUNT; i++) {
+			snprintf(ports[i], sizeof ports[i], "%d", g_port[i]);
+			more[i] = ports[i];
+		}
+		more[L_COUNT] = NULL;
+		run_script(&r, "broker.sh", "start", more);
+		if (r.status == 0) {
+			free(r.out);
+			read_broker_pid();
+			return;
+		}
+		if (attempt == 2)
+			snprintf(failure, sizeof failure,
+				 "broker.sh start failed (%d):\n%s", r.status,
+				 r.out);
+		free(r.out);
+		stop_broker();
+	}
+
+	/* The teardown does not run after a failed setup: clean up here. */
+	stop_broker();
+	remove_dir();
+	ck_abort_msg("integration fixture: %s", failure);
+}
+
+static void suite_teardown(void)
+{
+	stop_broker();
+	remove_dir();
+}
+
+/*
+ * A one-shot plaintext peer: a child that accepts one connection, reads
+ * first if asked (a server that waits for the client), writes `say`, and
+ * exits after at most ten seconds whatever happens.
+ */
+pid_t
+talker_start(int *port, const char *say, size_t len, int read_first)
+{
+	int fd = bind_loopback(port);
+	pid_t pid;
+
+	if (fd < 0 || listen(fd, 4) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char buf[2048];
+		int c;
+
+		/* Check's own SIGALRM handler would kill the whole test */
+		signal(SIGALRM, SIG_DFL);
+		alarm(10);
+		c = accept(fd, NULL, NULL);
+		if (c >= 0) {
+			if (read_first && read(c, buf, sizeof buf) < 0)
+				_exit(1);
+			if (write(c, say, len) < 0)
+				_exit(1);
+			/* keep the connection open until the probe is done */
+			while (read(c, buf, sizeof buf) > 0)
+				;
+		}
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+void
+talker_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+int executable(const char *path)
+{
+	return path != NULL && *path != '\0' && access(path, X_OK) == 0;
+}
+
+int
+itest_main(const char *name, void (*add_tests)(TCase *))
+{
+	const char *mosquitto = getenv("MOSQUITTO");
+	const char *certtool = getenv("CERTTOOL");
+
+	if (!executable(mosquitto)) {
+		printf("SKIP: MOSQUITTO is %s%s%s: cannot run a broker\n",
+		       mosquitto && *mosquitto ? "\"" : "",
+		       mosquitto && *mosquitto ? mosquitto : "empty",
+		       mosquitto && *mosquitto ? "\" (not executable)" : "");
+		return SKIP_CODE;
+	}
+	if (!executable(certtool)) {
+		printf("SKIP: CERTTOOL is %s%s%s: cannot make a PKI\n",
+		       certtool && *certtool ? "\"" : "",
+		       certtool && *certtool ? certtool : "empty",
+		       certtool && *certtool ? "\" (not executable)" : "");
+		return SKIP_CODE;
+	}
+	g_probe = getenv("MQTTS_PROBE");
+	g_lib = getenv("TESTS_LIB");
+	if (!executable(g_probe)) {
+		fprintf(stderr, "MQTTS_PROBE (%s) is not an executable file\n",
+			g_probe ? g_probe : "unset");
+		return HARD_ERROR_CODE;
+	}
+	if (g_lib == NULL || *g_lib == '\0') {
+		fprintf(stderr, "TESTS_LIB is not set\n");
+		return HARD_ERROR_CODE;
+	}
+
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create("broker");
+
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 120);
+
+	add_tests(tc);
+	suite_add_tcase(s, tc);
+
+	SRunner *sr = srunner_create(s);
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

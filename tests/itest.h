@@ -1,0 +1,90 @@
+/*
+ * itest.h -- shared harness of the integration tests (see itest.c).
+ */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <check.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SKIP_CODE 77
+#define HARD_ERROR_CODE 99
+#ifndef RUN_LIMIT_SECONDS
+#define RUN_LIMIT_SECONDS 30
+#endif
+#define OUTPUT_LIMIT (1024 * 1024)
+
+#define GOOD_PASSWORD "S3cret-Pa55"
+#define WRONG_PASSWORD "Wr0ng-Guess-77"
+
+/* Listener order shared with tests/lib/broker.sh. */
+enum listener {
+	L_GOOD,
+	L_PASSWORD,
+	L_MTLS,
+	L_EXPIRED,
+	L_NOTYET,
+	L_WRONGNAME,
+	L_SELFSIGNED,
+	L_UNTRUSTED,
+	L_PLAINTEXT,
+	L_TLS13ONLY,
+	L_COUNT
+};
+
+extern const char *g_probe;
+extern const char *g_lib;
+extern char g_dir[4096];
+extern int g_port[L_COUNT];
+extern volatile sig_atomic_t g_broker_pid;
+extern pid_t g_parent_pid;
+
+struct run {
+	int status;		/* exit code, 128+signal, or -1 if killed by us */
+	char *out;		/* stdout + stderr, NUL-terminated */
+	size_t len;
+	double seconds;
+	char cmd[2048];		/* command line, for messages */
+};
+
+#define MAX_ARGS 32
+
+#define EXPECT_EXIT(r, code)						\
+	ck_assert_msg((r)->status == (code),				\
+		      "%s\nexit status %d, expected %d\n--- output ---\n%s", \
+		      (r)->cmd, (r)->status, (code), (r)->out)
+#define EXPECT_HAS(r, text)						\
+	ck_assert_msg(contains_ci((r)->out, (text)),			\
+		      "%s\noutput lacks \"%s\"\n--- output ---\n%s",	\
+		      (r)->cmd, (text), (r)->out)
+#define EXPECT_LACKS(r, text)						\
+	ck_assert_msg(!contains_ci((r)->out, (text)),			\
+		      "%s\noutput contains \"%s\"\n--- output ---\n%s", \
+		      (r)->cmd, (text), (r)->out)
+#define EXPECT_LAST_LINE_STARTS(r, prefix)				\
+	ck_assert_msg(strncmp(last_line(r), (prefix), strlen(prefix)) == 0, \
+		      "%s\nlast line does not start with \"%s\"\n--- output ---\n%s", \
+		      (r)->cmd, (prefix), (r)->out)
+
+double now_seconds(void);
+void run_argv(struct run *r, const char *const *argv, const char *password,
+    int limit_seconds);
+void run_probe(struct run *r, const char *password, ...)
+    __attribute__((sentinel));
+int contains_ci(const char *hay, const char *needle);
+const char *last_line(const struct run *r);
+size_t count_lines(const struct run *r);
+const char *pki(const char *name);
+const char *target_port(const char *host, int port);
+const char *target(enum listener l);
+int bind_loopback(int *port);
+pid_t talker_start(int *port, const char *say, size_t len, int read_first);
+void talker_stop(pid_t pid);
+int executable(const char *path);
+
+/* Run the suite `name` with the broker fixture; returns main's status. */
+int itest_main(const char *name, void (*add_tests)(TCase *));
+
+#endif
