@@ -240,6 +240,9 @@ main(int argc, char *argv[])
 	rt.color = main_color(o.color);
 	rt.quiet = o.quiet;
 	rt.verbose = o.verbose;
+	rt.explain = o.explain;
+	rt.trace = o.trace;
+	rt.hexdump = o.hexdump;
 	rt.target = o.target_arg;
 	rt.steps = (int)o.steps;
 	if (!o.quiet) {

@@ -14,6 +14,9 @@ struct render_text {
 	bool color;
 	bool quiet;		/* verdict line only */
 	int verbose;		/* events up to this level */
+	bool explain;		/* --explain: a paragraph after each step */
+	bool trace;		/* --trace: every message, record, packet */
+	bool hexdump;		/* --hexdump: packet bytes in the trace */
 	const char *target;	/* as typed, for the verdict */
 	int steps;		/* steps requested */
 	int shown;		/* steps already printed live */

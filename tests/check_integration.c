@@ -1,7 +1,6 @@
 /*
  * check_integration.c -- end-to-end tests of the mqtts-probe binary against
  * a real mosquitto broker on 127.0.0.1 (harness: itest.c).
-
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
