@@ -9,7 +9,11 @@
 #define _GNU_SOURCE
 #endif
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +357,70 @@ START_TEST(test_tls12_against_tls13only)
 }
 END_TEST
 
+/*
+ * gnutls-serv offering only one key-exchange group: a client whose first
+ * key share is for another group gets a HelloRetryRequest.  Started under
+ * timeout(1) so it cannot outlive the test; ready when it accepts TCP.
+ */
+static pid_t
+hrr_server_start(int *port)
+{
+	char portbuf[16];
+	pid_t pid;
+	int fd = bind_loopback(port);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(portbuf, sizeof portbuf, "%d", *port);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		signal(SIGALRM, SIG_DFL);
+		execlp("timeout", "timeout", "20", "gnutls-serv",
+		    "--x509certfile", pki("server.pem"), "--x509keyfile",
+		    pki("server.key"), "-p", portbuf, "--priority",
+		    "NORMAL:-GROUP-ALL:+GROUP-SECP384R1", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < 100; i++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)*port),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		int ok = connect(c, (struct sockaddr *)&sin, sizeof sin) == 0;
+
+		close(c);
+		if (ok)
+			return pid;
+		usleep(50000);
+	}
+	talker_stop(pid);
+	return -1;
+}
+
+START_TEST(test_hello_retry_request)
+{
+	struct run r;
+	int port = 0;
+	pid_t pid = hrr_server_start(&port);
+
+	ck_assert_msg(pid > 0, "gnutls-serv did not start");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-v",
+		  "--steps", "5", target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "HelloRetryRequest");
+	EXPECT_HAS(&r, "second ClientHello sent");
+	EXPECT_HAS(&r, "SECP384R1");
+	free(r.out);
+}
+END_TEST
+
 /* ---- tests: certificate verification -------------------------------- */
 
 static void expect_verify_failure(enum listener l, const char *reason)
@@ -458,6 +526,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_plaintext_connack);
 	tcase_add_test(tc, test_plaintext_listener);
 	tcase_add_test(tc, test_tls12_against_tls13only);
+	tcase_add_test(tc, test_hello_retry_request);
 	tcase_add_test(tc, test_unknown_ca);
 	tcase_add_test(tc, test_self_signed);
 	tcase_add_test(tc, test_expired);
