@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,49 +419,75 @@ engine_bytes_detail(struct engine *e, int step, const char *key,
 	    (const char *)b->data);
 }
 
+/* The MQTT 5.0 CONNACK properties shown, and where mqtt_props keeps them. */
+static const struct {
+	uint8_t id;
+	const char *key;
+	enum { PV_U8, PV_U16, PV_U32, PV_BOOL, PV_BYTES } kind;
+	size_t offset;
+} engine_connack_fields[] = {
+	{ 0x12, "assigned_client_id", PV_BYTES,
+	    offsetof(struct mqtt_props, assigned_client_id) },
+	{ 0x24, "maximum_qos", PV_U8, offsetof(struct mqtt_props, maximum_qos) },
+	{ 0x25, "retain_available", PV_BOOL,
+	    offsetof(struct mqtt_props, retain_available) },
+	{ 0x27, "maximum_packet_size", PV_U32,
+	    offsetof(struct mqtt_props, maximum_packet_size) },
+	{ 0x21, "receive_maximum", PV_U16,
+	    offsetof(struct mqtt_props, receive_maximum) },
+	{ 0x22, "topic_alias_maximum", PV_U16,
+	    offsetof(struct mqtt_props, topic_alias_maximum) },
+	{ 0x13, "server_keep_alive", PV_U16,
+	    offsetof(struct mqtt_props, server_keep_alive) },
+	{ 0x11, "session_expiry", PV_U32,
+	    offsetof(struct mqtt_props, session_expiry) },
+	{ 0x28, "wildcard_subscriptions", PV_BOOL,
+	    offsetof(struct mqtt_props, wildcard_sub_available) },
+	{ 0x29, "subscription_ids", PV_BOOL,
+	    offsetof(struct mqtt_props, sub_id_available) },
+	{ 0x2A, "shared_subscriptions", PV_BOOL,
+	    offsetof(struct mqtt_props, shared_sub_available) },
+	{ 0x1C, "server_reference", PV_BYTES,
+	    offsetof(struct mqtt_props, server_reference) },
+	{ 0x1F, "reason_string", PV_BYTES,
+	    offsetof(struct mqtt_props, reason_string) },
+};
+
 /* MQTT 5.0 CONNACK properties, each as its own detail. */
 static void
 engine_connack_props(struct engine *e, const struct mqtt_props *p)
 {
-	int s = STEP_CONNACK;
+	const unsigned char *base = (const unsigned char *)p;
 
-	if (MQTT_PROP_PRESENT(p, 0x12))
-		engine_bytes_detail(e, s, "assigned_client_id",
-		    &p->assigned_client_id);
-	if (MQTT_PROP_PRESENT(p, 0x24))
-		report_detail(e->r, s, "maximum_qos", "%u", p->maximum_qos);
-	if (MQTT_PROP_PRESENT(p, 0x25))
-		report_detail(e->r, s, "retain_available", "%s",
-		    p->retain_available ? "yes" : "no");
-	if (MQTT_PROP_PRESENT(p, 0x27))
-		report_detail(e->r, s, "maximum_packet_size", "%u",
-		    p->maximum_packet_size);
-	if (MQTT_PROP_PRESENT(p, 0x21))
-		report_detail(e->r, s, "receive_maximum", "%u",
-		    p->receive_maximum);
-	if (MQTT_PROP_PRESENT(p, 0x22))
-		report_detail(e->r, s, "topic_alias_maximum", "%u",
-		    p->topic_alias_maximum);
-	if (MQTT_PROP_PRESENT(p, 0x13))
-		report_detail(e->r, s, "server_keep_alive", "%u",
-		    p->server_keep_alive);
-	if (MQTT_PROP_PRESENT(p, 0x11))
-		report_detail(e->r, s, "session_expiry", "%u",
-		    p->session_expiry);
-	if (MQTT_PROP_PRESENT(p, 0x28))
-		report_detail(e->r, s, "wildcard_subscriptions", "%s",
-		    p->wildcard_sub_available ? "yes" : "no");
-	if (MQTT_PROP_PRESENT(p, 0x29))
-		report_detail(e->r, s, "subscription_ids", "%s",
-		    p->sub_id_available ? "yes" : "no");
-	if (MQTT_PROP_PRESENT(p, 0x2A))
-		report_detail(e->r, s, "shared_subscriptions", "%s",
-		    p->shared_sub_available ? "yes" : "no");
-	if (MQTT_PROP_PRESENT(p, 0x1C))
-		engine_bytes_detail(e, s, "server_reference",
-		    &p->server_reference);
-	if (MQTT_PROP_PRESENT(p, 0x1F))
-		engine_bytes_detail(e, s, "reason_string", &p->reason_string);
+	for (size_t i = 0; i < sizeof(engine_connack_fields) /
+	    sizeof(engine_connack_fields[0]); i++) {
+		const void *v = base + engine_connack_fields[i].offset;
+		const char *key = engine_connack_fields[i].key;
+		unsigned long n = 0;
+
+		if (!MQTT_PROP_PRESENT(p, engine_connack_fields[i].id))
+			continue;
+		switch (engine_connack_fields[i].kind) {
+		case PV_BYTES:
+			engine_bytes_detail(e, STEP_CONNACK, key, v);
+			continue;
+		case PV_U8:
+		case PV_BOOL:
+			n = *(const uint8_t *)v;
+			break;
+		case PV_U16:
+			n = *(const uint16_t *)v;
+			break;
+		case PV_U32:
+			n = *(const uint32_t *)v;
+			break;
+		}
+		if (engine_connack_fields[i].kind == PV_BOOL)
+			report_detail(e->r, STEP_CONNACK, key, "%s",
+			    n ? "yes" : "no");
+		else
+			report_detail(e->r, STEP_CONNACK, key, "%lu", n);
+	}
 }
 
 /* Where a read failed while waiting for pkt_name in step: say it exactly. */
