@@ -1,6 +1,7 @@
 /*
  * main.c: the only place that reads the environment, opens the secret
- * files, prints errors and exits.  Everything else is in the library.
+ * files, prints errors and exits.  It parses the options, reads the
+ * secrets, loads the TLS credentials once and hands over to run.c.
  */
 #include "config.h"
 
@@ -16,14 +17,57 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "engine.h"
 #include "options.h"
-#include "pause.h"
-#include "render.h"
-#include "report.h"
+#include "output.h"
+#include "probe_io.h"
+#include "run.h"
 #include "tls.h"
 
 #define MAIN_SECRET_MAX 4096
+#define MAIN_NAGIOS_UNKNOWN 3
+
+/* Set before parsing: errors then follow the plugin guidelines. */
+static bool main_nagios;
+
+/*
+ * Whether the command line asks for --format nagios, looked at before
+ * the parser runs: a usage error must already exit 3 (UNKNOWN) then.
+ * getopt_long takes any unambiguous prefix ("--form"), and the last
+ * --format wins, as in the parser.
+ */
+static bool
+main_wants_nagios(int argc, char *argv[])
+{
+	bool nagios = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		size_t n;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strncmp(a, "--f", 3) != 0)
+			continue;
+		eq = strchr(a, '=');
+		n = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		if (strncmp(a, "--format", n) != 0)
+			continue;
+		if (eq != NULL)
+			nagios = strcmp(eq + 1, "nagios") == 0;
+		else if (i + 1 < argc)
+			nagios = strcmp(argv[++i], "nagios") == 0;
+	}
+	return nagios;
+}
+
+/* Under nagios the monitoring system reads stdout and the status. */
+static int
+main_status(int status)
+{
+	if (!main_nagios || status == 0)
+		return status;
+	return MAIN_NAGIOS_UNKNOWN;
+}
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 main_die(int status, const char *fmt, ...)
@@ -35,7 +79,14 @@ main_die(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(status);
+	if (main_nagios) {
+		printf("MQTTS UNKNOWN - ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+	}
+	exit(main_status(status));
 }
 
 /*
@@ -72,19 +123,6 @@ main_read_secret(const char *opt, const char *path, char *buf, size_t len)
 	return n;
 }
 
-static void
-main_random_hex(char *buf, size_t nbytes)
-{
-	unsigned char raw[32];
-
-	if (nbytes > sizeof(raw))
-		nbytes = sizeof(raw);
-	if (gnutls_rnd(GNUTLS_RND_NONCE, raw, nbytes) < 0)
-		main_die(EXIT_INTERNAL, "cannot get random bytes from GnuTLS");
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
-}
-
 /* Ask every wait to end now; the walk then reports the step it was in. */
 static void
 main_on_signal(int sig)
@@ -119,30 +157,89 @@ main_color(enum color_mode m)
 	return isatty(STDOUT_FILENO);
 }
 
+/* -P, --password-file or the environment, in that order of choice. */
+static size_t
+main_password(const struct options *o, char *buf, size_t len)
+{
+	const char *env_pw = getenv("MQTTS_PROBE_PASSWORD");
+
+	if (o->password_file != NULL)
+		return main_read_secret("--password-file", o->password_file,
+		    buf, len);
+	if (o->password_arg != NULL) {
+		fprintf(stderr, "mqtts-probe: warning: a password given with -P "
+		    "is visible to other users in ps; prefer --password-file "
+		    "or MQTTS_PROBE_PASSWORD\n");
+		snprintf(buf, len, "%s", o->password_arg);
+		return strlen(buf);
+	}
+	if (env_pw != NULL && env_pw[0] != '\0') {
+		snprintf(buf, len, "%s", env_pw);
+		return strlen(buf);
+	}
+	return 0;
+}
+
+/* Load the CA and client credentials once, for every probe. */
+static struct tls_creds *
+main_creds(const struct options *o, char *err, size_t errlen, int *status)
+{
+	static char keypass[MAIN_SECRET_MAX];
+	struct tls_config tc = { 0 };
+	struct tls_creds *creds;
+
+	if (o->key_password_file != NULL)
+		main_read_secret("--key-password-file", o->key_password_file,
+		    keypass, sizeof(keypass));
+	if (o->cert != NULL && strncmp(o->key != NULL ? o->key : o->cert,
+	    "pkcs11:", 7) != 0) {
+		/* the private key: --key, or the --cert file without it */
+		const char *kf = o->key != NULL ? o->key : o->cert;
+		struct stat st;
+
+		if (stat(kf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+			fprintf(stderr, "mqtts-probe: warning: %s %s holds a "
+			    "private key readable by other users (mode %03o); "
+			    "chmod 600 it\n", o->key != NULL ? "--key" :
+			    "--cert", kf, (unsigned)(st.st_mode & 0777));
+	}
+	tc.keylog = o->keylog;
+	tc.cafile = o->cafile;
+	tc.capath = o->capath;
+	tc.cert = o->cert;
+	tc.key = o->key;
+	tc.key_password = o->key_password_file != NULL ? keypass : NULL;
+	tc.tls_version = (int)o->tls_version;
+	tc.priority = o->priority;
+	tc.insecure = o->insecure;
+	creds = tls_creds_load(&tc, err, errlen, status);
+	explicit_bzero(keypass, sizeof(keypass));
+	return creds;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct options o;
 	char msg[512], err[1024];
-	static char password[MAIN_SECRET_MAX], keypass[MAIN_SECRET_MAX];
-	char client_id[64], nonce[40], topic[1024], version[64];
-	size_t password_len = 0;
-	struct tls_config tc = { 0 };
+	static char password[MAIN_SECRET_MAX];
+	size_t password_len;
 	struct tls_creds *creds;
-	struct engine_config ec = { 0 };
-	struct engine_io io = { 0 };
-	struct report r;
-	struct render_text rt = { 0 };
-	struct pause_ctx pc = { stdin, stdout, 0 };
-	const char *env_pw;
+	struct output_config oc;
+	struct run_list targets;
+	struct run_shared shared = { 0 };
 	int status;
 
 	main_signals();
+	main_nagios = main_wants_nagios(argc, argv);
 
 	status = options_parse(argc, argv, &o, msg, sizeof(msg));
 	if (status != 0) {
 		fprintf(stderr, "mqtts-probe: %s\n%s", msg, options_usage());
-		return EXIT_USAGE;
+		if (main_nagios)
+			printf("MQTTS UNKNOWN - %s\n", msg);
+		return main_status(EXIT_USAGE);
 	}
 	if (o.help) {
 		fputs(options_help(), stdout);
@@ -153,117 +250,37 @@ main(int argc, char *argv[])
 		    gnutls_check_version(NULL));
 		return 0;
 	}
+	main_nagios = o.format == FORMAT_NAGIOS;
 
 	/* holding for Enter without a terminal would hang a script */
 	if (o.pause && !isatty(STDIN_FILENO))
 		main_die(EXIT_USAGE, "--pause needs a terminal on standard "
 		    "input");
-
-	env_pw = getenv("MQTTS_PROBE_PASSWORD");
-	if (o.password_file != NULL)
-		password_len = main_read_secret("--password-file",
-		    o.password_file, password, sizeof(password));
-	else if (o.password_arg != NULL) {
-		fprintf(stderr, "mqtts-probe: warning: a password given with -P "
-		    "is visible to other users in ps; prefer --password-file "
-		    "or MQTTS_PROBE_PASSWORD\n");
-		snprintf(password, sizeof(password), "%s", o.password_arg);
-		password_len = strlen(password);
-	} else if (env_pw != NULL && env_pw[0] != '\0') {
-		snprintf(password, sizeof(password), "%s", env_pw);
-		password_len = strlen(password);
+	password_len = main_password(&o, password, sizeof(password));
+	status = run_targets_load(&o, &targets, err, sizeof(err));
+	if (status != 0) {
+		explicit_bzero(password, sizeof(password));
+		run_targets_free(&targets);
+		main_die(status, "%s", err);
 	}
-	if (o.key_password_file != NULL)
-		main_read_secret("--key-password-file", o.key_password_file,
-		    keypass, sizeof(keypass));
-
-	tc.cafile = o.cafile;
-	tc.capath = o.capath;
-	tc.cert = o.cert;
-	tc.key = o.key;
-	tc.key_password = o.key_password_file != NULL ? keypass : NULL;
-	tc.tls_version = (int)o.tls_version;
-	tc.priority = o.priority;
-	tc.insecure = o.insecure;
-	creds = tls_creds_load(&tc, err, sizeof(err), &status);
-	explicit_bzero(keypass, sizeof(keypass));
+	creds = main_creds(&o, err, sizeof(err), &status);
 	if (creds == NULL) {
 		explicit_bzero(password, sizeof(password));
+		run_targets_free(&targets);
 		main_die(status, "%s", err);
 	}
 
-	if (o.client_id != NULL)
-		snprintf(client_id, sizeof(client_id), "%s", o.client_id);
-	else {
-		/* unique per run, so parallel probes never take over each
-		 * other's session */
-		snprintf(client_id, sizeof(client_id), "mqtts-probe-");
-		main_random_hex(client_id + strlen(client_id), 6);
-	}
-	main_random_hex(nonce, 16);
-	if (o.topic != NULL)
-		snprintf(topic, sizeof(topic), "%s", o.topic);
-	else
-		snprintf(topic, sizeof(topic), "mqtts-probe/%s", client_id);
-
-	ec.host = o.target.host;
-	ec.connect_host = o.connect_to != NULL ? o.connect_to : o.target.host;
-	ec.port = o.connect_port != 0 ? o.connect_port : o.target.port;
-	/* SNI carries DNS names only (RFC 6066), never an address */
-	ec.tls.sni = o.sni_hostname != NULL ? o.sni_hostname :
-	    o.target.is_ip ? NULL : o.target.host;
-	ec.tls.verify_host = o.verify_hostname != NULL ? o.verify_hostname :
-	    o.target.host;
-	ec.tls.alpn = o.alpn;
-	ec.tls.keylog = o.keylog;
-	ec.insecure = o.insecure;
-	ec.mqtt_version = o.mqtt_version;
-	ec.client_id = o.client_id != NULL ? o.client_id : client_id;
-	ec.username = o.username;
-	ec.password = password_len > 0 ? (const uint8_t *)password : NULL;
-	ec.password_len = password_len;
-	ec.keepalive = o.keepalive;
-	ec.topic = topic;
-	ec.qos = o.qos;
-	ec.nonce = nonce;
-	ec.steps = o.steps;
-	ec.packet_bytes = o.hexdump;
-	ec.timeout_us = o.timeout_us;
-
-	io.clock = clock_monotonic;
-	io.net = net_system;
-	io.tls = tls_gnutls_ops(creds);
-	io.before_step = o.pause ? pause_before_step : NULL;
-	io.step_ctx = &pc;
-
-	rt.out = stdout;
-	rt.color = main_color(o.color);
-	rt.quiet = o.quiet;
-	rt.verbose = o.verbose;
-	rt.explain = o.explain;
-	rt.trace = o.trace;
-	rt.hexdump = o.hexdump;
-	rt.target = o.target_arg;
-	rt.steps = (int)o.steps;
-	if (!o.quiet) {
-		snprintf(version, sizeof(version), "%s", o.mqtt_version == 5 ?
-		    "5.0" : "3.1.1");
-		printf("mqtts-probe %s: %s port %u%s%s, MQTT %s, timeout %.3g s"
-		    "%s\n", PACKAGE_VERSION, o.target.host, ec.port,
-		    o.connect_to != NULL ? " via " : "",
-		    o.connect_to != NULL ? o.connect_to : "", version,
-		    (double)o.timeout_us / 1e6, o.insecure ?
-		    ", --insecure: verification is reported, not enforced" : "");
-	}
-	report_init(&r, render_text_live, &rt);
-	engine_run(&ec, &io, &r);
+	output_config_init(&oc, &o, main_color(o.color));
+	shared.o = &o;
+	shared.oc = &oc;
+	shared.creds = creds;
+	shared.password = password_len > 0 ? (const uint8_t *)password : NULL;
+	shared.password_len = password_len;
+	status = run_all(&shared, &targets);
 	explicit_bzero(password, sizeof(password));
-	render_text_finish(&rt, &r);
-	status = r.oom ? EXIT_INTERNAL : report_exit_status(&r);
-	/* interrupted: the report names the step; the status says why */
-	if (iowait_interrupted)
-		status = 128 + iowait_interrupted;
-	report_free(&r);
+	run_targets_free(&targets);
 	tls_creds_free(creds);
-	return status;
+	/* a plugin never exits with anything but 0 to 3 */
+	return main_nagios && status > MAIN_NAGIOS_UNKNOWN ?
+	    MAIN_NAGIOS_UNKNOWN : status;
 }

@@ -177,14 +177,15 @@ static const char help_text[] = USAGE_TEXT
 "  --priority string          GnuTLS priority string to use\n"
 "  -k, --insecure             go on when the certificate is not trusted;\n"
 "                             it is still verified and reported\n"
-"  --keylog file              append TLS secrets to file (key log format)\n"
+"  --keylog file              append TLS secrets to file (key log format,\n"
+"                             for decrypting a capture in Wireshark)\n"
 "\n"
 "MQTT:\n"
 "  -V, --mqtt-version version 3.1.1 (also 311 or 4) or 5 (also 5.0);\n"
 "                             default 3.1.1\n"
 "  -i, --client-id client-id  client identifier (default: generated)\n"
-"  -u, --username username    user name (default: USER in mqtts://USER@\n"
-"                             when it is the only target)\n"
+"  -u, --username username    user name (default: the USER of each\n"
+"                             target's mqtts://USER@)\n"
 "  --password-file file       read the password from file\n"
 "  -P, --password password    password; others can see it in ps\n"
 "  --keepalive seconds        keep-alive, 0 to 65535 (default 60)\n"
@@ -198,7 +199,8 @@ static const char help_text[] = USAGE_TEXT
 "Output:\n"
 "  --format format            text, json, jsonl, nagios or prometheus\n"
 "                             (default text)\n"
-"  -q, --quiet                print only the verdict line (text only)\n"
+"  -q, --quiet                print only the verdict line and any expiry\n"
+"                             warning (text only; with -c, the summary)\n"
 "  -v, --verbose              show more detail; repeat for more\n"
 "  --color when               auto, always or never (default auto)\n"
 "  -h, --help                 print this help and exit\n"
@@ -239,7 +241,9 @@ static const char help_text[] = USAGE_TEXT
 "  66     a local file (CA, certificate, key, password) is missing,\n"
 "         unreadable or holds nothing usable\n"
 "  70     internal error\n"
-"  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+"  130    interrupted by Ctrl-C (128 + the signal's number)\n"
+"  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also\n"
+"  for bad usage and unreadable files).\n"
 "\n"
 "Environment:\n"
 "  MQTTS_PROBE_PASSWORD  the MQTT password\n"
@@ -1118,7 +1122,8 @@ options_parse(int argc, char *argv[], struct options *o,
 	if ((rc = check_combinations(o, msg, msglen)) != 0)
 		return rc;
 
-	/* A user in the URL stands for -u only when nothing else is probed. */
+	/* A user in the URL stands for -u only when nothing else is probed;
+	 * with several targets, run.c takes each target's own user. */
 	if (o->username == NULL && o->noperands == 1 &&
 	    o->targets_file == NULL && o->target.user[0] != '\0')
 		o->username = o->target.user;

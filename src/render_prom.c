@@ -1,0 +1,269 @@
+/*
+ * render_prom.c: the Prometheus text exposition format, for the
+ * textfile collector of node_exporter.
+ *
+ * The format wants all the samples of one metric together under its
+ * # HELP and # TYPE lines, so metrics are written one family at a time
+ * across every target, never target by target.  No sample carries a
+ * timestamp: the textfile collector refuses them.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_formats.h"
+
+struct prom_family;
+/* Write one sample of the family for target t (and step), or nothing
+ * when the target has no such value; true when written. */
+typedef bool (*prom_sample_fn)(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step);
+
+struct prom_family {
+	const char *name;
+	const char *help;
+	prom_sample_fn sample;
+	bool per_step;			/* one sample per step */
+};
+
+void
+prom_label_value(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+	while (*p != '\0') {
+		size_t n = json_utf8_len(p);
+
+		if (*p == '\\')
+			fputs("\\\\", out);
+		else if (*p == '"')
+			fputs("\\\"", out);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (n == 0)
+			/* label values must be UTF-8 */
+			fputs("\xef\xbf\xbd", out);
+		else {
+			fwrite(p, 1, n, out);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+}
+
+/* "Publish/subscribe round trip" -> "publish_subscribe_round_trip" */
+static void
+prom_step_slug(int step, char *buf, size_t len)
+{
+	const char *name = report_step_name(step);
+	size_t o = 0;
+	bool gap = false;
+
+	for (const char *p = name; *p != '\0' && o + 2 < len; p++) {
+		char c = *p;
+
+		bool upper = c >= 'A' && c <= 'Z';
+
+		/* "ClientHello" reads as two words */
+		if (upper && p > name && p[-1] >= 'a' && p[-1] <= 'z')
+			gap = true;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || upper) {
+			if (gap && o > 0)
+				buf[o++] = '_';
+			buf[o++] = (char)(upper ? c - 'A' + 'a' : c);
+			gap = false;
+		} else
+			gap = true;
+	}
+	buf[o] = '\0';
+}
+
+static void
+prom_step_labels(FILE *out, int step)
+{
+	char slug[64];
+
+	prom_step_slug(step, slug, sizeof(slug));
+	fprintf(out, ",step=\"%d\",name=\"%s\"", step, slug);
+}
+
+/* The start of a sample line: the name and the target label. */
+static void
+prom_open(FILE *out, const struct prom_family *f,
+    const struct format_target *t)
+{
+	fprintf(out, "%s{target=\"", f->name);
+	prom_label_value(out, t->target);
+	fputc('"', out);
+}
+
+static bool
+prom_success(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+
+	(void)step;
+	prom_open(out, f, t);
+	fprintf(out, "} %d\n", st->probes > 0 && st->worst_status == 0 &&
+	    !st->interrupted ? 1 : 0);
+	return true;
+}
+
+static bool
+prom_exit_status(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	prom_open(out, f, t);
+	fprintf(out, "} %d\n", t->stats->worst_status);
+	return true;
+}
+
+static bool
+prom_step_duration(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_series *s = &t->stats->step[step];
+
+	if (s->n == 0)
+		return false;
+	prom_open(out, f, t);
+	prom_step_labels(out, step);
+	fprintf(out, "} %.6f\n", s->mean / 1e6);
+	return true;
+}
+
+static bool
+prom_expiry(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	if (!t->stats->has_expiry)
+		return false;
+	prom_open(out, f, t);
+	fprintf(out, "} %lld\n", (long long)t->stats->expiry_s);
+	return true;
+}
+
+static bool
+prom_tls_info(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	if (t->stats->tls_version[0] == '\0')
+		return false;
+	prom_open(out, f, t);
+	fputs(",version=\"", out);
+	prom_label_value(out, t->stats->tls_version);
+	fputs("\",cipher=\"", out);
+	prom_label_value(out, t->stats->cipher);
+	fputs("\"} 1\n", out);
+	return true;
+}
+
+static bool
+prom_connack(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	if (!t->stats->has_connack)
+		return false;
+	prom_open(out, f, t);
+	fprintf(out, "} %ld\n", t->stats->connack_code);
+	return true;
+}
+
+static bool
+prom_round_trip(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	if (t->stats->rtt.n == 0)
+		return false;
+	prom_open(out, f, t);
+	fprintf(out, "} %.6f\n", t->stats->rtt.mean / 1e6);
+	return true;
+}
+
+static bool
+prom_probes(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	prom_open(out, f, t);
+	fprintf(out, "} %u\n", t->stats->probes);
+	return true;
+}
+
+static bool
+prom_failed(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	prom_open(out, f, t);
+	prom_step_labels(out, step);
+	fprintf(out, "} %u\n", t->stats->failed_at[step]);
+	return true;
+}
+
+static const struct prom_family prom_families[] = {
+	{ "mqtts_probe_success", "1 when every probe of the target "
+	    "succeeded, 0 otherwise.", prom_success, false },
+	{ "mqtts_probe_exit_status", "Exit status of the probe (the highest "
+	    "of a series): 0, or the number of the step that failed.",
+	    prom_exit_status, false },
+	{ "mqtts_probe_step_duration_seconds", "Duration of each step that "
+	    "succeeded (the mean over a series).", prom_step_duration, true },
+	{ "mqtts_probe_cert_expiry_timestamp_seconds", "When the first "
+	    "certificate of the server's chain to expire does so, as a Unix "
+	    "time.", prom_expiry, false },
+	{ "mqtts_probe_tls_info", "TLS version and cipher suite agreed on, in "
+	    "the labels.", prom_tls_info, false },
+	{ "mqtts_probe_connack_code", "Return code (MQTT 3.1.1) or reason "
+	    "code (MQTT 5.0) of CONNACK.", prom_connack, false },
+	{ "mqtts_probe_round_trip_seconds", "Publish/subscribe round trip of "
+	    "step 8 (the mean over a series).", prom_round_trip, false },
+	{ "mqtts_probe_probes", "Probes made of the target (more than 1 with "
+	    "--count).", prom_probes, false },
+	{ "mqtts_probe_failed_probes", "Probes that failed, by the step they "
+	    "failed at.", prom_failed, true },
+};
+
+/*
+ * The samples go aside first: a family that no target has a value for
+ * (no chain, no CONNACK) is left out whole, HELP and TYPE included.
+ */
+static void
+prom_family_render(FILE *out, const struct prom_family *f,
+    const struct format_target *t, size_t ntargets)
+{
+	int first = f->per_step ? 1 : 0, last = f->per_step ? REPORT_STEPS : 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *tmp = open_memstream(&buf, &len);
+
+	if (tmp == NULL)
+		return;
+	for (size_t i = 0; i < ntargets; i++)
+		for (int s = first; s <= last; s++)
+			f->sample(tmp, f, &t[i], s);
+	fclose(tmp);
+	if (len > 0) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", f->name,
+		    f->help, f->name);
+		fwrite(buf, 1, len, out);
+	}
+	free(buf);
+}
+
+void
+prom_render(FILE *out, const struct format_target *t, size_t ntargets)
+{
+	for (size_t i = 0; i < sizeof(prom_families) / sizeof(prom_families[0]);
+	    i++)
+		prom_family_render(out, &prom_families[i], t, ntargets);
+	fflush(out);
+}

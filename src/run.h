@@ -1,0 +1,58 @@
+/*
+ * run.h: probe every target, each as often as -c says, several at once
+ * (--parallel), and hand each probe's report to output.c.
+ *
+ * main.c parses the options, reads the secrets and loads the TLS
+ * credentials once; run.c does everything after that and returns the
+ * exit status.  Nothing here prints an error for main to report.
+ */
+#ifndef RUN_H
+#define RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "output.h"
+#include "target.h"
+#include "tls.h"
+
+struct run_target {
+	char *arg;			/* as typed, or the file's line */
+	struct target t;
+};
+
+struct run_list {
+	struct run_target *v;
+	size_t n;
+};
+
+/*
+ * The TARGET operands, in order, then the targets of --targets FILE.
+ * Returns 0, or EXIT_NOINPUT (FILE cannot be read) or EXIT_USAGE (a bad
+ * line, named FILE:LINE, or no target at all) with a message in err.
+ */
+int run_targets_load(const struct options *o, struct run_list *l, char *err,
+    size_t errlen);
+void run_targets_free(struct run_list *l);
+
+/* What every probe shares: loaded once, read by every thread. */
+struct run_shared {
+	const struct options *o;
+	const struct output_config *oc;
+	struct tls_creds *creds;
+	const uint8_t *password;	/* NULL: none; never printed */
+	size_t password_len;
+};
+
+/*
+ * Probe every target of l and print the results on stdout in input
+ * order.  Returns the exit status: the worst (highest) of the targets',
+ * 128 + the signal after Ctrl-C, or what the nagios format maps it to.
+ */
+int run_all(const struct run_shared *s, const struct run_list *l);
+
+/* n random bytes from GnuTLS as 2n hex digits; false if none came. */
+bool run_random_hex(char *buf, size_t nbytes);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * stats.h: the numbers every output format takes from a report, the
+ * monitoring thresholds, and the statistics of a series of probes.
+ *
+ * Reading the report in one place keeps the formats from disagreeing:
+ * the text warning, the JSON "expiry" object, the Nagios state and the
+ * Prometheus expiry metric all come from stats_facts().
+ */
+#ifndef STATS_H
+#define STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report.h"
+
+/* Monitoring thresholds, as the options give them. */
+struct stats_limits {
+	int warn_days;			/* -1: unset */
+	int crit_days;			/* -1: unset */
+	uint64_t warn_rtt_us;		/* 0: unset */
+	uint64_t crit_rtt_us;		/* 0: unset */
+};
+
+/* Ordered by how bad they are; the numbers are the Nagios states. */
+enum stats_level {
+	LEVEL_OK = 0,
+	LEVEL_WARNING = 1,
+	LEVEL_CRITICAL = 2,
+	LEVEL_UNKNOWN = 3,
+};
+
+/* What one finished probe found, as plain numbers. */
+struct stats_facts {
+	int exit_status;		/* 0, the failed step, or 70 (report
+					   incomplete: out of memory) */
+	int failed_step;		/* 0 if none */
+	bool interrupted;		/* failed because of Ctrl-C */
+	bool unverified;		/* step 4 did not find it trusted */
+	int steps_ok;			/* steps that succeeded */
+	uint64_t total_us;
+	bool step_ended[REPORT_STEPS + 1];	/* ok or failed: has a time */
+	uint64_t step_us[REPORT_STEPS + 1];
+	bool has_rtt;
+	uint64_t rtt_us;
+	bool has_expiry;		/* a chain was received */
+	int64_t expiry_s;		/* earliest not_after, Unix time */
+	long days_left;			/* whole days to it, towards zero */
+	bool expired;			/* expiry_s has passed */
+	bool has_connack;
+	long connack_code;
+	const char *tls_version;	/* into the report, or NULL */
+	const char *cipher;		/* into the report, or NULL */
+};
+
+/* A running series: Welford's method, so thousands of probes neither
+ * lose precision nor need memory. */
+struct stats_series {
+	uint64_t n;
+	double min, max, mean, m2;
+};
+
+/* One target over all its probes. */
+struct stats_target {
+	unsigned probes;		/* counted (interrupted ones are not) */
+	unsigned failed;
+	unsigned failed_at[REPORT_STEPS + 1];
+	unsigned unverified;
+	int worst_status;		/* highest exit status of a probe */
+	bool interrupted;		/* the series was cut short */
+	struct stats_series step[REPORT_STEPS + 1];	/* steps that succeeded */
+	struct stats_series total;	/* probes that succeeded */
+	struct stats_series rtt;
+	bool has_expiry;		/* the earliest expiry seen */
+	int64_t expiry_s;
+	long days_left;
+	bool expired;
+	bool has_connack;		/* the last ones seen */
+	long connack_code;
+	char tls_version[32];
+	char cipher[96];
+	int last_failed_step;		/* the last failure, for Nagios */
+	char last_reason[REPORT_TEXT_MAX];
+	int steps_ok_last;		/* of the last probe */
+};
+
+void stats_facts(const struct report *r, struct stats_facts *f);
+
+/* The step's duration as JSON and the text show it: never 0 for a
+ * step that ran, since a step cannot take no time at all. */
+uint64_t stats_step_us(const struct report *r, int step);
+
+/* An expired chain is critical whatever the thresholds say. */
+enum stats_level stats_days_level(const struct stats_limits *l, long days,
+    bool expired);
+enum stats_level stats_rtt_level(const struct stats_limits *l, uint64_t us);
+
+void stats_series_add(struct stats_series *s, double v);
+/* Population standard deviation; 0 for fewer than two values. */
+double stats_series_stddev(const struct stats_series *s);
+
+void stats_target_init(struct stats_target *t);
+/* Count one probe; r is the report the facts came from. */
+void stats_target_add(struct stats_target *t, const struct report *r,
+    const struct stats_facts *f);
+
+#endif
