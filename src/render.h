@@ -21,6 +21,7 @@ struct render_text {
 	int steps;		/* steps requested */
 	int shown;		/* steps already printed live */
 	size_t events_shown;
+	bool running;		/* a "step running" line awaits its end */
 };
 
 /* Listener for report_init: prints each step as it ends. */

@@ -4,12 +4,20 @@
  * Each step is printed the moment it ends (the report's listener), so a
  * class or an operator watches the handshake unfold; the status tracker
  * and the verdict follow at the end.  With quiet, only the verdict.
+ *
+ * The teaching aids live here too: --explain adds explain.c's paragraphs
+ * under each step, and --trace prints every event the moment it is
+ * recorded, as one aligned trace between the step blocks, instead of
+ * listing a step's events when the step ends.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "fields.h"
 #include "render.h"
 
@@ -19,6 +27,19 @@
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[1;33m"
 #define C_DIM "\033[2m"
+#define C_CYAN "\033[36m"
+#define C_MAGENTA "\033[1;35m"
+#define C_ITALIC "\033[3m"
+/* the step being worked on: reverse video shows on any projector */
+#define C_CURRENT "\033[1;7m"
+/* UNVERIFIED: white on red, the loudest thing a terminal can do */
+#define C_ALARM "\033[1;37;41m"
+/* back to the start of the line and clear it: replaces the running line */
+#define C_REWRITE "\r\033[K"
+
+/* --explain: the bar that sets paragraphs apart, and the text width */
+#define EXPLAIN_INDENT "    "
+#define EXPLAIN_WIDTH 72
 
 /*
  * Certificate subjects, broker reason strings and topics are untrusted:
@@ -92,16 +113,260 @@ render_events(struct render_text *rt, const struct report *r, int step)
 	}
 }
 
+/* ---- --trace -------------------------------------------------------- */
+
+static const char *
+render_kind_name(enum report_event_kind k)
+{
+	switch (k) {
+	case EVK_NET:
+		return "NET";
+	case EVK_TLS_MSG:
+		return "TLS";
+	case EVK_TLS_RECORD:
+		return "RECORD";
+	case EVK_KEYS:
+		return "KEYS";
+	case EVK_MQTT:
+		return "MQTT";
+	case EVK_INFO:
+	default:
+		return "NOTE";
+	}
+}
+
+static const char *
+render_kind_color(enum report_event_kind k)
+{
+	switch (k) {
+	case EVK_TLS_MSG:
+		return C_CYAN;
+	case EVK_TLS_RECORD:
+		return C_DIM;
+	case EVK_KEYS:
+		return C_YELLOW;
+	case EVK_MQTT:
+		return C_MAGENTA;
+	default:
+		return "";
+	}
+}
+
+/*
+ * Remove a trailing byte count, " (N bytes)" or ", N bytes" ("byte" for
+ * one), that the event texts carry for -v: the trace has a size column.
+ * Anything else at the end of s stays as it is.
+ */
+static void
+render_cut_size(char *s)
+{
+	size_t n = strlen(s);
+	bool paren = n > 0 && s[n - 1] == ')';
+	char *p = s + n - (paren ? 1 : 0), *digits;
+
+	if (p - s >= 6 && strncmp(p - 6, " bytes", 6) == 0)
+		p -= 6;
+	else if (p - s >= 5 && strncmp(p - 5, " byte", 5) == 0)
+		p -= 5;
+	else
+		return;
+	digits = p;
+	while (p > s && isdigit((unsigned char)p[-1]))
+		p--;
+	if (p == digits || p - s < 2)
+		return;
+	if (strncmp(p - 2, paren ? " (" : ", ", 2) == 0)
+		p[-2] = '\0';
+}
+
+/*
+ * The text of an event as the trace shows it: without the arrow and the
+ * byte count, which have their own columns.
+ */
+static void
+render_trace_text(const struct report_event *e, char *out, size_t len)
+{
+	const char *t = e->text;
+	char work[REPORT_TEXT_MAX];
+
+	if (strncmp(t, "-> ", 3) == 0 || strncmp(t, "<- ", 3) == 0)
+		t += 3;
+	if (e->kind == EVK_TLS_RECORD && strncmp(t, "TLS record ", 11) == 0)
+		t += 11;
+	snprintf(work, sizeof(work), "%s", t);
+	if (e->kind == EVK_TLS_MSG || e->kind == EVK_TLS_RECORD)
+		render_cut_size(work);
+	render_clean(work, out, len);
+}
+
+/* The classic 16 bytes a line: offset, hex in two groups, then ASCII. */
+static void
+render_hexdump(struct render_text *rt, const uint8_t *b, size_t n)
+{
+	for (size_t off = 0; off < n; off += 16) {
+		fprintf(rt->out, "      %s%04zx%s  ", render_color(rt, C_DIM),
+		    off, render_color(rt, C_RESET));
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				fputc(' ', rt->out);
+			if (off + i < n)
+				fprintf(rt->out, "%02x ", b[off + i]);
+			else
+				fputs("   ", rt->out);
+		}
+		fputs(" |", rt->out);
+		for (size_t i = 0; i < 16 && off + i < n; i++)
+			fputc(isprint(b[off + i]) && b[off + i] < 0x7f ?
+			    b[off + i] : '.', rt->out);
+		fputs("|\n", rt->out);
+	}
+}
+
+/* Socket reads and writes are the raw material of the records shown
+ * anyway: only -vv asks for them. */
+static bool
+render_trace_wanted(const struct render_text *rt, const struct report_event *e)
+{
+	return !(e->kind == EVK_NET && e->level >= 2 && rt->verbose < 2);
+}
+
+static void
+render_trace_event(struct render_text *rt, const struct report_event *e)
+{
+	char text[REPORT_TEXT_MAX * 4], size[24] = "";
+	const char *dir = e->dir == DIR_OUT ? "->" : e->dir == DIR_IN ? "<-" :
+	    "  ";
+	const char *kc = render_kind_color(e->kind);
+
+	if (e->size > 0)
+		snprintf(size, sizeof(size), "%zu", e->size);
+	render_trace_text(e, text, sizeof(text));
+	fprintf(rt->out, "  %9.3f ms  %s  %s%-6s%s %6s  %s\n",
+	    (double)e->at_us / 1000.0, dir, kc[0] != '\0' ?
+	    render_color(rt, kc) : "", render_kind_name(e->kind), kc[0] != '\0' ?
+	    render_color(rt, C_RESET) : "", size, text);
+	if (rt->hexdump && e->kind == EVK_MQTT && e->bytes != NULL)
+		render_hexdump(rt, e->bytes, e->nbytes);
+}
+
+/* Everything recorded since the last call, in order, as it happens. */
+static void
+render_trace(struct render_text *rt, const struct report *r)
+{
+	for (size_t i = rt->events_shown; i < r->nevents; i++)
+		if (render_trace_wanted(rt, &r->events[i]))
+			render_trace_event(rt, &r->events[i]);
+	rt->events_shown = r->nevents;
+}
+
+static void
+render_trace_legend(struct render_text *rt)
+{
+	fprintf(rt->out, "%s  %9s     %-4s%-6s %6s  %s%s\n",
+	    render_color(rt, C_BOLD), "time", "dir", "kind", "bytes",
+	    "what (-> to the broker, <- from it)", render_color(rt, C_RESET));
+}
+
+/* ---- --explain ------------------------------------------------------ */
+
+/* One paragraph, wrapped at spaces, each line behind the bar. */
+static void
+render_paragraph(struct render_text *rt, const char *p, size_t n)
+{
+	const size_t width = EXPLAIN_WIDTH - strlen(EXPLAIN_INDENT) - 2;
+
+	while (n > 0) {
+		size_t take = n, cut;
+
+		if (take > width) {
+			cut = width;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			take = cut > 0 ? cut : width;	/* one huge word */
+		}
+		fprintf(rt->out, EXPLAIN_INDENT "%s|%s %s%.*s%s\n",
+		    render_color(rt, C_CYAN), render_color(rt, C_RESET),
+		    render_color(rt, C_ITALIC), (int)take, p,
+		    render_color(rt, C_RESET));
+		p += take;
+		n -= take;
+		while (n > 0 && *p == ' ') {
+			p++;
+			n--;
+		}
+	}
+}
+
+static void
+render_explain(struct render_text *rt, const struct report *r, int step)
+{
+	static const char sep[] = { EXPLAIN_PARAGRAPH, '\0' };
+	char text[8192];
+	const char *p = text;
+
+	if (explain_step(r, step, text, sizeof(text)) == 0)
+		return;
+	for (bool first = true; *p != '\0'; first = false) {
+		size_t n = strcspn(p, sep);
+
+		if (!first)
+			fprintf(rt->out, EXPLAIN_INDENT "%s|%s\n",
+			    render_color(rt, C_CYAN), render_color(rt, C_RESET));
+		render_paragraph(rt, p, n);
+		p += n;
+		if (*p != '\0')
+			p++;
+	}
+	/* air before the next step, which otherwise reads as part of it */
+	fputc('\n', rt->out);
+}
+
+/* ---- steps ---------------------------------------------------------- */
+
+/* --insecure went past an untrusted certificate: nobody may miss it. */
+static void
+render_unverified_banner(struct render_text *rt)
+{
+	fprintf(rt->out, "%s!! UNVERIFIED: the certificate is NOT trusted; "
+	    "going on only because of --insecure !!%s\n",
+	    render_color(rt, C_ALARM), render_color(rt, C_RESET));
+}
+
+/* The step that starts now: reverse video until it ends (color only,
+ * where the line can be rewritten), or a marker line in the trace. */
+static void
+render_step_start(struct render_text *rt, int step)
+{
+	if (rt->trace) {
+		fprintf(rt->out, "%s== [%d/%d] %s ==%s\n",
+		    render_color(rt, C_CURRENT), step, REPORT_STEPS,
+		    report_step_name(step), render_color(rt, C_RESET));
+		return;
+	}
+	if (!rt->color)
+		return;
+	fprintf(rt->out, C_CURRENT "[%d/%d] %-30s running" C_RESET, step,
+	    REPORT_STEPS, report_step_name(step));
+	rt->running = true;
+}
+
 static void
 render_step(struct render_text *rt, const struct report *r, int step)
 {
 	const struct report_step_rec *s = &r->steps[step];
 	char ms[32], clean[REPORT_TEXT_MAX * 4];
-	const char *status_color = s->status == STEP_OK ? C_GREEN :
+	/* a step 4 that "passed" only because of --insecure is no success */
+	const char *status_color = s->status == STEP_OK &&
+	    !(step == STEP_VERIFY && r->unverified) ? C_GREEN :
 	    s->status == STEP_FAILED ? C_RED : C_YELLOW;
 
+	if (rt->running) {
+		fputs(C_REWRITE, rt->out);
+		rt->running = false;
+	}
 	fprintf(rt->out, "%s[%d/%d] %-30s%s %s%-11s%s", render_color(rt,
-	    C_BOLD), step, REPORT_STEPS, report_step_name(step),
+	    s->status == STEP_FAILED ? C_RED : C_BOLD), step, REPORT_STEPS,
+	    report_step_name(step),
 	    render_color(rt, C_RESET), render_color(rt, status_color),
 	    s->status == STEP_FAILED ? "FAILED" : report_status_name(s->status),
 	    render_color(rt, C_RESET));
@@ -138,6 +403,10 @@ render_step(struct render_text *rt, const struct report *r, int step)
 		    render_clean(s->reason, clean, sizeof(clean)),
 		    render_color(rt, C_RESET));
 	render_states(rt, s);
+	if (step == STEP_VERIFY && r->unverified)
+		render_unverified_banner(rt);
+	if (rt->explain)
+		render_explain(rt, r, step);
 }
 
 void
@@ -148,13 +417,27 @@ render_text_live(const struct report *r, const struct report_change *c,
 
 	if (rt->quiet)
 		return;
-	if (c->kind == RC_BEGIN)
-		return;
-	if (c->kind == RC_STEP_OK || c->kind == RC_STEP_FAIL) {
+	switch (c->kind) {
+	case RC_BEGIN:
+		if (rt->trace)
+			render_trace_legend(rt);
+		break;
+	case RC_STEP_START:
+		render_step_start(rt, c->step);
+		break;
+	case RC_EVENT:
+		if (rt->trace)
+			render_trace(rt, r);
+		break;
+	case RC_STEP_OK:
+	case RC_STEP_FAIL:
 		render_step(rt, r, c->step);
 		rt->shown = c->step;
-		fflush(rt->out);
+		break;
+	default:
+		return;
 	}
+	fflush(rt->out);
 }
 
 /* Split a state name into lines of at most width characters. */
@@ -289,15 +572,28 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		fflush(rt->out);
 		return;
 	}
+	if (rt->running) {
+		/* a step that started and never ended (an engine stopped
+		 * by --steps inside it): do not leave its line half-drawn */
+		fputs(C_REWRITE, rt->out);
+		rt->running = false;
+	}
 	for (int s = 1; s <= REPORT_STEPS; s++)
 		if (r->steps[s].status == STEP_SKIPPED ||
 		    r->steps[s].status == STEP_NOT_REACHED)
 			render_step(rt, r, s);
-	render_events(rt, r, REPORT_STEPS);
+	if (rt->trace)
+		render_trace(rt, r);
+	else
+		render_events(rt, r, REPORT_STEPS);
 	for (size_t i = 0; i < r->nhints; i++)
 		fprintf(rt->out, "hint: %s\n", render_clean(r->hints[i], clean,
 		    sizeof(clean)));
 	render_tracker(rt, r);
+	if (r->unverified) {
+		fputc('\n', rt->out);
+		render_unverified_banner(rt);
+	}
 	fprintf(rt->out, "\n%s%s%s\n", render_color(rt, ok && !r->unverified ?
 	    C_GREEN : ok ? C_YELLOW : C_RED), verdict,
 	    render_color(rt, C_RESET));

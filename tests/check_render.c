@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "render.h"
 #include "report.h"
 
@@ -434,6 +435,12 @@ START_TEST(test_unverified)
 	ck_assert_str_eq(line, "      TCP: Established | TLS: In progress | "
 	    "MQTT: Disconnected");
 	render_find_line(c.buf, "      INSECURE", line, sizeof(line));
+	/* a banner under step 4 and again above the verdict */
+	render_find_line(c.buf, "!! UNVERIFIED", line, sizeof(line));
+	ck_assert(render_before(c.buf, "[4/8]", "!! UNVERIFIED"));
+	ck_assert(render_before(c.buf, "!! UNVERIFIED", "[5/8]"));
+	ck_assert_ptr_nonnull(strstr(strstr(c.buf, "Status tracker"),
+	    "!! UNVERIFIED"));
 	render_last_line(c.buf, line, sizeof(line));
 	ck_assert_msg(strncmp(line, "OK UNVERIFIED ", 14) == 0, "%s", line);
 	ck_assert_msg(strstr(line, "(certificate NOT trusted, --insecure)") !=
@@ -495,10 +502,18 @@ END_TEST
 
 /* ---- color ------------------------------------------------------------- */
 
-/* Loop: 0 = success, 1 = failure, 2 = unverified + skipped. */
+static void render_teaching_run(struct render_cap *c, struct report *r,
+    bool color);
+
+/* Loop: 0 = success, 1 = failure, 2 = unverified + skipped, 3 = the
+ * teaching aids (--explain --trace --hexdump). */
 static void
 render_any_run(struct render_cap *c, struct report *r, int kind, bool color)
 {
+	if (kind == 3) {
+		render_teaching_run(c, r, color);
+		return;
+	}
 	if (kind == 0) {
 		render_full_run(c, r, color, false);
 		return;
@@ -729,6 +744,640 @@ START_TEST(test_hostile_target)
 }
 END_TEST
 
+/* ---- teaching: --explain ---------------------------------------------- */
+
+static void
+render_teach_open(struct render_cap *c, bool color, int verbose, bool explain,
+    bool trace, bool hexdump)
+{
+	render_cap_open(c, color, false, verbose, REPORT_STEPS);
+	c->rt.explain = explain;
+	c->rt.trace = trace;
+	c->rt.hexdump = hexdump;
+}
+
+/* The details explain.c keys on, for a walk that negotiated tls (12 or
+ * 13; 0 leaves the version out, as before a ServerHello). */
+static void
+render_teach_details(struct report *r, int s, int tls)
+{
+	const char *v = tls == 13 ? "TLS1.3" : "TLS1.2";
+
+	if (s == STEP_CLIENT_HELLO)
+		report_detail(r, s, "versions_offered", "TLS1.3,TLS1.2");
+	if ((s == STEP_SERVER_CERT || s == STEP_KEYS) && tls != 0)
+		report_detail(r, s, "tls_version", "%s", v);
+}
+
+/* Steps 1..upto succeed, as render_build_ok, with version details. */
+static void
+render_build_tls(struct report *r, int upto, int tls)
+{
+	report_begin(r, T0, 0);
+	for (int s = 1; s <= upto; s++) {
+		report_step_start(r, s, T0 + 1000u * (unsigned)s);
+		render_teach_details(r, s, tls);
+		report_step_ok(r, s, T0 + 1000u * (unsigned)s + 500u);
+	}
+}
+
+/*
+ * The explanation printed under step: the text of the "    | " lines
+ * between its line and the next step's, joined with spaces so a phrase
+ * can be found across a line break.  Empty when there is none.
+ */
+static void
+render_explain_of(const char *buf, int step, char *out, size_t len)
+{
+	char head[16], next[16];
+	const char *p, *end;
+	size_t o = 0;
+
+	out[0] = '\0';
+	snprintf(head, sizeof(head), "\n[%d/%d] ", step, REPORT_STEPS);
+	snprintf(next, sizeof(next), "\n[%d/%d] ", step + 1, REPORT_STEPS);
+	/* the first step may open the output */
+	p = strncmp(buf, head + 1, strlen(head + 1)) == 0 ? buf :
+	    strstr(buf, head);
+	ck_assert_msg(p != NULL, "no step %d in:\n%s", step, buf);
+	end = step < REPORT_STEPS ? strstr(p, next) : NULL;
+	if (end == NULL)
+		end = p + strlen(p);
+	for (p += *p == '\n' ? 1 : 0; p < end;) {
+		const char *nl = strchr(p, '\n');
+		size_t w = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (strncmp(p, "    | ", 6) == 0 && o + w < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%.*s",
+			    o > 0 ? " " : "", (int)(w - 6), p + 6);
+		p += w + (nl != NULL ? 1 : 0);
+	}
+}
+
+/* No explanation line is wider than 72 columns. */
+static void
+render_explain_width(const char *buf)
+{
+	for (const char *p = buf; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t w = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (strncmp(p, "    |", 5) == 0)
+			ck_assert_msg(w <= 72, "%zu columns: %.*s", w, (int)w,
+			    p);
+		p += w + (nl != NULL ? 1 : 0);
+	}
+}
+
+/* Loop: _i = 0 for TLS 1.3, 1 for TLS 1.2. */
+START_TEST(test_explain_every_step)
+{
+	static const char *const phrases[REPORT_STEPS + 1] = {
+		NULL,
+		"three-way handshake",
+		"Its ClientHello lists",
+		"Its ServerHello settles",
+		"The client checked the certificate before trusting",
+		"Both sides now hold the same session keys",
+		"The first MQTT packet, CONNECT",
+		"CONNACK, code 0",
+		"Getting the same bytes back proves",
+	};
+	int tls = _i == 0 ? 13 : 12;
+	struct render_cap c;
+	struct report r;
+	char text[8192];
+
+	render_teach_open(&c, false, 0, true, false, false);
+	report_init(&r, render_text_live, &c.rt);
+	render_build_tls(&r, REPORT_STEPS, tls);
+	report_end(&r, T0 + 9000u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+
+	for (int s = 1; s <= REPORT_STEPS; s++) {
+		render_explain_of(c.buf, s, text, sizeof(text));
+		ck_assert_msg(strstr(text, phrases[s]) != NULL,
+		    "step %d: no '%s' in '%s'", s, phrases[s], text);
+	}
+	/* what differs between the versions is told for the one in use */
+	render_explain_of(c.buf, STEP_SERVER_CERT, text, sizeof(text));
+	ck_assert_msg((strstr(text, "TLS 1.3 was chosen") != NULL) == (tls == 13),
+	    "%s", text);
+	ck_assert_msg((strstr(text, "TLS 1.2 was chosen") != NULL) == (tls == 12),
+	    "%s", text);
+	ck_assert_msg((strstr(text, "came encrypted") != NULL) == (tls == 13),
+	    "%s", text);
+	ck_assert_msg((strstr(text, "crossed the network in the clear") !=
+	    NULL) == (tls == 12), "%s", text);
+	render_explain_of(c.buf, STEP_VERIFY, text, sizeof(text));
+	ck_assert_msg((strstr(text, "before the server has proved") != NULL) ==
+	    (tls == 12), "%s", text);
+	ck_assert_msg((strstr(text, "the peer owns it") != NULL) == (tls == 13),
+	    "%s", text);
+	render_explain_of(c.buf, STEP_KEYS, text, sizeof(text));
+	ck_assert_msg((strstr(text, "signed its key exchange") != NULL) ==
+	    (tls == 12), "%s", text);
+	ck_assert_msg((strstr(text, "fresh pair") != NULL) == (tls == 13), "%s",
+	    text);
+	render_explain_of(c.buf, STEP_CONNACK, text, sizeof(text));
+	ck_assert_msg((strstr(text, "NewSessionTicket") != NULL) == (tls == 13),
+	    "%s", text);
+	render_explain_width(c.buf);
+	/* the explanation follows the step's state line */
+	ck_assert(render_before(c.buf, "TLS: Not started | MQTT: Disconnected",
+	    "three-way"));
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(test_explain_off_by_default)
+{
+	struct render_cap c;
+	struct report r;
+
+	render_full_run(&c, &r, false, false);
+	ck_assert_ptr_null(strstr(c.buf, "    | "));
+	ck_assert_ptr_null(strstr(c.buf, "three-way"));
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+/* A failure class, and words its explanation must (and must not) use. */
+struct render_fail_case {
+	int step;
+	enum report_cause cause;
+	const char *reason;
+	const char *key, *value;	/* a detail of the failed step */
+	int tls;
+	const char *want, *want2, *not_want;
+};
+
+static const struct render_fail_case render_fail_cases[] = {
+	{ STEP_TCP, CAUSE_RESOLVE, "cannot resolve 'nope.example': Name or "
+	  "service not known", NULL, NULL, 0,
+	  "could not be turned into an address", NULL, NULL },
+	{ STEP_TCP, CAUSE_NETWORK, "127.0.0.1 port 1: Connection refused",
+	  NULL, NULL, 0, "nothing listens on this port", NULL, NULL },
+	{ STEP_TCP, CAUSE_TIMEOUT, "192.0.2.1 port 8883: timed out", NULL,
+	  NULL, 0, "silence points at the network", NULL, "refusal:" },
+	{ STEP_TCP, CAUSE_NETWORK, "192.0.2.1 port 8883: No route to host",
+	  NULL, NULL, 0, "could not reach the broker", NULL, NULL },
+	{ STEP_CLIENT_HELLO, CAUSE_INTERRUPTED, "interrupted", NULL, NULL, 0,
+	  "stopped from this machine", NULL, NULL },
+	{ STEP_CLIENT_HELLO, CAUSE_LOCAL, "cannot start TLS: bad priority",
+	  NULL, NULL, 0, "could not even build its ClientHello", NULL, NULL },
+	{ STEP_CLIENT_HELLO, CAUSE_CLOSED, "the server closed the connection",
+	  NULL, NULL, 0, "closed the connection during this step", NULL,
+	  NULL },
+	{ STEP_SERVER_CERT, CAUSE_PROTOCOL, "the server reset the connection "
+	  "after our ClientHello without a TLS answer: this looks like a "
+	  "plaintext MQTT listener, not TLS", NULL, NULL, 0,
+	  "This port does not speak TLS", NULL, NULL },
+	{ STEP_SERVER_CERT, CAUSE_CLOSED, "the server closed the connection "
+	  "without a TLS answer: a plaintext listener, or TLS not enabled",
+	  NULL, NULL, 0, "This port does not speak TLS", NULL, NULL },
+	{ STEP_SERVER_CERT, CAUSE_TLS, "the server sent TLS alert "
+	  "protocol_version (70): Error in protocol version", NULL, NULL, 0,
+	  "no TLS version in common", NULL, NULL },
+	{ STEP_SERVER_CERT, CAUSE_TLS, "the server sent TLS alert "
+	  "handshake_failure (40): Handshake failed", NULL, NULL, 0,
+	  "nothing it accepts in the ClientHello", NULL, NULL },
+	{ STEP_SERVER_CERT, CAUSE_TIMEOUT, "timed out waiting for the "
+	  "server's answer to our ClientHello", NULL, NULL, 0,
+	  "never answered the ClientHello", NULL, NULL },
+	{ STEP_VERIFY, CAUSE_VERIFY, "certificate expired 9 days ago",
+	  "problems", "expired", 13, "Expired:", "no password",
+	  "Wrong name:" },
+	{ STEP_VERIFY, CAUSE_VERIFY, "certificate not yet valid",
+	  "problems", "not-yet-valid", 12, "Not yet valid:", "clock", NULL },
+	{ STEP_VERIFY, CAUSE_VERIFY, "name does not match", "problems",
+	  "name-mismatch", 13, "Wrong name:", "--verify-hostname",
+	  "Expired:" },
+	{ STEP_VERIFY, CAUSE_VERIFY, "issuer unknown", "problems",
+	  "unknown-issuer", 13, "Unknown issuer:", "--cafile", NULL },
+	{ STEP_VERIFY, CAUSE_VERIFY, "name does not match; issuer unknown",
+	  "problems", "name-mismatch,self-signed", 13, "Wrong name:",
+	  "Self-signed:", "Unknown issuer:" },
+	{ STEP_VERIFY, CAUSE_VERIFY, "wrong key purpose", "problems",
+	  "purpose-mismatch", 12, "Wrong purpose:", NULL, NULL },
+	{ STEP_VERIFY, CAUSE_VERIFY, "something new", "problems",
+	  "brand-new-keyword", 13, "The problem list above names the check",
+	  "no password", NULL },
+	{ STEP_KEYS, CAUSE_TLS, "the server sent TLS alert handshake_failure "
+	  "(40): Handshake failed (it asked for a client certificate and none "
+	  "was given)", NULL, NULL, 12, "In TLS 1.2 the server checks the "
+	  "client's certificate", "--cert", "In TLS 1.3" },
+	{ STEP_KEYS, CAUSE_TLS, "the server sent TLS alert decrypt_error",
+	  NULL, NULL, 12, "The last part of the handshake failed", NULL,
+	  NULL },
+	{ STEP_CONNECT, CAUSE_TLS, "the server sent TLS alert "
+	  "certificate_required (116): Certificate is required", NULL, NULL,
+	  13, "while CONNECT was on its way", "--cert", NULL },
+	{ STEP_CONNECT, CAUSE_LOCAL, "the CONNECT packet would be too large",
+	  NULL, NULL, 13, "could not be built", NULL, NULL },
+	{ STEP_CONNACK, CAUSE_TLS, "the server sent TLS alert "
+	  "certificate_required (116): Certificate is required (it asked for "
+	  "a client certificate and none was given)", NULL, NULL, 13,
+	  "In TLS 1.3 the client's side of the handshake is complete",
+	  "--cert", "In TLS 1.2" },
+	{ STEP_CONNACK, CAUSE_TLS, "the server sent TLS alert "
+	  "internal_error (80)", NULL, NULL, 13,
+	  "A TLS alert arrived where the CONNACK should be", NULL, NULL },
+	{ STEP_CONNACK, CAUSE_REFUSED, "the broker refused the connection: "
+	  "CONNACK reason code 0x86 (bad user name or password)",
+	  "connack_reason", "bad user name or password", 13,
+	  "rejected the user name or the password", NULL, NULL },
+	{ STEP_CONNACK, CAUSE_REFUSED, "the broker refused the connection: "
+	  "CONNACK return code 0x05 (not authorized)", "connack_reason",
+	  "not authorized", 12, "does not let this client in", NULL, NULL },
+	{ STEP_CONNACK, CAUSE_REFUSED, "the broker refused the connection: "
+	  "CONNACK return code 0x02 (identifier rejected)", "connack_reason",
+	  "identifier rejected", 13, "rejected the client identifier", NULL,
+	  NULL },
+	{ STEP_CONNACK, CAUSE_REFUSED, "refused", "connack_reason",
+	  "quota exceeded", 13, "its code says why", NULL, NULL },
+	{ STEP_CONNACK, CAUSE_CLOSED, "the broker closed the connection "
+	  "instead of sending CONNACK", NULL, NULL, 13,
+	  "hung up after CONNECT", NULL, NULL },
+	{ STEP_CONNACK, CAUSE_TIMEOUT, "timed out waiting for CONNACK", NULL,
+	  NULL, 13, "no CONNACK came back in time", NULL, NULL },
+	{ STEP_PUBSUB, CAUSE_REFUSED, "SUBACK 0x80", NULL, NULL, 13,
+	  "access control list", NULL, NULL },
+	{ STEP_PUBSUB, CAUSE_TIMEOUT, "timed out waiting for PUBLISH", NULL,
+	  NULL, 13, "never came back before the deadline", NULL, NULL },
+	{ STEP_PUBSUB, CAUSE_PROTOCOL, "malformed PUBLISH", NULL, NULL, 13,
+	  "This step did not complete", NULL, NULL },
+};
+
+START_TEST(test_explain_failures)
+{
+	const struct render_fail_case *k = &render_fail_cases[_i];
+	struct render_cap c;
+	struct report r;
+	char text[8192];
+
+	render_teach_open(&c, false, 0, true, false, false);
+	report_init(&r, render_text_live, &c.rt);
+	render_build_tls(&r, k->step - 1, k->tls);
+	report_step_start(&r, k->step, T0 + 1000u * (unsigned)k->step);
+	render_teach_details(&r, k->step, k->tls);
+	if (k->key != NULL)
+		report_detail(&r, k->step, k->key, "%s", k->value);
+	report_step_fail(&r, k->step, T0 + 1000u * (unsigned)k->step + 10u,
+	    k->cause, "%s", k->reason);
+	report_end(&r, T0 + 10000u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+
+	render_explain_of(c.buf, k->step, text, sizeof(text));
+	ck_assert_msg(strstr(text, k->want) != NULL, "case %d: no '%s' in '%s'",
+	    _i, k->want, text);
+	if (k->want2 != NULL)
+		ck_assert_msg(strstr(text, k->want2) != NULL,
+		    "case %d: no '%s' in '%s'", _i, k->want2, text);
+	if (k->not_want != NULL)
+		ck_assert_msg(strstr(text, k->not_want) == NULL,
+		    "case %d: '%s' in '%s'", _i, k->not_want, text);
+	/* the explanation comes after the reason, and the steps that did
+	 * not run have none */
+	ck_assert_ptr_nonnull(strstr(strstr(c.buf, "      failed: "),
+	    "\n    | "));
+	if (k->step < REPORT_STEPS) {
+		const char *next;
+		char head[16];
+
+		snprintf(head, sizeof(head), "[%d/8]", k->step + 1);
+		next = strstr(c.buf, head);
+		ck_assert_ptr_nonnull(next);
+		ck_assert_ptr_null(strstr(next, "    | "));
+	}
+	render_explain_width(c.buf);
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(test_explain_unverified)
+{
+	struct render_cap c;
+	struct report r;
+	char text[8192];
+
+	render_teach_open(&c, false, 0, true, false, false);
+	report_init(&r, render_text_live, &c.rt);
+	render_build_tls(&r, 3, 13);
+	report_step_start(&r, STEP_VERIFY, T0 + 4000u);
+	report_detail(&r, STEP_VERIFY, "verdict", "NOT trusted");
+	report_detail(&r, STEP_VERIFY, "problems", "expired");
+	report_unverified(&r);
+	report_detail(&r, STEP_VERIFY, "insecure", "UNVERIFIED");
+	report_step_ok(&r, STEP_VERIFY, T0 + 4500u);
+	report_end(&r, T0 + 5000u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+
+	render_explain_of(c.buf, STEP_VERIFY, text, sizeof(text));
+	ck_assert_msg(strstr(text, "UNVERIFIED. The certificate did NOT pass")
+	    != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "Expired:") != NULL, "%s", text);
+	/* not the text of a verified certificate */
+	ck_assert_msg(strstr(text, "before trusting") == NULL, "%s", text);
+	ck_assert(render_before(c.buf, "!! UNVERIFIED", "UNVERIFIED. The"));
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(test_explain_api)
+{
+	struct report r;
+	char buf[8192], small[10];
+
+	report_init(&r, NULL, NULL);
+	report_begin(&r, T0, 0);
+	ck_assert_int_eq(explain_tls_version(&r), 0);
+	/* a step that did not run has nothing to explain */
+	ck_assert_int_eq(explain_step(&r, STEP_TCP, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(explain_step(&r, 0, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(explain_step(&r, REPORT_STEPS + 1, buf, sizeof(buf)),
+	    0);
+	/* a version not known yet: neither version's text */
+	report_step_start(&r, STEP_SERVER_CERT, T0 + 1u);
+	report_step_ok(&r, STEP_SERVER_CERT, T0 + 2u);
+	ck_assert_int_eq(explain_step(&r, STEP_SERVER_CERT, buf, sizeof(buf)),
+	    1);
+	ck_assert_ptr_null(strstr(buf, "TLS 1.3"));
+	ck_assert_ptr_null(strstr(buf, "TLS 1.2"));
+	ck_assert_ptr_null(strchr(buf, EXPLAIN_PARAGRAPH));
+	report_detail(&r, STEP_SERVER_CERT, "tls_version", "TLS1.3");
+	ck_assert_int_eq(explain_tls_version(&r), 13);
+	ck_assert_int_eq(explain_step(&r, STEP_SERVER_CERT, buf, sizeof(buf)),
+	    2);
+	ck_assert_ptr_nonnull(strchr(buf, EXPLAIN_PARAGRAPH));
+	/* a short buffer gets a cut, terminated string */
+	memset(small, 'Z', sizeof(small));
+	ck_assert_int_eq(explain_step(&r, STEP_SERVER_CERT, small,
+	    sizeof(small)), 2);
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+	report_detail(&r, STEP_SERVER_CERT, "tls_version", "TLS1.2");
+	ck_assert_int_eq(explain_tls_version(&r), 12);
+	report_detail(&r, STEP_SERVER_CERT, "tls_version", "SSL3.0");
+	ck_assert_int_eq(explain_tls_version(&r), 0);
+	report_free(&r);
+}
+END_TEST
+
+/* ---- teaching: --trace and --hexdump ---------------------------------- */
+
+/* A CONNECT as the engine hands it over: the password already masked. */
+static const uint8_t render_connect[] = {
+	0x10, 0x1a, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xc2, 0x00, 0x3c,
+	0x00, 0x02, 'i', 'd', 0x00, 0x04, 'u', 's', 'e', 'r', 0x00, 0x04,
+	'*', '*', '*', '*',
+};
+
+static void
+render_ev(struct report *r, int step, unsigned at, int level,
+    enum report_event_kind k, enum report_dir d, size_t size,
+    const char *text)
+{
+	report_event_io(r, step, T0 + at, level, k, d, size, NULL, 0, text);
+}
+
+/* A TLS 1.3 walk with the events the engine records, to step 7. */
+static void
+render_trace_build(struct render_cap *c, struct report *r)
+{
+	report_init(r, render_text_live, &c->rt);
+	report_begin(r, T0, 0);
+	report_step_start(r, STEP_TCP, T0 + 50u);
+	render_ev(r, 1, 100u, 0, EVK_NET, DIR_NONE, 0,
+	    "broker.example resolves to 1 address");
+	/* the renderer prints as the events come, not when the step ends */
+	fflush(c->rt.out);
+	ck_assert_ptr_nonnull(strstr(c->buf, "resolves to 1 address"));
+	report_step_ok(r, STEP_TCP, T0 + 200u);
+	report_step_start(r, STEP_CLIENT_HELLO, T0 + 300u);
+	render_ev(r, 2, 310u, 1, EVK_TLS_MSG, DIR_OUT, 378,
+	    "-> CLIENT HELLO (378 bytes)");
+	render_ev(r, 2, 320u, 2, EVK_TLS_RECORD, DIR_OUT, 387,
+	    "-> TLS record handshake (22), 382 bytes");
+	render_ev(r, 2, 330u, 2, EVK_NET, DIR_OUT, 387, "wrote 387 bytes");
+	report_step_ok(r, STEP_CLIENT_HELLO, T0 + 340u);
+	report_step_start(r, STEP_SERVER_CERT, T0 + 350u);
+	render_ev(r, 3, 400u, 2, EVK_TLS_RECORD, DIR_IN, 160,
+	    "<- TLS record handshake (22), 155 bytes");
+	render_ev(r, 3, 410u, 1, EVK_TLS_MSG, DIR_IN, 151,
+	    "<- SERVER HELLO (151 bytes)");
+	render_ev(r, 3, 420u, 0, EVK_KEYS, DIR_NONE, 0,
+	    "handshake traffic keys derived");
+	render_ev(r, 3, 430u, 2, EVK_TLS_RECORD, DIR_IN, 6,
+	    "<- TLS record change_cipher_spec (20), 1 byte");
+	render_ev(r, 3, 440u, 1, EVK_TLS_MSG, DIR_IN, 496,
+	    "<- CERTIFICATE (496 bytes)");
+	render_ev(r, 3, 450u, 0, EVK_INFO, DIR_NONE, 0,
+	    "subject \033]0;owned\007 (hostile)");
+	/* a text without a byte count keeps its end */
+	render_ev(r, 3, 455u, 2, EVK_TLS_RECORD, DIR_IN, 7,
+	    "<- TLS record alert (21)");
+	report_detail(r, STEP_SERVER_CERT, "tls_version", "TLS1.3");
+	report_step_ok(r, STEP_SERVER_CERT, T0 + 460u);
+	for (int s = STEP_VERIFY; s <= STEP_KEYS; s++) {
+		report_step_start(r, s, T0 + 500u * (unsigned)s);
+		report_step_ok(r, s, T0 + 500u * (unsigned)s + 10u);
+	}
+	report_step_start(r, STEP_CONNECT, T0 + 3000u);
+	report_event_io(r, STEP_CONNECT, T0 + 3010u, 1, EVK_MQTT, DIR_OUT,
+	    sizeof(render_connect), render_connect, sizeof(render_connect),
+	    "CONNECT version=3.1.1 client_id='id' username='user' "
+	    "password=****");
+	report_step_ok(r, STEP_CONNECT, T0 + 3020u);
+	report_step_start(r, STEP_CONNACK, T0 + 3100u);
+	report_event_io(r, STEP_CONNACK, T0 + 3110u, 1, EVK_MQTT, DIR_IN, 4,
+	    (const uint8_t *)"\x20\x02\x00\x00", 4,
+	    "CONNACK session_present=0 code=0x00 (connection accepted)");
+	report_step_ok(r, STEP_CONNACK, T0 + 3120u);
+	report_step_skip(r, STEP_PUBSUB);
+	/* after the last step: still in the trace, once */
+	render_ev(r, STEP_CONNACK, 3200u, 1, EVK_MQTT, DIR_OUT, 2,
+	    "DISCONNECT");
+	report_end(r, T0 + 3300u);
+	render_text_finish(&c->rt, r);
+	render_cap_close(c);
+}
+
+static size_t
+render_count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p != NULL;
+	    p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_trace_lines)
+{
+	struct render_cap c;
+	struct report r;
+	char line[1024];
+
+	render_teach_open(&c, false, 0, false, true, false);
+	render_trace_build(&c, &r);
+
+	/* a header names the columns */
+	render_find_line(c.buf, "       time     dir kind", line, sizeof(line));
+	/* time, direction, kind, size, text, in aligned columns */
+	render_find_line(c.buf, "      0.100 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.100 ms      NET            "
+	    "broker.example resolves to 1 address");
+	render_find_line(c.buf, "      0.310 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.310 ms  ->  TLS       378  "
+	    "CLIENT HELLO");
+	render_find_line(c.buf, "      0.320 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.320 ms  ->  RECORD    387  "
+	    "handshake (22)");
+	render_find_line(c.buf, "      0.410 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.410 ms  <-  TLS       151  "
+	    "SERVER HELLO");
+	render_find_line(c.buf, "      0.420 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.420 ms      KEYS           "
+	    "handshake traffic keys derived");
+	render_find_line(c.buf, "      0.430 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.430 ms  <-  RECORD      6  "
+	    "change_cipher_spec (20)");
+	render_find_line(c.buf, "      0.455 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.455 ms  <-  RECORD      7  "
+	    "alert (21)");
+	render_find_line(c.buf, "      3.110 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      3.110 ms  <-  MQTT        4  "
+	    "CONNACK session_present=0 code=0x00 (connection accepted)");
+	/* socket reads and writes only with -vv */
+	ck_assert_ptr_null(strstr(c.buf, "wrote 387 bytes"));
+	/* hostile text from the peer is escaped in the trace too */
+	ck_assert_ptr_null(strchr(c.buf, '\033'));
+	ck_assert_ptr_nonnull(strstr(c.buf, "subject \\x1b]0;owned\\x07"));
+	/* without --hexdump, no bytes */
+	ck_assert_ptr_null(strstr(c.buf, "      0000  "));
+
+	/* one live sequence: marker, events, step block, next marker */
+	ck_assert(render_before(c.buf, "== [1/8] TCP connect ==",
+	    "resolves to 1 address"));
+	ck_assert(render_before(c.buf, "resolves to 1 address",
+	    "\n[1/8] TCP connect "));
+	ck_assert(render_before(c.buf, "\n[1/8] TCP connect ",
+	    "== [2/8] ClientHello sent =="));
+	ck_assert(render_before(c.buf, "CLIENT HELLO", "\n[2/8] "));
+	ck_assert(render_before(c.buf, "SERVER HELLO", "KEYS"));
+	ck_assert(render_before(c.buf, "KEYS", "CERTIFICATE"));
+	ck_assert(render_before(c.buf, "CERTIFICATE", "\n[3/8] "));
+	ck_assert(render_before(c.buf, "CONNECT version", "\n[6/8] "));
+	ck_assert(render_before(c.buf, "\n[7/8] ", "DISCONNECT"));
+	ck_assert(render_before(c.buf, "DISCONNECT", "Status tracker"));
+	/* each event once: the -v lists do not repeat them */
+	ck_assert_uint_eq(render_count(c.buf, "resolves to 1 address"), 1);
+	ck_assert_uint_eq(render_count(c.buf, "DISCONNECT"), 1);
+	ck_assert_uint_eq(render_count(c.buf, "SERVER HELLO"), 1);
+	report_free(&r);
+	free(c.buf);
+
+	/* -vv adds the socket */
+	render_teach_open(&c, false, 2, false, true, false);
+	render_trace_build(&c, &r);
+	render_find_line(c.buf, "      0.330 ms", line, sizeof(line));
+	ck_assert_str_eq(line, "      0.330 ms  ->  NET       387  "
+	    "wrote 387 bytes");
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(test_trace_hexdump)
+{
+	struct render_cap c;
+	struct report r;
+	char line[1024];
+
+	render_teach_open(&c, false, 0, false, true, true);
+	render_trace_build(&c, &r);
+	render_find_line(c.buf, "      0000  10 1a", line, sizeof(line));
+	ck_assert_str_eq(line, "      0000  10 1a 00 04 4d 51 54 54  "
+	    "04 c2 00 3c 00 02 69 64  |....MQTT...<..id|");
+	render_find_line(c.buf, "      0010  ", line, sizeof(line));
+	ck_assert_str_eq(line, "      0010  00 04 75 73 65 72 00 04  "
+	    "2a 2a 2a 2a              |..user..****|");
+	render_find_line(c.buf, "      0000  20 02", line, sizeof(line));
+	ck_assert_str_eq(line, "      0000  20 02 00 00" "                "
+	    "                       " "| ...|");
+	/* the dump sits right under its packet's line */
+	ck_assert(render_before(c.buf, "CONNECT version", "0000  10 1a"));
+	ck_assert(render_before(c.buf, "0010  00 04", "\n[6/8] "));
+	/* no dump line is wider than 80 columns */
+	for (const char *p = strstr(c.buf, "      0000"); p != NULL;
+	    p = strstr(p + 1, "      00")) {
+		size_t w = strcspn(p, "\n");
+
+		ck_assert_msg(w <= 80, "%zu: %.*s", w, (int)w, p);
+	}
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+/* With color, the step at work stands out until it ends. */
+START_TEST(test_current_step_highlight)
+{
+	struct render_cap c;
+	struct report r;
+
+	render_cap_open(&c, true, false, 0, REPORT_STEPS);
+	report_init(&r, render_text_live, &c.rt);
+	report_begin(&r, T0, 0);
+	report_step_start(&r, STEP_TCP, T0 + 1u);
+	fflush(c.rt.out);
+	ck_assert_ptr_nonnull(strstr(c.buf, "\033[1;7m[1/8] TCP connect"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "running\033[0m"));
+	report_step_ok(&r, STEP_TCP, T0 + 2u);
+	/* then the line is rewritten in place with the outcome */
+	fflush(c.rt.out);
+	ck_assert_ptr_nonnull(strstr(c.buf, "running\033[0m\r\033[K"));
+	report_step_start(&r, STEP_CLIENT_HELLO, T0 + 3u);
+	report_step_fail(&r, STEP_CLIENT_HELLO, T0 + 4u, CAUSE_TLS, "no");
+	report_end(&r, T0 + 5u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+	/* a failed step's line is red from its start */
+	ck_assert_ptr_nonnull(strstr(c.buf, "\r\033[K\033[1;31m[2/8] "));
+	report_free(&r);
+	free(c.buf);
+
+	/* without color nothing is rewritten */
+	render_cap_open(&c, false, false, 0, REPORT_STEPS);
+	report_init(&r, render_text_live, &c.rt);
+	render_build_ok(&r, 2);
+	report_end(&r, T0 + 5000u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+	ck_assert_ptr_null(strstr(c.buf, "running"));
+	ck_assert_ptr_null(strchr(c.buf, '\r'));
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+/* Everything at once, for the color tests. */
+static void
+render_teaching_run(struct render_cap *c, struct report *r, bool color)
+{
+	render_teach_open(c, color, 2, true, true, true);
+	render_trace_build(c, r);
+}
+
 static Suite *
 render_suite(void)
 {
@@ -746,8 +1395,8 @@ render_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("color");
-	tcase_add_loop_test(tc, test_color_off_no_escape, 0, 3);
-	tcase_add_loop_test(tc, test_color_on_escapes, 0, 3);
+	tcase_add_loop_test(tc, test_color_off_no_escape, 0, 4);
+	tcase_add_loop_test(tc, test_color_on_escapes, 0, 4);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("events");
@@ -758,6 +1407,18 @@ render_suite(void)
 	tcase_add_test(tc, test_hostile_text);
 	tcase_add_test(tc, test_hostile_target);
 	tcase_add_test(tc, test_control_bytes_escaped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("teaching");
+	tcase_add_loop_test(tc, test_explain_every_step, 0, 2);
+	tcase_add_test(tc, test_explain_off_by_default);
+	tcase_add_loop_test(tc, test_explain_failures, 0,
+	    (int)(sizeof(render_fail_cases) / sizeof(render_fail_cases[0])));
+	tcase_add_test(tc, test_explain_unverified);
+	tcase_add_test(tc, test_explain_api);
+	tcase_add_test(tc, test_trace_lines);
+	tcase_add_test(tc, test_trace_hexdump);
+	tcase_add_test(tc, test_current_step_highlight);
 	suite_add_tcase(s, tc);
 	return s;
 }

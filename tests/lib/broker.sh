@@ -6,7 +6,8 @@
 # this fixed order (a prefix of the list is accepted):
 #   good password mtls expired notyet wrongname selfsigned untrusted
 #   plaintext tls13only
-# The broker runs under `timeout 600`, so a forgotten broker dies on its own.
+# The broker runs under `timeout 600`, so a forgotten broker dies on its own;
+# BROKER_LIFETIME=SECONDS changes that (scripts/lab wants a whole lesson).
 # Files in DIR: mosquitto.conf, mosquitto.log, mosquitto.out (stdout/stderr),
 # mosquitto.pid (the broker's pid), passwd.  The password listener accepts
 # probeuser / S3cret-Pa55.
@@ -103,8 +104,12 @@ start() {
 	: >"$dir/mosquitto.log"
 	rm -f "$dir/mosquitto.pid"
 
+	local lifetime=${BROKER_LIFETIME:-600}
+	[[ $lifetime =~ ^[0-9]+$ ]] && [ "$lifetime" -gt 0 ] ||
+		die "BROKER_LIFETIME must be a number of seconds: $lifetime"
+
 	# The inner shell records its own pid, then becomes mosquitto.
-	timeout 600 bash -c 'echo $$ >"$1"; exec "$2" -c "$3"' broker \
+	timeout "$lifetime" bash -c 'echo $$ >"$1"; exec "$2" -c "$3"' broker \
 		"$dir/mosquitto.pid" "$mosquitto" "$dir/mosquitto.conf" \
 		</dev/null >"$dir/mosquitto.out" 2>&1 &
 

@@ -1,0 +1,790 @@
+/*
+ * check_teaching.c -- the teaching aids against a real mosquitto
+ * (harness: itest.c): --explain for every step and failure class, --pause
+ * through a pseudo-terminal, the --trace order of TLS 1.2 and 1.3, a
+ * --hexdump that never shows the password, scripts/lab end to end and
+ * scripts/capture when tshark is there.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+/* ---- reading the output --------------------------------------------- */
+
+/* The end of a long output: Check's messages have a size limit. */
+static const char *
+tail_n(const char *s, size_t keep)
+{
+	size_t n = strlen(s);
+
+	return n > keep ? s + n - keep : s;
+}
+
+static const char *
+tail(const char *s)
+{
+	return tail_n(s, 3000);
+}
+
+/*
+ * The --explain text of a run: every "    | " line, joined with spaces,
+ * so that a phrase wrapped over two lines is still found.
+ */
+static char *
+explanation(const struct run *r)
+{
+	char *out = calloc(1, r->len + 1);
+	size_t o = 0;
+
+	ck_assert_ptr_nonnull(out);
+	for (const char *p = r->out; *p != '\0';) {
+		size_t w = strcspn(p, "\n");
+
+		if (w >= 6 && strncmp(p, "    | ", 6) == 0) {
+			if (o > 0)
+				out[o++] = ' ';
+			memcpy(out + o, p + 6, w - 6);
+			o += w - 6;
+		}
+		p += w + (p[w] == '\n');
+	}
+	out[o] = '\0';
+	return out;
+}
+
+#define EXPECT_EXPLAINS(r, phrase) do {					\
+	char *x_ = explanation(r);					\
+	ck_assert_msg(strstr(x_, (phrase)) != NULL,			\
+		      "%s\nno explanation says \"%s\"\n--- output ---\n%s", \
+		      (r)->cmd, (phrase), tail((r)->out));			\
+	free(x_);							\
+} while (0)
+
+#define EXPECT_NOT_EXPLAINS(r, phrase) do {				\
+	char *x_ = explanation(r);					\
+	ck_assert_msg(strstr(x_, (phrase)) == NULL,			\
+		      "%s\nan explanation says \"%s\"\n--- output ---\n%s", \
+		      (r)->cmd, (phrase), tail((r)->out));			\
+	free(x_);							\
+} while (0)
+
+/*
+ * The first trace line after *from that has the kind and direction given
+ * ("->", "<-" or "  ") and whose text is exactly `what` or starts with
+ * it followed by a space; *from moves past it.  The trace line layout is
+ * "  TIME ms  DIR  KIND  SIZE  TEXT".
+ */
+static const char *
+trace_find(const char *out, const char **from, const char *dir,
+	   const char *kind, const char *what)
+{
+	for (const char *p = *from; *p != '\0';) {
+		size_t w = strcspn(p, "\n");
+		char line[2048], k[16], d[3] = "  ";
+		const char *t;
+
+		snprintf(line, sizeof line, "%.*s", (int)w, p);
+		p += w + (p[w] == '\n');
+		/* "  %9.3f ms  %2s  %-6s %6s  %s" */
+		if (w < 36 || strncmp(line + 11, " ms  ", 5) != 0 ||
+		    !isdigit((unsigned char)line[10]))
+			continue;
+		memcpy(d, line + 16, 2);
+		snprintf(k, sizeof k, "%.6s", line + 20);
+		for (char *e = k + strlen(k); e > k && e[-1] == ' '; e--)
+			e[-1] = '\0';
+		t = line + 35;
+		if (strcmp(d, dir) != 0 || strcmp(k, kind) != 0)
+			continue;
+		/* "CERTIFICATE" is not "CERTIFICATE VERIFY", but "CONNECT"
+		 * is "CONNECT version=5" */
+		if (strncmp(t, what, strlen(what)) != 0)
+			continue;
+		t += strlen(what);
+		if (*t != '\0' && (*t != ' ' || isupper((unsigned char)t[1])))
+			continue;
+		*from = p;
+		return p;
+	}
+	ck_abort_msg("no trace line %s %s '%s' after offset %td in:\n%s", dir,
+		     kind, what, *from - out, tail(out));
+	return NULL;
+}
+
+/* ---- --explain ------------------------------------------------------- */
+
+START_TEST(test_explain_tls13)
+{
+	struct run r;
+
+	run_probe(&r, NULL, "--explain", "--cafile", pki("ca.pem"), "-t", "5",
+		  "--tls-version", "1.3", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	/* a paragraph for every step */
+	EXPECT_EXPLAINS(&r, "three-way handshake");
+	EXPECT_EXPLAINS(&r, "Its ClientHello lists");
+	EXPECT_EXPLAINS(&r, "Its ServerHello settles");
+	EXPECT_EXPLAINS(&r, "before any MQTT byte is sent");
+	EXPECT_EXPLAINS(&r, "Both sides now hold the same session keys");
+	EXPECT_EXPLAINS(&r, "The first MQTT packet, CONNECT");
+	EXPECT_EXPLAINS(&r, "CONNACK, code 0");
+	EXPECT_EXPLAINS(&r, "Getting the same bytes back proves");
+	/* and what is special about the version in use, not the other */
+	EXPECT_EXPLAINS(&r, "TLS 1.3 was chosen");
+	EXPECT_EXPLAINS(&r, "certificate included, came encrypted");
+	EXPECT_EXPLAINS(&r, "the peer owns it");
+	EXPECT_NOT_EXPLAINS(&r, "TLS 1.2 was chosen");
+	EXPECT_NOT_EXPLAINS(&r, "before the server has proved");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_explain_tls12)
+{
+	struct run r;
+
+	run_probe(&r, NULL, "--explain", "--cafile", pki("ca.pem"), "-t", "5",
+		  "--tls-version", "1.2", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_EXPLAINS(&r, "TLS 1.2 was chosen");
+	EXPECT_EXPLAINS(&r, "crossed the network in the clear");
+	EXPECT_EXPLAINS(&r, "before the server has proved");
+	EXPECT_EXPLAINS(&r, "signed its key exchange");
+	EXPECT_NOT_EXPLAINS(&r, "TLS 1.3 was chosen");
+	EXPECT_NOT_EXPLAINS(&r, "came encrypted");
+	/* TLS 1.2 offers no key share in the ClientHello */
+	EXPECT_NOT_EXPLAINS(&r, "already carries a key share");
+	free(r.out);
+}
+END_TEST
+
+/* A failure class against a real listener, and what --explain says. */
+struct live_case {
+	enum listener l;
+	const char *extra1, *extra2;	/* more arguments, or NULL */
+	int status, status2;		/* expected exit (either) */
+	const char *phrase;
+};
+
+static const struct live_case live_cases[] = {
+	{ L_EXPIRED, NULL, NULL, 4, 4, "Expired: a certificate" },
+	{ L_NOTYET, NULL, NULL, 4, 4, "Not yet valid:" },
+	{ L_WRONGNAME, NULL, NULL, 4, 4, "Wrong name:" },
+	{ L_SELFSIGNED, NULL, NULL, 4, 4, "Self-signed:" },
+	{ L_UNTRUSTED, NULL, NULL, 4, 4, "Unknown issuer:" },
+	{ L_PLAINTEXT, NULL, NULL, 3, 3, "This port does not speak TLS" },
+	{ L_TLS13ONLY, "--tls-version", "1.2", 3, 3,
+	  "no TLS version in common" },
+	{ L_MTLS, "--tls-version", "1.3", 7, 6,
+	  "In TLS 1.3 the client's side of the handshake is complete" },
+	{ L_MTLS, "--tls-version", "1.2", 5, 5,
+	  "In TLS 1.2 the server checks the client's certificate" },
+	{ L_PASSWORD, NULL, NULL, 7, 7, "does not let this client in" },
+	{ L_PASSWORD, "-u", "probeuser", 7, 7, "does not let this client in" },
+	{ L_EXPIRED, "--insecure", NULL, 0, 0,
+	  "UNVERIFIED. The certificate did NOT pass" },
+};
+
+START_TEST(test_explain_failure_live)
+{
+	const struct live_case *k = &live_cases[_i];
+	const char *argv[16];
+	size_t n = 0;
+	struct run r;
+
+	argv[n++] = g_probe;
+	argv[n++] = "--explain";
+	argv[n++] = "--cafile";
+	argv[n++] = pki("ca.pem");
+	argv[n++] = "-t";
+	argv[n++] = "5";
+	if (k->extra1 != NULL)
+		argv[n++] = k->extra1;
+	if (k->extra2 != NULL)
+		argv[n++] = k->extra2;
+	argv[n++] = target(k->l);
+	argv[n] = NULL;
+	run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
+	ck_assert_msg(r.status == k->status || r.status == k->status2,
+		      "%s\nexit %d, expected %d\n%s", r.cmd, r.status,
+		      k->status, tail(r.out));
+	EXPECT_EXPLAINS(&r, k->phrase);
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_explain_refused_port)
+{
+	struct run r;
+	int port, fd = bind_loopback(&port);
+
+	/* bound, then closed without listen: a port nothing listens on */
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	run_probe(&r, NULL, "--explain", "-t", "5",
+		  target_port("127.0.0.1", port), NULL);
+	EXPECT_EXIT(&r, 1);
+	EXPECT_EXPLAINS(&r, "nothing listens on this port");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_explain_silent_server)
+{
+	struct run r;
+	int port;
+	/* reads the ClientHello and never answers */
+	pid_t pid = talker_start(&port, "", 0, 1);
+
+	ck_assert_int_gt(pid, 0);
+	run_probe(&r, NULL, "--explain", "-t", "1",
+		  target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 3);
+	EXPECT_EXPLAINS(&r, "never answered the ClientHello");
+	free(r.out);
+}
+END_TEST
+
+/* ---- --pause ---------------------------------------------------------- */
+
+/* Reads what the pty has for up to ms milliseconds; false at its end. */
+static int
+pty_read(int fd, struct run *r, size_t *cap, int ms)
+{
+	double end = now_seconds() + ms / 1000.0;
+
+	for (;;) {
+		double left = end - now_seconds();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t got;
+
+		if (left <= 0)
+			return 1;
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			continue;
+		got = read(fd, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return 0;	/* EIO: the probe closed the terminal */
+		if (r->len + (size_t)got + 1 > *cap) {
+			*cap = (*cap + (size_t)got) * 2 + 4096;
+			r->out = realloc(r->out, *cap);
+			ck_assert_ptr_nonnull(r->out);
+		}
+		memcpy(r->out + r->len, buf, (size_t)got);
+		r->len += (size_t)got;
+		r->out[r->len] = '\0';
+	}
+}
+
+static size_t
+count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p != NULL;
+	     p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_pause_pty)
+{
+	struct run r = { 0 };
+	size_t cap = 0, sent = 0;
+	int master, status = -1;
+	char *slave;
+	pid_t pid;
+	double deadline;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	slave = ptsname(master);
+	ck_assert_ptr_nonnull(slave);
+	r.out = strdup("");
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* a session of its own, with the pty as its terminal */
+		int s;
+
+		setsid();
+		s = open(slave, O_RDWR);
+		if (s < 0)
+			_exit(127);
+		dup2(s, STDIN_FILENO);
+		dup2(s, STDOUT_FILENO);
+		dup2(s, STDERR_FILENO);
+		close(master);
+		setenv("NO_COLOR", "1", 1);
+		unsetenv("MQTTS_PROBE_PASSWORD");
+		execl(g_probe, g_probe, "--pause", "--cafile", pki("ca.pem"),
+		      "-t", "10", target(L_GOOD), (char *)NULL);
+		_exit(127);
+	}
+	deadline = now_seconds() + 30;
+	/* answer each prompt once it is there, as a trainer would */
+	while (now_seconds() < deadline) {
+		int open_ = pty_read(master, &r, &cap, 100);
+
+		if (sent < 8 && count_of(r.out, "Press Enter") > sent) {
+			if (sent == 0) {
+				/* the probe holds: nothing of step 1 yet */
+				pty_read(master, &r, &cap, 300);
+				ck_assert_msg(strstr(r.out, "[1/8]") == NULL,
+					      "did not wait:\n%s", tail(r.out));
+			}
+			ck_assert_int_eq(write(master, "\n", 1), 1);
+			sent++;
+		}
+		if (!open_)
+			break;
+	}
+	close(master);
+	/* the terminal closes a moment before the process is gone */
+	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the probe did not finish:\n%s", tail(r.out));
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "status 0x%x:\n%s", status, tail(r.out));
+	ck_assert_msg(count_of(r.out, "Press Enter") == 8, "%zu prompts:\n%s",
+		      count_of(r.out, "Press Enter"), tail(r.out));
+	/* each prompt names its step, and comes before it */
+	for (int s = 1; s <= 8; s++) {
+		char prompt[64], head[16];
+		const char *p, *h;
+
+		snprintf(prompt, sizeof prompt, "Next: step %d of 8, ", s);
+		snprintf(head, sizeof head, "[%d/8] ", s);
+		p = strstr(r.out, prompt);
+		h = strstr(r.out, head);
+		ck_assert_msg(p != NULL && h != NULL && p < h,
+			      "prompt %d:\n%s", s, tail(r.out));
+	}
+	ck_assert_ptr_nonnull(strstr(r.out, "OK 127.0.0.1:"));
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_pause_needs_terminal)
+{
+	struct run r;
+
+	/* run_probe's standard input is /dev/null */
+	run_probe(&r, NULL, "--pause", "--cafile", pki("ca.pem"),
+		  target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 64);
+	EXPECT_HAS(&r, "--pause");
+	EXPECT_LACKS(&r, "[1/8]");
+	free(r.out);
+}
+END_TEST
+
+/* ---- --trace ---------------------------------------------------------- */
+
+START_TEST(test_trace_tls13_order)
+{
+	struct run r;
+	const char *p;
+
+	run_probe(&r, NULL, "--trace", "--cafile", pki("ca.pem"), "-t", "5",
+		  "--tls-version", "1.3", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	p = r.out;
+	trace_find(r.out, &p, "->", "TLS", "CLIENT HELLO");
+	trace_find(r.out, &p, "->", "RECORD", "handshake");
+	trace_find(r.out, &p, "<-", "RECORD", "handshake");
+	trace_find(r.out, &p, "<-", "TLS", "SERVER HELLO");
+	/* keys before the certificate: it arrives encrypted */
+	trace_find(r.out, &p, "  ", "KEYS", "handshake traffic keys");
+	trace_find(r.out, &p, "<-", "RECORD", "application_data");
+	trace_find(r.out, &p, "<-", "TLS", "ENCRYPTED EXTENSIONS");
+	trace_find(r.out, &p, "<-", "TLS", "CERTIFICATE");
+	trace_find(r.out, &p, "<-", "TLS", "CERTIFICATE VERIFY");
+	trace_find(r.out, &p, "<-", "TLS", "FINISHED");
+	trace_find(r.out, &p, "->", "TLS", "FINISHED");
+	/* MQTT only after the last handshake message, CONNACK after it */
+	trace_find(r.out, &p, "->", "MQTT", "CONNECT");
+	trace_find(r.out, &p, "<-", "MQTT", "CONNACK");
+	trace_find(r.out, &p, "->", "MQTT", "SUBSCRIBE");
+	trace_find(r.out, &p, "<-", "MQTT", "SUBACK");
+	trace_find(r.out, &p, "->", "MQTT", "PUBLISH");
+	trace_find(r.out, &p, "<-", "MQTT", "PUBLISH");
+	/* the steps are interleaved with the trace */
+	ck_assert_ptr_nonnull(strstr(r.out, "== [3/8] ServerHello and "
+				     "certificate =="));
+	{
+		const char *cert = strstr(r.out, "  CERTIFICATE\n");
+		const char *step4 = strstr(r.out, "\n[4/8] ");
+
+		ck_assert(cert != NULL && step4 != NULL && cert < step4);
+	}
+	/* socket reads and writes are left to -vv */
+	EXPECT_LACKS(&r, "read 5 bytes");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_trace_tls12_order)
+{
+	struct run r;
+	const char *p, *ske, *verify;
+
+	run_probe(&r, NULL, "--trace", "--cafile", pki("ca.pem"), "-t", "5",
+		  "--tls-version", "1.2", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	p = r.out;
+	trace_find(r.out, &p, "->", "TLS", "CLIENT HELLO");
+	trace_find(r.out, &p, "<-", "TLS", "SERVER HELLO");
+	trace_find(r.out, &p, "<-", "TLS", "CERTIFICATE");
+	/* the certificate is checked before the server proved its key */
+	verify = strstr(r.out, "\n[4/8] Certificate verification");
+	ck_assert_ptr_nonnull(verify);
+	ck_assert_msg(verify > strstr(r.out, "  CERTIFICATE\n"), "%s",
+		      tail(r.out));
+	ske = p;
+	trace_find(r.out, &p, "<-", "TLS", "SERVER KEY EXCHANGE");
+	ck_assert_msg(strstr(ske, "\n[4/8] ") != NULL &&
+		      strstr(ske, "\n[4/8] ") < p, "%s", tail(r.out));
+	trace_find(r.out, &p, "<-", "TLS", "SERVER HELLO DONE");
+	trace_find(r.out, &p, "->", "TLS", "CLIENT KEY EXCHANGE");
+	trace_find(r.out, &p, "->", "TLS", "FINISHED");
+	trace_find(r.out, &p, "<-", "TLS", "FINISHED");
+	trace_find(r.out, &p, "->", "MQTT", "CONNECT");
+	trace_find(r.out, &p, "<-", "MQTT", "CONNACK");
+	/* no encrypted handshake in TLS 1.2 */
+	EXPECT_LACKS(&r, "handshake traffic keys");
+	EXPECT_LACKS(&r, "ENCRYPTED EXTENSIONS");
+	free(r.out);
+}
+END_TEST
+
+/*
+ * The bytes of every hex dump in the output, in order, one packet after
+ * the other: the dump lines are "      OFFS  xx xx ... |ascii|".
+ */
+static size_t
+dump_bytes(const char *out, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = out; *p != '\0';) {
+		size_t w = strcspn(p, "\n");
+
+		if (w > 14 && strncmp(p, "      ", 6) == 0 &&
+		    isxdigit((unsigned char)p[6]) && p[10] == ' ' &&
+		    p[11] == ' ') {
+			const char *q = p + 12, *bar = memchr(p, '|', w);
+
+			while (bar != NULL && q + 2 <= bar && n < cap) {
+				unsigned v;
+
+				while (*q == ' ')
+					q++;
+				if (q >= bar || sscanf(q, "%2x", &v) != 1)
+					break;
+				buf[n++] = (uint8_t)v;
+				q += 2;
+			}
+		}
+		p += w + (p[w] == '\n');
+	}
+	return n;
+}
+
+static int
+has_bytes(const uint8_t *hay, size_t n, const char *needle)
+{
+	return memmem(hay, n, needle, strlen(needle)) != NULL;
+}
+
+/* Loop: 0 = MQTT 3.1.1, 1 = MQTT 5. */
+START_TEST(test_hexdump_hides_password)
+{
+	static uint8_t bytes[65536];
+	const char *pw = GOOD_PASSWORD;
+	char hex[128], spaced[256];
+	size_t n;
+	struct run r;
+
+	run_probe(&r, NULL, "--trace", "--hexdump", "--cafile", pki("ca.pem"),
+		  "-t", "5", "-V", _i == 0 ? "3.1.1" : "5", "-u", "probeuser",
+		  "--password-file", pki("password.txt"), target(L_PASSWORD),
+		  NULL);
+	EXPECT_EXIT(&r, 0);
+	/* not as text */
+	EXPECT_LACKS(&r, pw);
+	/* not as hex, joined or spaced (upper or lower case) */
+	hex[0] = spaced[0] = '\0';
+	for (size_t i = 0; i < strlen(pw); i++) {
+		snprintf(hex + 2 * i, sizeof hex - 2 * i, "%02x",
+			 (unsigned char)pw[i]);
+		snprintf(spaced + 3 * i, sizeof spaced - 3 * i, "%02x ",
+			 (unsigned char)pw[i]);
+	}
+	EXPECT_LACKS(&r, hex);
+	spaced[strlen(spaced) - 1] = '\0';
+	EXPECT_LACKS(&r, spaced);
+	/* not in the dumped bytes, however the dump lines split them */
+	n = dump_bytes(r.out, bytes, sizeof bytes);
+	ck_assert_msg(n > 100, "only %zu dumped bytes:\n%s", n, tail(r.out));
+	ck_assert_msg(!has_bytes(bytes, n, pw), "password in the dump:\n%s",
+		      tail(r.out));
+	/* the dump does show CONNECT, user name and masked password */
+	ck_assert(has_bytes(bytes, n, "MQTT"));
+	ck_assert(has_bytes(bytes, n, "probeuser"));
+	{
+		char stars[64];
+
+		memset(stars, '*', strlen(pw));
+		stars[strlen(pw)] = '\0';
+		ck_assert_msg(has_bytes(bytes, n, stars), "%s", tail(r.out));
+	}
+	free(r.out);
+}
+END_TEST
+
+/* ---- scripts/lab ------------------------------------------------------ */
+
+static void
+script_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/../../scripts/%s", g_lib, name);
+}
+
+static int
+port_listens(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Appends to the failure list instead of aborting, so the lab is always
+ * stopped before the test reports. */
+#define LAB_CHECK(cond, ...) do {					\
+	if (!(cond) && used < sizeof fail)				\
+		used += (size_t)snprintf(fail + used, sizeof fail - used, \
+					 __VA_ARGS__);			\
+} while (0)
+
+START_TEST(test_lab)
+{
+	char lab[4200], state[4200], ports[256] = "", path[4300];
+	/* Check's messages must stay under its size limit */
+	char fail[3500] = "", *line = NULL;
+	size_t used = 0, cap = 0, lessons = 0;
+	int port[10], lab_status = -1;
+	pid_t pid;
+	FILE *f;
+	struct run r;
+
+	script_path(lab, sizeof lab, "lab");
+	snprintf(state, sizeof state, "%s/lab", g_dir);
+	for (int i = 0; i < 10; i++) {
+		int fd = bind_loopback(&port[i]);
+
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		snprintf(ports + strlen(ports), sizeof ports - strlen(ports),
+			 "%s%d", i ? " " : "", port[i]);
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int out;
+
+		snprintf(path, sizeof path, "%s/lab.out", g_dir);
+		out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		setpgid(0, 0);
+		dup2(out, STDOUT_FILENO);
+		dup2(out, STDERR_FILENO);
+		setenv("LAB_DIR", state, 1);
+		setenv("LAB_PORTS", ports, 1);
+		/* a lab the test fails to stop still ends on its own */
+		setenv("LAB_LIFETIME", "180", 1);
+		execlp("bash", "bash", lab, "start", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof path, "%s/ready", state);
+	for (int i = 0; i < 600 && access(path, F_OK) != 0; i++) {
+		if (waitpid(pid, &lab_status, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	LAB_CHECK(access(path, F_OK) == 0, "the lab did not come up\n");
+
+	/* every lesson's command has the outcome the lab promises */
+	snprintf(path, sizeof path, "%s/lessons.tsv", state);
+	f = fopen(path, "r");
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		char *id = strtok(line, "\t"), *st = strtok(NULL, "\t");
+		char *phrase = strtok(NULL, "\t"), *cmd = strtok(NULL, "\n");
+		const char *argv[] = { "bash", "-c", cmd, NULL };
+		int ok_status = 0;
+
+		if (id == NULL || st == NULL || phrase == NULL || cmd == NULL)
+			continue;
+		lessons++;
+		run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
+		for (char *s = strtok(st, ","); s != NULL; s = strtok(NULL, ","))
+			if (atoi(s) == r.status)
+				ok_status = 1;
+		LAB_CHECK(ok_status && contains_ci(r.out, phrase),
+			  "lesson %s: exit %d (want %s), phrase \"%s\" %s\n"
+			  "%s\n%s\n", id, r.status, st, phrase,
+			  contains_ci(r.out, phrase) ? "found" : "missing",
+			  cmd, tail_n(r.out, 600));
+		free(r.out);
+	}
+	if (f != NULL)
+		fclose(f);
+	free(line);
+	LAB_CHECK(lessons >= 10, "only %zu lessons\n", lessons);
+
+	/* loopback only */
+	snprintf(path, sizeof path, "%s/mosquitto.conf", state);
+	f = fopen(path, "r");
+	LAB_CHECK(f != NULL, "no %s\n", path);
+	line = NULL;
+	cap = 0;
+	while (f != NULL && getline(&line, &cap, f) > 0)
+		if (strncmp(line, "listener ", 9) == 0)
+			LAB_CHECK(strstr(line, " 127.0.0.1") != NULL,
+				  "not loopback: %s", line);
+	if (f != NULL)
+		fclose(f);
+	free(line);
+
+	/* `scripts/lab stop` ends the lab and its broker */
+	{
+		const char *argv[] = { "bash", lab, "stop", NULL };
+
+		setenv("LAB_DIR", state, 1);
+		run_argv(&r, argv, NULL, 30);
+		unsetenv("LAB_DIR");
+		LAB_CHECK(r.status == 0, "lab stop: exit %d\n%s\n", r.status,
+			  tail_n(r.out, 600));
+		free(r.out);
+	}
+	for (int i = 0; i < 50 && waitpid(pid, &lab_status, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (waitpid(pid, &lab_status, WNOHANG) == 0) {
+		LAB_CHECK(0, "the lab process is still running\n");
+		kill(-pid, SIGKILL);
+		waitpid(pid, &lab_status, 0);
+	}
+	for (int i = 0; i < 10; i++)
+		LAB_CHECK(!port_listens(port[i]), "port %d still listens\n",
+			  port[i]);
+	LAB_CHECK(access(state, F_OK) != 0, "%s is still there\n", state);
+	if (fail[0] != '\0') {
+		snprintf(path, sizeof path, "%s/lab.out", g_dir);
+		f = fopen(path, "r");
+		if (f != NULL) {
+			char buf[8192];
+			size_t got = fread(buf, 1, sizeof buf - 1, f);
+
+			buf[got] = '\0';
+			fclose(f);
+			LAB_CHECK(0, "--- lab output ---\n%s\n",
+				  tail_n(buf, 800));
+		}
+	}
+	ck_assert_msg(fail[0] == '\0', "%s", fail);
+}
+END_TEST
+
+/* ---- scripts/capture -------------------------------------------------- */
+
+START_TEST(test_capture)
+{
+	char capture[4200];
+	struct run r;
+	const char *argv[] = { "bash", capture, "--cafile", pki("ca.pem"),
+			       "-t", "5", target(L_GOOD), NULL };
+
+	script_path(capture, sizeof capture, "capture");
+	run_argv(&r, argv, NULL, 60);
+	if (r.status == 69) {
+		/* no tshark here: it must say how to get it */
+		EXPECT_HAS(&r, "apt-get install tshark");
+	} else if (r.status == 1 && contains_ci(r.out, "could not capture")) {
+		/* tshark without the right to capture: nothing to check */
+		fprintf(stderr, "test_capture: %s\n", r.out);
+	} else {
+		/* the probe's own steps, then the wire decrypted */
+		static const char *const want[] = {
+			"[8/8] Publish/subscribe round trip",
+			"Client Hello",
+			"[6/8]  MQTT  Connect Command",
+			"[7/8]  MQTT  Connect Ack",
+			"Publish Message",
+		};
+
+		ck_assert_msg(r.status == 0, "exit %d\n%s", r.status,
+			      tail(r.out));
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+			ck_assert_msg(strstr(r.out, want[i]) != NULL,
+				      "no '%s' in:\n%s", want[i], tail(r.out));
+	}
+	free(r.out);
+}
+END_TEST
+
+static void add_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_explain_tls13);
+	tcase_add_test(tc, test_explain_tls12);
+	tcase_add_loop_test(tc, test_explain_failure_live, 0,
+			    (int)(sizeof live_cases / sizeof live_cases[0]));
+	tcase_add_test(tc, test_explain_refused_port);
+	tcase_add_test(tc, test_explain_silent_server);
+	tcase_add_test(tc, test_pause_pty);
+	tcase_add_test(tc, test_pause_needs_terminal);
+	tcase_add_test(tc, test_trace_tls13_order);
+	tcase_add_test(tc, test_trace_tls12_order);
+	tcase_add_loop_test(tc, test_hexdump_hides_password, 0, 2);
+	tcase_add_test(tc, test_lab);
+	tcase_add_test(tc, test_capture);
+}
+
+int main(void)
+{
+	return itest_main("teaching", add_tests);
+}
