@@ -11,15 +11,18 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +35,30 @@
 
 const char tls_default_priority[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
 
+/*
+ * The system trust store costs 4-13 ms to parse (144 CAs), more than a
+ * whole loopback handshake, and it is needed only at step 4.  So it is
+ * parsed on a background thread, started with the first TLS session
+ * (tls_systrust_start), while the ClientHello and the server's answer
+ * cross the network; the verify callback joins the thread before
+ * anything reads the trust list.  --cafile and --capath never load it.
+ *
+ * The thread touches nothing but its own trust list (GnuTLS objects are
+ * safe to use from different threads as long as each has one user).
+ * The credentials are changed only at the join, on the thread that
+ * verifies: a GnuTLS client reads the credentials' trust list only in
+ * verification (certificate_verify_peers and its OCSP check), and every
+ * verification of ours runs in tls_verify_cb, which joins first.  The
+ * mutex makes the first join the only one when probes run in parallel.
+ */
+enum tls_sys_state {
+	TLS_SYS_UNUSED,		/* --cafile/--capath: never loaded */
+	TLS_SYS_WANTED,		/* to be loaded, from the first tls_start */
+	TLS_SYS_LOADING,	/* the thread runs */
+	TLS_SYS_LOADED,		/* sys_rc and sys_tl are ready, not installed */
+	TLS_SYS_DONE,		/* installed in cred, or failed: see sys_rc */
+};
+
 struct tls_creds {
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;
@@ -39,6 +66,13 @@ struct tls_creds {
 	bool client_cert;	/* --cert was loaded */
 	unsigned nanchors;
 	char anchors_from[REPORT_TEXT_MAX];
+
+	pthread_mutex_t sys_lock;
+	enum tls_sys_state sys_state;
+	pthread_t sys_thread;
+	gnutls_x509_trust_list_t sys_tl; /* the thread's until joined */
+	int sys_rc;			/* anchors loaded, or a GnuTLS error */
+	uint64_t sys_start_us, sys_end_us;
 };
 
 /* Bytes kept from the start of what the peer sent, to show a plaintext
@@ -60,6 +94,9 @@ struct tls_session {
 	bool verify_failed;	/* the engine chose to stop at step 4 */
 	bool cert_requested;	/* the server sent a CertificateRequest */
 	bool stopped;		/* the engine ended the handshake early */
+	bool handshake_done;	/* failures from now on are not "during
+				   the handshake" */
+	uint64_t deadline_us;	/* the running call's, for tls_pull_timeout */
 	int last_errno;		/* from the transport, GnuTLS folds it */
 	struct tls_recwatch {	/* record boundaries, per direction */
 		uint8_t hdr[5];
@@ -69,6 +106,8 @@ struct tls_session {
 	size_t bytes_in, bytes_out;
 	uint8_t peek[TLS_PEEK_MAX];
 	size_t npeek;
+	uint8_t held[8];	/* TLS 1.3 compatibility CCS, not yet sent */
+	size_t nheld;
 };
 
 /* --- small helpers ---------------------------------------------------- */
@@ -146,6 +185,7 @@ static int
 tls_check_readable(const char *opt, const char *path, char *err,
     size_t errlen)
 {
+	struct stat st;
 	FILE *f;
 
 	if (strncmp(path, "pkcs11:", 7) == 0)
@@ -155,8 +195,99 @@ tls_check_readable(const char *opt, const char *path, char *err,
 		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(errno));
 		return -1;
 	}
+	/* fopen takes a directory; GnuTLS then only says "Error while
+	 * reading file" */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(EISDIR));
+		fclose(f);
+		return -1;
+	}
 	fclose(f);
 	return 0;
+}
+
+/* The background half of the system trust store (see struct tls_creds). */
+static void *
+tls_systrust_thread(void *arg)
+{
+	struct tls_creds *c = arg;
+
+	/* the flag gnutls_certificate_set_x509_system_trust passes */
+	c->sys_rc = gnutls_x509_trust_list_add_system_trust(c->sys_tl,
+	    GNUTLS_TL_USE_IN_TLS, 0);
+	c->sys_end_us = clock_monotonic.now_us(clock_monotonic.ctx);
+	return NULL;
+}
+
+/*
+ * Start loading the system trust store, once, when the first handshake
+ * has sent its ClientHello and waits for the answer: the load runs
+ * while the flight crosses the network.  Not earlier: beside the
+ * resolver's own thread (getaddrinfo_a) it slowed step 1 by up to a few
+ * ms on a 2-core machine, and started before the ClientHello, with the
+ * other core busy, it sometimes held the probe's thread off for a whole
+ * scheduler slice (about 3 ms) before the ClientHello left.
+ */
+static void
+tls_systrust_start(struct tls_creds *c)
+{
+	pthread_mutex_lock(&c->sys_lock);
+	if (c->sys_state == TLS_SYS_WANTED) {
+		c->sys_start_us = clock_monotonic.now_us(clock_monotonic.ctx);
+		if (pthread_create(&c->sys_thread, NULL, tls_systrust_thread,
+		    c) == 0)
+			c->sys_state = TLS_SYS_LOADING;
+		else {
+			/* no thread to be had: load it now, only slower */
+			tls_systrust_thread(c);
+			c->sys_state = TLS_SYS_LOADED;
+		}
+	}
+	pthread_mutex_unlock(&c->sys_lock);
+}
+
+/*
+ * Make the system trust store ready for verification: wait for the
+ * thread, then hand its trust list to the credentials.  Returns 0, or
+ * -1 with the reason in words when the store gave no anchor; *waited_us
+ * is how long this call waited.  A no-op with --cafile or --capath.
+ */
+static int
+tls_systrust_join(struct tls_creds *c, uint64_t *waited_us, char *why,
+    size_t whylen)
+{
+	uint64_t t0 = clock_monotonic.now_us(clock_monotonic.ctx);
+	int rc = 0;
+
+	/* a session always starts first; this is only in case */
+	tls_systrust_start(c);
+	pthread_mutex_lock(&c->sys_lock);
+	if (c->sys_state == TLS_SYS_LOADING) {
+		pthread_join(c->sys_thread, NULL);
+		c->sys_state = TLS_SYS_LOADED;
+	}
+	if (c->sys_state == TLS_SYS_LOADED) {
+		if (c->sys_rc > 0) {
+			/* the credentials take the list, and free their
+			 * own empty one */
+			gnutls_certificate_set_trust_list(c->cred, c->sys_tl, 0);
+			c->nanchors = (unsigned)c->sys_rc;
+		} else
+			gnutls_x509_trust_list_deinit(c->sys_tl, 1);
+		c->sys_tl = NULL;
+		c->sys_state = TLS_SYS_DONE;
+	}
+	if (c->sys_state == TLS_SYS_DONE && c->sys_rc <= 0) {
+		/* a local problem, but found only now: step 4 fails with
+		 * it (exit 4), or --insecure goes on, UNVERIFIED */
+		snprintf(why, whylen, "the system trust store %s; name a CA "
+		    "with --cafile", c->sys_rc == 0 ? "holds no certificates" :
+		    gnutls_strerror(c->sys_rc));
+		rc = -1;
+	}
+	pthread_mutex_unlock(&c->sys_lock);
+	*waited_us = clock_monotonic.now_us(clock_monotonic.ctx) - t0;
+	return rc;
 }
 
 static const char *
@@ -189,6 +320,7 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		free(c);
 		return NULL;
 	}
+	pthread_mutex_init(&c->sys_lock, NULL);
 	c->insecure = cfg->insecure;
 
 	if (cfg->cafile != NULL) {
@@ -208,6 +340,15 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		    cfg->cafile);
 	}
 	if (cfg->capath != NULL) {
+		/* GnuTLS says "no certificate" for a missing directory too */
+		DIR *dir = opendir(cfg->capath);
+
+		if (dir == NULL) {
+			snprintf(err, errlen, "--capath %s: %s", cfg->capath,
+			    strerror(errno));
+			goto fail;
+		}
+		closedir(dir);
 		rc = gnutls_certificate_set_x509_trust_dir(c->cred,
 		    cfg->capath, GNUTLS_X509_FMT_PEM);
 		if (rc <= 0) {
@@ -220,18 +361,9 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		snprintf(c->anchors_from, sizeof(c->anchors_from), "%s",
 		    cfg->capath);
 	}
-	if (cfg->cafile == NULL && cfg->capath == NULL) {
-		rc = gnutls_certificate_set_x509_system_trust(c->cred);
-		if (rc <= 0) {
-			snprintf(err, errlen, "the system trust store %s; "
-			    "name a CA with --cafile", rc == 0 ?
-			    "holds no certificates" : gnutls_strerror(rc));
-			goto fail;
-		}
-		c->nanchors = (unsigned)rc;
+	if (cfg->cafile == NULL && cfg->capath == NULL)
 		snprintf(c->anchors_from, sizeof(c->anchors_from),
-		    "the system trust store");
-	}
+		    "the system trust store");	/* loaded last, below */
 
 	if (cfg->cert != NULL) {
 		const char *key = cfg->key != NULL ? cfg->key : cfg->cert;
@@ -262,6 +394,19 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		c->client_cert = true;
 	}
 
+	if (cfg->keylog != NULL) {
+		/* each session appends to it at step 2; a path that cannot
+		 * be written is the user's to fix, before any connection */
+		FILE *kl = fopen(cfg->keylog, "a");
+
+		if (kl == NULL) {
+			snprintf(err, errlen, "--keylog %s: %s", cfg->keylog,
+			    strerror(errno));
+			goto fail;
+		}
+		fclose(kl);
+	}
+
 	snprintf(prio, sizeof(prio), "%s%s", cfg->priority != NULL ?
 	    cfg->priority : tls_default_priority,
 	    tls_version_suffix(cfg->tls_version));
@@ -276,6 +421,16 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 			    gnutls_strerror(rc));
 		goto fail;
 	}
+	/* loaded later, in the background (tls_systrust_start); an empty
+	 * store fails step 4 */
+	if (cfg->cafile == NULL && cfg->capath == NULL) {
+		if (gnutls_x509_trust_list_init(&c->sys_tl, 0) < 0) {
+			snprintf(err, errlen, "out of memory");
+			*status = EXIT_INTERNAL;
+			goto fail;
+		}
+		c->sys_state = TLS_SYS_WANTED;
+	}
 	return c;
 fail:
 	tls_creds_free(c);
@@ -287,6 +442,12 @@ tls_creds_free(struct tls_creds *c)
 {
 	if (c == NULL)
 		return;
+	/* a probe that ended before step 4 never joined the thread */
+	if (c->sys_state == TLS_SYS_LOADING)
+		pthread_join(c->sys_thread, NULL);
+	if (c->sys_tl != NULL)
+		gnutls_x509_trust_list_deinit(c->sys_tl, 1);
+	pthread_mutex_destroy(&c->sys_lock);
 	if (c->prio != NULL)
 		gnutls_priority_deinit(c->prio);
 	gnutls_certificate_free_credentials(c->cred);
@@ -359,20 +520,64 @@ tls_keep(struct tls_session *t, const uint8_t *buf, size_t n)
 	t->npeek += take;
 }
 
+/* The middlebox-compatibility ChangeCipherSpec of TLS 1.3 (RFC 8446,
+ * D.4), which GnuTLS writes by itself as soon as ServerHello arrives. */
+static const uint8_t tls_compat_ccs[6] = { 20, 3, 3, 0, 1, 1 };
+
+static bool
+tls_is_compat_ccs(struct tls_session *t, const giovec_t *iov, int iovcnt)
+{
+	return t->nheld == 0 && iovcnt == 1 &&
+	    iov[0].iov_len == sizeof(tls_compat_ccs) &&
+	    memcmp(iov[0].iov_base, tls_compat_ccs, sizeof(tls_compat_ccs)) ==
+	    0 && gnutls_protocol_get_version(t->s) == GNUTLS_TLS1_3;
+}
+
+#define TLS_PUSH_IOV_MAX 16
+
 /*
  * A whole flight goes out in one sendmsg (one segment on loopback), and
  * MSG_NOSIGNAL keeps a reset peer from killing us with SIGPIPE.
+ *
+ * GnuTLS writes TLS 1.3's compatibility CCS on its own, a flight ahead
+ * of the Finished it belongs with: it is held here and goes out in front
+ * of the next write (our Finished, or an alert), so {CCS, Finished} is
+ * one write too.  The server needs it for nothing, so holding it costs
+ * no time; if no write follows, the connection is ending anyway.
  */
 static ssize_t
 tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 {
 	struct tls_session *t = ptr;
 	struct msghdr msg = { 0 };
-	ssize_t n;
+	struct iovec v[TLS_PUSH_IOV_MAX + 1];
+	size_t from_held;
+	ssize_t n, written;
 	int one = 1;
 
+	if (tls_is_compat_ccs(t, iov, iovcnt)) {
+		memcpy(t->held, tls_compat_ccs, sizeof(tls_compat_ccs));
+		t->nheld = sizeof(tls_compat_ccs);
+		tls_event(t, 2, EVK_NET, DIR_NONE, 0, "compatibility "
+		    "ChangeCipherSpec held, to leave with our Finished");
+		return (ssize_t)sizeof(tls_compat_ccs);
+	}
 	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
 	msg.msg_iovlen = (size_t)iovcnt;
+	if (t->nheld > 0 && iovcnt <= TLS_PUSH_IOV_MAX) {
+		v[0].iov_base = t->held;
+		v[0].iov_len = t->nheld;
+		for (int i = 0; i < iovcnt; i++)
+			v[i + 1] = iov[i];	/* giovec_t is struct iovec */
+		msg.msg_iov = v;
+		msg.msg_iovlen = (size_t)iovcnt + 1;
+	} else if (t->nheld > 0) {
+		/* too many pieces to prepend to: the held bytes go alone */
+		v[0].iov_base = t->held;
+		v[0].iov_len = t->nheld;
+		msg.msg_iov = v;
+		msg.msg_iovlen = 1;
+	}
 	n = sendmsg(t->fd, &msg, MSG_NOSIGNAL);
 	if (n == -1) {
 		t->last_errno = errno;
@@ -380,6 +585,21 @@ tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 		return -1;
 	}
 	t->bytes_out += (size_t)n;
+	written = n;
+	from_held = msg.msg_iov == v ? ((size_t)n < t->nheld ? (size_t)n :
+	    t->nheld) : 0;
+	if (from_held > 0) {
+		tls_watch_records(t, DIR_OUT, t->held, from_held);
+		memmove(t->held, t->held + from_held, t->nheld - from_held);
+		t->nheld -= from_held;
+	}
+	if (msg.msg_iov == v && (size_t)n == from_held) {
+		/* nothing of GnuTLS's own data left yet: it tries again */
+		setsockopt(t->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+		gnutls_transport_set_errno(t->s, EAGAIN);
+		return -1;
+	}
+	n -= (ssize_t)from_held;
 	{
 		size_t left = (size_t)n;
 
@@ -394,7 +614,8 @@ tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 	/* re-arm quick ACKs: the broker's Nagle otherwise waits on our
 	 * delayed ACK for 40 ms (gnutls-notes.md, latency artefact) */
 	setsockopt(t->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-	tls_event(t, 2, EVK_NET, DIR_OUT, (size_t)n, "wrote %zd bytes", n);
+	tls_event(t, 2, EVK_NET, DIR_OUT, (size_t)written, "wrote %zd bytes",
+	    written);
 	if (t->hello_pending) {
 		struct tls_milestone m = { .kind = TLSM_HELLO_SENT,
 		    .retry = t->after_hrr };
@@ -455,7 +676,12 @@ tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 	struct tls_session *t = ptr;
 	uint64_t until = ms == GNUTLS_INDEFINITE_TIMEOUT ? UINT64_MAX :
 	    clock_monotonic.now_us(NULL) + (uint64_t)ms * 1000u;
-	int w = iowait(t->fd, POLLIN, until);
+	int w;
+
+	/* whatever GnuTLS asks for, never past the probe's deadline */
+	if (until > t->deadline_us)
+		until = t->deadline_us;
+	w = iowait(t->fd, POLLIN, until);
 
 	return w == IOWAIT_READY ? 1 : w == IOWAIT_DEADLINE ? 0 : -1;
 }
@@ -795,10 +1021,14 @@ tls_anchor(struct tls_session *t, gnutls_x509_crt_t top, char *buf,
 	    GNUTLS_TL_GET_COPY) == 0) {
 		tls_dn(issuer, false, buf, len);
 		gnutls_x509_crt_deinit(issuer);
-	} else if (gnutls_x509_trust_list_verify_crt(tl, &top, 1, 0, &(unsigned){ 0 },
-	    NULL) == 0) {
-		/* the top certificate is itself an anchor */
-		tls_dn(top, false, buf, len);
+	} else {
+		unsigned status = 1;
+
+		/* the top certificate may itself be an anchor; the call
+		 * succeeds either way, only its status tells */
+		if (gnutls_x509_trust_list_verify_crt(tl, &top, 1, 0, &status,
+		    NULL) == 0 && status == 0)
+			tls_dn(top, false, buf, len);
 	}
 }
 
@@ -816,6 +1046,7 @@ tls_verify_cb(gnutls_session_t s)
 	struct tls_milestone ver = { .kind = TLSM_VERIFIED };
 	char words[REPORT_TEXT_MAX], keys[REPORT_TEXT_MAX], buf[REPORT_TEXT_MAX];
 	time_t now = time(NULL), earliest = 0;
+	uint64_t waited_us = 0;
 	int rc;
 	bool go;
 
@@ -843,6 +1074,15 @@ tls_verify_cb(gnutls_session_t s)
 		return GNUTLS_E_CERTIFICATE_ERROR;
 	}
 
+	/* the system trust store may still be loading: wait for it here,
+	 * the first moment it is needed */
+	if (tls_systrust_join(t->creds, &waited_us, buf, sizeof(buf)) == -1) {
+		status = GNUTLS_CERT_INVALID;
+		snprintf(words, sizeof(words), "verification could not run: %s",
+		    buf);
+		snprintf(keys, sizeof(keys), "error");
+		goto verdict;
+	}
 	/* an IP literal is matched against iPAddress SANs only */
 	if (inet_pton(AF_INET, t->params.verify_host, ip) == 1) {
 		vdata[nvdata].type = GNUTLS_DT_IP_ADDRESS;
@@ -871,6 +1111,7 @@ tls_verify_cb(gnutls_session_t s)
 		tls_explain(t, status, crts, n, words, sizeof(words), keys,
 		    sizeof(keys));
 
+verdict:
 	ver.ok = status == 0;
 	tls_add(&ver, "verdict", "%s", ver.ok ? "trusted" : "NOT trusted");
 	if (!ver.ok) {
@@ -878,8 +1119,15 @@ tls_verify_cb(gnutls_session_t s)
 		ver.reason = words;
 	}
 	tls_add(&ver, "checked_name", "%s", t->params.verify_host);
-	tls_add(&ver, "trust_store", "%s (%u anchors)", t->creds->anchors_from,
-	    t->creds->nanchors);
+	if (t->creds->sys_state == TLS_SYS_UNUSED)
+		tls_add(&ver, "trust_store", "%s (%u anchors)",
+		    t->creds->anchors_from, t->creds->nanchors);
+	else	/* how much of the load the network hid */
+		tls_add(&ver, "trust_store", "%s (%u anchors, loaded in the "
+		    "background in %.2f ms, waited %.2f ms for it)",
+		    t->creds->anchors_from, t->creds->nanchors,
+		    (double)(t->creds->sys_end_us - t->creds->sys_start_us) /
+		    1e3, (double)waited_us / 1e3);
 	if (n > 0) {
 		tls_anchor(t, crts[n - 1], buf, sizeof(buf));
 		/* shown even on failure: an expired leaf under a known CA
@@ -1132,7 +1380,9 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 			    "broker's TLS port)");
 			return;
 		}
-		tls_err(err, CAUSE_NETWORK, "connection failed during TLS: %s",
+		tls_err(err, CAUSE_NETWORK, "connection failed %s: %s",
+		    t->handshake_done ? "after the TLS handshake" :
+		    "during the TLS handshake",
 		    t->last_errno ? strerror(t->last_errno) : gnutls_strerror(rc));
 		return;
 	case GNUTLS_E_PREMATURE_TERMINATION:
@@ -1142,8 +1392,15 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 			    "listener, or TLS not enabled on this port");
 			return;
 		}
-		tls_err(err, CAUSE_CLOSED, "the server closed the connection "
-		    "in the middle of the TLS handshake");
+		/* GnuTLS reports a reset met while sending this way too */
+		if (t->handshake_done && t->last_errno == ECONNRESET)
+			tls_err(err, CAUSE_CLOSED, "the server reset the "
+			    "connection (TCP RST, without TLS close_notify)");
+		else
+			tls_err(err, CAUSE_CLOSED, "the server closed the "
+			    "connection %s", t->handshake_done ? "without TLS "
+			    "close_notify" : "in the middle of the TLS "
+			    "handshake");
 		return;
 	default:
 		break;
@@ -1184,6 +1441,7 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 {
 	int rc;
 
+	t->deadline_us = deadline_us;
 	for (;;) {
 		rc = gnutls_handshake(t->s);
 		if (rc == 0)
@@ -1194,8 +1452,11 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 			return -1;
 		}
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-			int w = tls_wait(t, deadline_us);
+			int w;
 
+			/* our flight is out: overlap the wait with the load */
+			tls_systrust_start(t->creds);
+			w = tls_wait(t, deadline_us);
 			if (w != IOWAIT_READY) {
 				tls_wait_failed(w, t->bytes_in == 0 ?
 				    "waiting for the server's answer to our "
@@ -1231,6 +1492,8 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 	{
 		struct tls_milestone m = { .kind = TLSM_DONE };
 
+		t->handshake_done = true;
+
 		tls_done_details(t, &m);
 		tls_milestone(t, &m);
 	}
@@ -1264,6 +1527,7 @@ tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
 {
 	size_t off = 0;
 
+	t->deadline_us = deadline_us;
 	while (off < len) {
 		ssize_t n = gnutls_record_send(t->s, buf + off, len - off);
 
@@ -1295,6 +1559,7 @@ static long
 tls_recv(struct tls_session *t, uint8_t *buf, size_t cap,
     uint64_t deadline_us, struct io_error *err)
 {
+	t->deadline_us = deadline_us;
 	for (;;) {
 		ssize_t n = gnutls_record_recv(t->s, buf, cap);
 
@@ -1331,6 +1596,7 @@ tls_close(struct tls_session *t, uint64_t deadline_us)
 {
 	if (t == NULL)
 		return;
+	t->deadline_us = deadline_us;
 	for (;;) {
 		int rc = gnutls_bye(t->s, GNUTLS_SHUT_WR);
 

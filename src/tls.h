@@ -3,6 +3,9 @@
  *
  * Credentials are loaded once, before the probe starts, so that a bad
  * local file is reported as such (exit 66) and not as a failed step.
+ * The one exception is the system trust store (no --cafile/--capath):
+ * it is parsed in the background once TLS starts, and an empty or
+ * unreadable store fails step 4 instead.
  */
 #ifndef TLS_H
 #define TLS_H
@@ -21,6 +24,7 @@ struct tls_config {
 	int tls_version;		/* 0, 12 or 13 */
 	const char *priority;		/* NULL: the built-in default */
 	bool insecure;			/* still verify, never abort on it */
+	const char *keylog;		/* --keylog, checked here; NULL: none */
 };
 
 struct tls_creds;
