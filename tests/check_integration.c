@@ -362,6 +362,15 @@ END_TEST
  * key share is for another group gets a HelloRetryRequest.  Started under
  * timeout(1) so it cannot outlive the test; ready when it accepts TCP.
  */
+static void
+hrr_server_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 static pid_t
 hrr_server_start(int *port)
 {
@@ -376,6 +385,9 @@ hrr_server_start(int *port)
 	pid = fork();
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
+
+		/* own group: stopping it stops timeout(1) and gnutls-serv */
+		setpgid(0, 0);
 
 		dup2(devnull, STDIN_FILENO);
 		dup2(devnull, STDOUT_FILENO);
@@ -399,7 +411,7 @@ hrr_server_start(int *port)
 			return pid;
 		usleep(50000);
 	}
-	talker_stop(pid);
+	hrr_server_stop(pid);
 	return -1;
 }
 
@@ -412,7 +424,7 @@ START_TEST(test_hello_retry_request)
 	ck_assert_msg(pid > 0, "gnutls-serv did not start");
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-v",
 		  "--steps", "5", target_port("127.0.0.1", port), NULL);
-	talker_stop(pid);
+	hrr_server_stop(pid);
 	EXPECT_EXIT(&r, 0);
 	EXPECT_HAS(&r, "HelloRetryRequest");
 	EXPECT_HAS(&r, "second ClientHello sent");
