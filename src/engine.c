@@ -308,8 +308,10 @@ engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
 			err->cause = CAUSE_PROTOCOL;
 			snprintf(err->text, sizeof(err->text), "%s",
 			    rc == MQTT_TOO_LARGE ? "the broker announced a "
-			    "packet over 1 MiB" : "the broker sent a packet "
-			    "with an invalid remaining length");
+			    "packet over 1 MiB, more than a probe accepts" :
+			    "the broker sent an invalid remaining length (a "
+			    "fifth length byte: over the protocol maximum of "
+			    "268435455)");
 			return -1;
 		}
 		if (e->cap - e->len < 4096) {
@@ -490,27 +492,42 @@ engine_connack_props(struct engine *e, const struct mqtt_props *p)
 	}
 }
 
-/* Where a read failed while waiting for pkt_name in step: say it exactly. */
+/*
+ * Where a read failed while waiting for pkt_name in step: say it exactly.
+ * also (may be "") is appended: what else arrived meanwhile.  Bytes of
+ * an unfinished packet are named, so a broker that stops (or drips)
+ * mid-packet is told apart from one that never answered.
+ */
 static void
 engine_read_failed(struct engine *e, int step, long n,
-    const struct io_error *err, const char *waiting)
+    const struct io_error *err, const char *waiting, const char *also)
 {
+	char part[96] = "";
+
+	if (e->len > 0 && (n == 0 || err->cause != CAUSE_PROTOCOL))
+		snprintf(part, sizeof(part), "; %zu byte%s of an unfinished "
+		    "packet had arrived", e->len, e->len == 1 ? "" : "s");
 	if (n == 0) {
 		report_step_fail(e->r, step, engine_now(e), CAUSE_CLOSED,
 		    "the broker closed the connection (TLS close_notify) "
-		    "instead of sending %s", waiting);
+		    "instead of sending %s%s%s", waiting, part, also);
 	} else if (err->cause == CAUSE_TIMEOUT) {
 		report_step_fail(e->r, step, engine_now(e), CAUSE_TIMEOUT,
-		    "timed out waiting for %s (--timeout %.3g s)", waiting,
-		    (double)e->cfg->timeout_us / 1e6);
+		    "timed out waiting for %s (--timeout %.3g s)%s%s", waiting,
+		    (double)e->cfg->timeout_us / 1e6, part, also);
 	} else if (err->cause == CAUSE_TLS) {
 		/* e.g. TLS 1.3 client-certificate rejection: the handshake
 		 * succeeded, the alert only shows on the first read */
 		engine_fail(e, step, err, NULL);
 		return;
+	} else if (err->cause == CAUSE_PROTOCOL) {
+		/* a broken packet: the text names it already */
+		report_step_fail(e->r, step, engine_now(e), err->cause, "%s%s",
+		    err->text, also);
 	} else {
 		report_step_fail(e->r, step, engine_now(e), err->cause,
-		    "while waiting for %s: %s", waiting, err->text);
+		    "while waiting for %s: %s%s%s", waiting, err->text, part,
+		    also);
 	}
 	if (step == STEP_CONNACK && (n == 0 || err->cause == CAUSE_CLOSED))
 		report_hint(e->r, "a broker that hangs up after CONNECT usually "
@@ -530,7 +547,7 @@ engine_connack(struct engine *e)
 	engine_step_start(e, STEP_CONNACK);
 	n = engine_read(e, &pkt, &err);
 	if (n <= 0) {
-		engine_read_failed(e, STEP_CONNACK, n, &err, "CONNACK");
+		engine_read_failed(e, STEP_CONNACK, n, &err, "CONNACK", "");
 		return false;
 	}
 	if (pkt.type != MQTT_CONNACK) {
@@ -615,6 +632,10 @@ struct engine_flow {
 	uint16_t echo_id;	/* QoS 2 echo waiting for PUBREL */
 	uint64_t sent_at;
 	uint64_t rtt_us;
+	/* what was ignored, so that a timeout can say it */
+	unsigned other_suback;	/* SUBACKs for another packet id */
+	unsigned other_payload;	/* on our topic, not our nonce */
+	unsigned other_topic;	/* on another topic */
 };
 
 static int
@@ -671,6 +692,7 @@ engine_pubsub_packet(struct engine *e, struct engine_flow *f,
 		    pkt->u.suback.codes[0] : 0x80;
 
 		if (pkt->u.suback.packet_id != f->sub_id || f->suback) {
+			f->other_suback++;
 			report_event(e->r, STEP_PUBSUB, engine_now(e), 0,
 			    "ignored a SUBACK for packet id %u (ours is %u)",
 			    pkt->u.suback.packet_id, f->sub_id);
@@ -719,11 +741,19 @@ engine_pubsub_packet(struct engine *e, struct engine_flow *f,
 			f->rtt_us = engine_now(e) - f->sent_at;
 			report_detail(e->r, STEP_PUBSUB, "echo_qos", "%u",
 			    p->qos);
-		} else
+		} else {
+			bool our_topic = p->topic.len == strlen(c->topic) &&
+			    memcmp(p->topic.data, c->topic, p->topic.len) == 0;
+
+			if (our_topic)
+				f->other_payload++;
+			else
+				f->other_topic++;
 			report_event(e->r, STEP_PUBSUB, engine_now(e), 0,
 			    "ignored a message on '%.*s' that is not ours "
 			    "(%zu bytes)", (int)p->topic.len,
 			    (const char *)p->topic.data, p->payload.len);
+		}
 		if (p->qos == 1)
 			if (engine_send_ack(e, MQTT_PUBACK, p->packet_id, err))
 				return -1;
@@ -754,6 +784,30 @@ engine_pubsub_packet(struct engine *e, struct engine_flow *f,
 		    "ignored an unexpected %s", mqtt_type_name(pkt->type));
 		return 0;
 	}
+}
+
+/*
+ * "; ignored 2 messages that were not ours (...)": a broker that routes
+ * other traffic, or rewrites ours, looks like a silent one otherwise.
+ */
+static void
+engine_flow_ignored(const struct engine_flow *f, char *buf, size_t len)
+{
+	unsigned msgs = f->other_payload + f->other_topic;
+	size_t o;
+
+	buf[0] = '\0';
+	if (f->other_suback > 0)
+		snprintf(buf, len, "; ignored %u SUBACK%s for another packet "
+		    "id (ours is %u)", f->other_suback, f->other_suback == 1 ?
+		    "" : "s", f->sub_id);
+	if (msgs == 0)
+		return;
+	o = strlen(buf);
+	snprintf(buf + o, len - o, "; ignored %u message%s that %s not ours "
+	    "(%u on our topic with another payload, %u on other topics)",
+	    msgs, msgs == 1 ? "" : "s", msgs == 1 ? "was" : "were",
+	    f->other_payload, f->other_topic);
 }
 
 static bool
@@ -800,10 +854,13 @@ engine_pubsub(struct engine *e)
 		long got = engine_read(e, &p, &err);
 
 		if (got <= 0) {
+			char also[REPORT_TEXT_MAX];
+
+			engine_flow_ignored(&f, also, sizeof(also));
 			engine_read_failed(e, STEP_PUBSUB, got, &err,
 			    !f.suback ? "SUBACK" : !f.echo ?
 			    "our message to come back" :
-			    "the end of the QoS flow");
+			    "the end of the QoS flow", also);
 			return false;
 		}
 		rc = engine_pubsub_packet(e, &f, &p, &err);

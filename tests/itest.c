@@ -96,23 +96,73 @@ static void append_output(struct run *r, size_t *cap, const char *data,
 }
 
 /*
+ * MQTTS_PROBE_WRAPPER: words run before the probe, e.g. "valgrind
+ * --error-exitcode=97 ...", so that every suite can run the probe under
+ * a checker without a test knowing.  Empty or unset: none.
+ */
+static const char *wrapper(void)
+{
+	const char *w = getenv("MQTTS_PROBE_WRAPPER");
+
+	return w != NULL && *w != '\0' ? w : NULL;
+}
+
+double itest_slowdown(void)
+{
+	return wrapper() != NULL ? 3.0 : 1.0;
+}
+
+/*
+ * argv with the wrapper's words in front when argv[0] is the probe; the
+ * words live in words[] (a copy of the variable, split at spaces).
+ */
+static const char *const *wrap_argv(const char *const *argv,
+				    const char **out, size_t nout,
+				    char *words, size_t nwords)
+{
+	const char *w = wrapper();
+	size_t n = 0;
+	char *save = NULL;
+
+	if (w == NULL || g_probe == NULL || strcmp(argv[0], g_probe) != 0 ||
+	    strlen(w) >= nwords)
+		return argv;
+	snprintf(words, nwords, "%s", w);
+	for (char *t = strtok_r(words, " \t", &save); t != NULL && n + 1 < nout;
+	     t = strtok_r(NULL, " \t", &save))
+		out[n++] = t;
+	for (size_t i = 0; argv[i] != NULL && n + 1 < nout; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	return out;
+}
+
+/*
  * Runs argv[0] (looked up in PATH when it has no slash) with the given
  * arguments, no shell involved.  stdin is /dev/null; stdout and stderr go
  * into one buffer.  password != NULL sets MQTTS_PROBE_PASSWORD in the child,
  * otherwise the child gets it unset.  The child is killed after
- * limit_seconds.
+ * limit_seconds (longer under a wrapper).  sig != 0 is sent to the child
+ * once, after_seconds after it started.
  */
-void run_argv(struct run *r, const char *const *argv,
-		     const char *password, int limit_seconds)
+void run_argv_signal(struct run *r, const char *const *argv,
+		     const char *password, int limit_seconds, int sig,
+		     double after_seconds)
 {
 	int fds[2];
 	size_t cap = 0;
 	pid_t pid;
+	const char *wrapped[MAX_ARGS + 40];
+	char words[1024];
+	int signalled = 0;
 
 	memset(r, 0, sizeof *r);
 	r->status = -1;
 	describe_command(r, argv);
 	append_output(r, &cap, "", 0);
+	argv = wrap_argv(argv, wrapped, sizeof wrapped / sizeof wrapped[0],
+			 words, sizeof words);
+	limit_seconds = (int)(limit_seconds * itest_slowdown());
 
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		append_output(r, &cap, "[pipe failed]", 13);
@@ -173,6 +223,16 @@ void run_argv(struct run *r, const char *const *argv,
 			killed = 1;
 			break;
 		}
+		if (sig != 0 && !signalled) {
+			double until = start + after_seconds - now_seconds();
+
+			if (until <= 0) {
+				kill(pid, sig);
+				signalled = 1;
+			} else if (until < left) {
+				left = until;
+			}
+		}
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		int rc = poll(&pfd, 1, (int)(left * 1000) + 1);
 
@@ -209,6 +269,11 @@ void run_argv(struct run *r, const char *const *argv,
 	}
 }
 
+void run_argv(struct run *r, const char *const *argv,
+	      const char *password, int limit_seconds)
+{
+	run_argv_signal(r, argv, password, limit_seconds, 0, 0);
+}
 
 /* Runs the probe with a NULL-terminated list of arguments. */
 void

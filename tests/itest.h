@@ -71,6 +71,10 @@ struct run {
 double now_seconds(void);
 void run_argv(struct run *r, const char *const *argv, const char *password,
     int limit_seconds);
+void run_argv_signal(struct run *r, const char *const *argv,
+    const char *password, int limit_seconds, int sig, double after_seconds);
+/* How much slower the probe runs: 3 under MQTTS_PROBE_WRAPPER, else 1. */
+double itest_slowdown(void);
 void run_probe(struct run *r, const char *password, ...)
     __attribute__((sentinel));
 int contains_ci(const char *hay, const char *needle);

@@ -1,0 +1,26 @@
+/*
+ * fuzz_entries.h -- what the fuzzers feed their input to.
+ *
+ * The same entry points serve the libFuzzer harnesses (fuzz/fuzz_*.c,
+ * built with clang by `make fuzz`) and the regression suite that replays
+ * fuzz/regress/ and the seed corpus under `make check`
+ * (tests/check_fuzz_regress.c), so a crash found once is checked forever.
+ * Each returns normally on any input; a broken invariant abort()s.
+ */
+#ifndef FUZZ_ENTRIES_H
+#define FUZZ_ENTRIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* First byte: bit 0 picks MQTT 5.0 (1) or 3.1.1 (0); the rest is the
+ * byte stream from a broker, framed and decoded packet by packet. */
+void fuzz_mqtt_one(const uint8_t *data, size_t size);
+
+/* The input, up to its first NUL, as a TARGET operand. */
+void fuzz_target_one(const uint8_t *data, size_t size);
+
+/* The input split at NUL bytes into argv[1..], after "mqtts-probe". */
+void fuzz_options_one(const uint8_t *data, size_t size);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * check_hostile.c -- the probe against a broker that misbehaves on
+ * purpose (tests/hostile_peer.c): for every way of misbehaving, the step
+ * that must fail, the words that must name the reason, and a run that
+ * ends within --timeout plus a small margin.  Also: Ctrl-C ends a probe
+ * promptly and says where it was.
+ *
+ * Environment, besides itest.c's: HOSTILE_PEER, the peer binary.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+/* The probe's --timeout in these tests, and the most a run may take:
+ * the deadline plus a margin for start-up and the goodbye. */
+#define HOSTILE_TIMEOUT "2"
+#define HOSTILE_LIMIT 4.0
+
+/* Output a misbehaving peer may cause, at most: a 60000-byte reason
+ * string must not come through whole. */
+#define HOSTILE_MAX_OUTPUT (64 * 1024)
+
+/*
+ * Start the peer in mode; its port in *port.  The peer bounds itself
+ * with alarm(); the caller stops it with hostile_stop.
+ */
+static pid_t
+hostile_start(const char *mode, int *port)
+{
+	const char *peer = getenv("HOSTILE_PEER");
+	char line[32] = "";
+	size_t used = 0;
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
+		      peer ? peer : "unset");
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		/* Check's SIGALRM handler must not replace the peer's bound */
+		signal(SIGALRM, SIG_DFL);
+		execl(peer, peer, mode, pki("server.pem"), pki("server.key"),
+		      "20", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* the port, one line, within ten seconds */
+	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(fds[0], line + used, sizeof line - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		line[used] = '\0';
+	}
+	close(fds[0]);
+	*port = atoi(line);
+	if (*port <= 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_abort_msg("hostile_peer %s did not say its port", mode);
+	}
+	return pid;
+}
+
+static void
+hostile_stop(pid_t pid)
+{
+	talker_stop(pid);
+}
+
+/* Bytes a terminal would act on: everything below 0x20 but newline. */
+static const char *
+hostile_control_byte(const struct run *r)
+{
+	for (size_t i = 0; i < r->len; i++) {
+		unsigned char ch = (unsigned char)r->out[i];
+
+		if ((ch < 0x20 && ch != '\n') || ch == 0x7f)
+			return r->out + i;
+	}
+	return NULL;
+}
+
+struct hostile_case {
+	const char *mode;
+	const char *args[5];		/* extra probe options */
+	int status;			/* exit status: the step */
+	const char *says[3];		/* in the output, NULL-ended */
+	size_t max_output;		/* 0: HOSTILE_MAX_OUTPUT */
+};
+
+static const struct hostile_case hostile_cases[] = {
+	/* the control case: the peer can behave */
+	{ "tls", { NULL }, 0, { "OK 127.0.0.1", NULL } },
+	{ "tls", { "-V", "5", "--qos", "2", NULL }, 0,
+	    { "OK 127.0.0.1", NULL } },
+
+	/* no TLS answer: step 3 */
+	{ "silent", { NULL }, 3, { "FAIL step 3", "timed out waiting for "
+	    "the server's answer to our ClientHello", "--timeout 2 s" } },
+	{ "close-after-hello", { NULL }, 3, { "FAIL step 3",
+	    "closed the connection without a TLS answer", NULL } },
+	{ "reset-after-hello", { NULL }, 3, { "FAIL step 3",
+	    "reset the connection after our ClientHello", NULL } },
+	{ "alert", { NULL }, 3, { "FAIL step 3",
+	    "TLS alert handshake_failure (40)", NULL } },
+	{ "http", { NULL }, 3, { "FAIL step 3", "answered in plaintext",
+	    "HTTP/1.1 400 Bad Request" } },
+	{ "plain-connack", { NULL }, 3, { "FAIL step 3",
+	    "plaintext MQTT CONNACK", NULL } },
+	/* one byte every 100 ms: the deadline, not a per-read timeout */
+	{ "drip-handshake", { NULL }, 3, { "FAIL step 3", "timed out "
+	    "waiting for the server's next handshake message", NULL } },
+
+	/* TLS is fine, CONNACK is not: step 7 */
+	{ "connack-type", { NULL }, 7, { "FAIL step 7",
+	    "expected CONNACK, the broker sent PUBACK", NULL } },
+	{ "connack-length", { NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "remaining length must be 2" } },
+	{ "connack-length", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "runs past the end of the packet" } },
+	{ "connack-reserved", { NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "reserved bits set" } },
+	{ "connack-reserved", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "reserved bits set" } },
+	{ "connack-truncated", { NULL }, 7, { "FAIL step 7",
+	    "closed the connection (TLS close_notify) instead of sending "
+	    "CONNACK", "3 bytes of an unfinished packet" } },
+	{ "remaining-max", { NULL }, 7, { "FAIL step 7", "over 1 MiB",
+	    NULL } },
+	{ "remaining-over", { NULL }, 7, { "FAIL step 7",
+	    "invalid remaining length", "over the protocol maximum" } },
+	{ "props-invalid", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "property not allowed in this packet type" } },
+	{ "props-duplicate", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "property appears more than once" } },
+	{ "props-short", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "property length runs past the packet" } },
+	{ "reason-utf8", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "malformed CONNACK", "not well-formed UTF-8" } },
+	/* 60000 bytes of terminal escapes: refused, shown escaped, cut */
+	{ "reason-long", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "0x87 (not authorized)", "\\x1b[31mRED" } },
+	/* all of it in the hexdump (asked for), all of it escaped */
+	{ "reason-long", { "-V", "5", "-vv", "--hexdump", NULL }, 7,
+	    { "FAIL step 7", "0x87 (not authorized)", NULL }, 400 * 1024 },
+	{ "drip-connack", { NULL }, 7, { "FAIL step 7",
+	    "timed out waiting for CONNACK", "of an unfinished packet" } },
+	{ "close-after-connect", { NULL }, 7, { "FAIL step 7",
+	    "closed the connection (TLS close_notify) instead of sending "
+	    "CONNACK", NULL } },
+	{ "reset-after-connect", { NULL }, 7, { "FAIL step 7",
+	    "connection failed after the TLS handshake",
+	    "Connection reset by peer" } },
+	/* close_notify ends the session: a CONNACK after it is not one */
+	{ "data-after-close", { NULL }, 7, { "FAIL step 7",
+	    "closed the connection (TLS close_notify)", NULL } },
+
+	/* the round trip: step 8 */
+	/* writes meet a reset: EPIPE, and SIGPIPE must not kill us */
+	{ "close-after-connack", { NULL }, 8, { "FAIL step 8",
+	    "sending SUBSCRIBE", "reset the connection" } },
+	{ "publish-payload", { NULL }, 8, { "FAIL step 8",
+	    "timed out waiting for our message to come back",
+	    "1 on our topic with another payload" } },
+	{ "publish-payload", { "-V", "5", "--qos", "2", NULL }, 8,
+	    { "FAIL step 8", "timed out waiting for our message to come "
+	    "back", "1 on our topic with another payload" } },
+	{ "publish-topic", { NULL }, 8, { "FAIL step 8",
+	    "timed out waiting for our message to come back",
+	    "1 on other topics" } },
+	{ "suback-id", { NULL }, 8, { "FAIL step 8",
+	    "timed out waiting for SUBACK",
+	    "ignored 1 SUBACK for another packet id" } },
+};
+
+#define HOSTILE_NCASES (sizeof hostile_cases / sizeof hostile_cases[0])
+
+START_TEST(test_hostile)
+{
+	const struct hostile_case *c = &hostile_cases[_i];
+	const char *argv[MAX_ARGS];
+	const char *bad;
+	double limit = HOSTILE_LIMIT * itest_slowdown();
+	size_t n = 0;
+	struct run r;
+	int port = 0;
+	pid_t pid = hostile_start(c->mode, &port);
+
+	argv[n++] = g_probe;
+	argv[n++] = "--cafile";
+	argv[n++] = pki("ca.pem");
+	argv[n++] = "-t";
+	argv[n++] = HOSTILE_TIMEOUT;
+	for (size_t i = 0; i < 5 && c->args[i] != NULL; i++)
+		argv[n++] = c->args[i];
+	argv[n++] = target_port("127.0.0.1", port);
+	argv[n] = NULL;
+	run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
+	hostile_stop(pid);
+
+	ck_assert_msg(r.status == c->status,
+		      "mode %s: %s\nexit status %d, expected %d\n"
+		      "--- output ---\n%s", c->mode, r.cmd, r.status,
+		      c->status, r.out);
+	for (size_t i = 0; i < 3 && c->says[i] != NULL; i++)
+		ck_assert_msg(contains_ci(r.out, c->says[i]),
+			      "mode %s: %s\noutput lacks \"%s\"\n"
+			      "--- output ---\n%s", c->mode, r.cmd,
+			      c->says[i], r.out);
+	ck_assert_msg(r.seconds < limit,
+		      "mode %s: %s\ntook %.2f s with -t %s (limit %.1f s)\n"
+		      "--- output ---\n%s", c->mode, r.cmd, r.seconds,
+		      HOSTILE_TIMEOUT, limit, r.out);
+	/* whatever the peer sent, nothing reaches the terminal raw */
+	bad = hostile_control_byte(&r);
+	ck_assert_msg(bad == NULL, "mode %s: %s\ncontrol byte 0x%02x at "
+		      "offset %zu of the output", c->mode, r.cmd,
+		      bad ? (unsigned char)*bad : 0,
+		      bad ? (size_t)(bad - r.out) : 0);
+	ck_assert_msg(r.len < (c->max_output ? c->max_output :
+				       HOSTILE_MAX_OUTPUT),
+		      "mode %s: %s\n%zu bytes of output", c->mode, r.cmd,
+		      r.len);
+	free(r.out);
+}
+END_TEST
+
+/*
+ * Ctrl-C in the middle of a long wait: the probe says which step it was
+ * in and that it was interrupted, and exits with 128 + SIGINT at once,
+ * not at its 30 s deadline.
+ */
+static void
+hostile_interrupt(int sig, const char *signame)
+{
+	double after = 0.5 * itest_slowdown();
+	const char *argv[] = { g_probe, "--cafile", pki("ca.pem"), "-t", "30",
+			       NULL, NULL };
+	struct run r;
+	int port = 0;
+	pid_t pid = hostile_start("silent", &port);
+
+	argv[5] = target_port("127.0.0.1", port);
+	run_argv_signal(&r, argv, NULL, RUN_LIMIT_SECONDS, sig, after);
+	hostile_stop(pid);
+	ck_assert_msg(r.status == 128 + sig, "%s: %s\nexit status %d, "
+		      "expected %d\n--- output ---\n%s", signame, r.cmd,
+		      r.status, 128 + sig, r.out);
+	EXPECT_HAS(&r, "FAIL step 3");
+	EXPECT_HAS(&r, "interrupted");
+	ck_assert_msg(r.seconds - after < 1.0, "%s: %s\nexited %.2f s after "
+		      "the signal\n--- output ---\n%s", signame, r.cmd,
+		      r.seconds - after, r.out);
+	free(r.out);
+}
+
+START_TEST(test_sigint)
+{
+	hostile_interrupt(SIGINT, "SIGINT");
+}
+END_TEST
+
+START_TEST(test_sigterm)
+{
+	hostile_interrupt(SIGTERM, "SIGTERM");
+}
+END_TEST
+
+static void
+add_tests(TCase *tc)
+{
+	tcase_add_loop_test(tc, test_hostile, 0, (int)HOSTILE_NCASES);
+	tcase_add_test(tc, test_sigint);
+	tcase_add_test(tc, test_sigterm);
+}
+
+int
+main(void)
+{
+	return itest_main("hostile", add_tests);
+}
