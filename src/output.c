@@ -43,24 +43,6 @@ output_series(const struct output_config *c)
 	return c->count > 1;
 }
 
-/* Peer text (broker reasons, certificate names) without control bytes,
- * which could drive the user's terminal. */
-static void
-output_clean(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *in != '\0' && o + 5 < len; in++) {
-		unsigned char ch = (unsigned char)*in;
-
-		if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
-
 /* --- text: header and threshold warnings ------------------------------- */
 
 static void
@@ -74,7 +56,7 @@ output_text_header(const struct output_target *t)
 	/* targets after the first are set apart, as in a log */
 	if (t->index > 0)
 		fputc('\n', t->out);
-	output_clean(t->host, clean, sizeof(clean));
+	render_clean(t->host, clean, sizeof(clean));
 	fprintf(t->out, "mqtts-probe %s: %s port %u%s%s, MQTT %s, timeout %.3g s",
 	    PACKAGE_VERSION, clean, t->port, t->via != NULL ? " via " : "",
 	    t->via != NULL ? t->via : "", c->mqtt_version == 5 ? "5.0" :
@@ -174,7 +156,7 @@ output_text_line(const struct output_probe *p, const struct report *r,
 	fprintf(t->out, "probe %u/%u: ", p->number, t->cfg->count);
 	if (f->failed_step != 0 || f->exit_status != 0) {
 		render_verdict(r, t->arg, (int)t->cfg->steps, raw, sizeof(raw));
-		output_clean(raw, clean, sizeof(clean));
+		render_clean(raw, clean, sizeof(clean));
 		fprintf(t->out, "%s\n", clean);
 		return;
 	}
@@ -219,7 +201,7 @@ output_text_summary(const struct output_target *t,
 	FILE *out = t->out;
 	char clean[OUTPUT_LINE_MAX];
 
-	output_clean(t->arg, clean, sizeof(clean));
+	render_clean(t->arg, clean, sizeof(clean));
 	if (!t->cfg->quiet)
 		fputc('\n', out);
 	fprintf(out, "--- %s: %u probe%s, %u ok, %u failed", clean,

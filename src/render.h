@@ -24,6 +24,10 @@ struct render_text {
 	bool running;		/* a "step running" line awaits its end */
 };
 
+/* Copy untrusted text (peer names, reasons) to out with control bytes as
+ * \xNN, so it cannot drive a terminal; returns out. */
+const char *render_clean(const char *in, char *out, size_t len);
+
 /* Listener for report_init: prints each step as it ends. */
 void render_text_live(const struct report *r, const struct report_change *c,
     void *ctx);

@@ -46,7 +46,7 @@
  * control bytes are shown as \xNN so a hostile peer cannot drive the
  * user's terminal with escape sequences.
  */
-static const char *
+const char *
 render_clean(const char *in, char *out, size_t len)
 {
 	size_t o = 0;
