@@ -178,7 +178,7 @@ static const struct badinput_case badinput_cases[] = {
 	{ T("localhost:0"), 64, "TARGET 'localhost:0'", true },
 	{ T("localhost:65536"), 64, "TARGET 'localhost:65536'", true },
 	{ T("localhost:99999999999999999999"), 64, "TARGET", true },
-	{ T("mqtt://localhost"), 64, "TARGET", true },
+	{ T("http://localhost"), 64, "TARGET", true },
 	{ T(""), 64, "TARGET", true },
 	{ T("a b"), 64, "TARGET", true },
 	{ T("[zz]:1"), 64, "TARGET", true },

@@ -77,7 +77,7 @@ struct fake {
 	/* net */
 	bool net_fail;
 	struct io_error net_err;
-	unsigned net_connects, net_closes;
+	unsigned net_connects, net_closes, net_sends;
 	int net_closed_fd;
 	char net_host[256];
 	unsigned net_port;
@@ -613,16 +613,14 @@ fake_tls_handshake(struct tls_session *s, uint64_t deadline_us,
 	return 0;
 }
 
+/* The broker's end of the innermost byte stream, whatever carries it. */
 static int
-fake_tls_send(struct tls_session *s, const uint8_t *buf, size_t len,
-    uint64_t deadline_us, struct io_error *err)
+fake_broker_send(struct fake *f, const uint8_t *buf, size_t len,
+    struct io_error *err)
 {
-	struct fake *f = s->f;
 	size_t off = 0;
 
-	(void)deadline_us;
 	f->send_calls++;
-	ck_assert_uint_eq(f->tls_closes, 0);
 	ck_assert_uint_gt(len, 0);
 	if (f->send_fail_type != 0 && (buf[0] >> 4) == f->send_fail_type) {
 		err->cause = CAUSE_NETWORK;
@@ -648,13 +646,11 @@ fake_tls_send(struct tls_session *s, const uint8_t *buf, size_t len,
 }
 
 static long
-fake_tls_recv(struct tls_session *s, uint8_t *buf, size_t cap,
-    uint64_t deadline_us, struct io_error *err)
+fake_broker_recv(struct fake *f, uint8_t *buf, size_t cap,
+    struct io_error *err)
 {
-	struct fake *f = s->f;
 	size_t n;
 
-	(void)deadline_us;
 	f->recv_calls++;
 	ck_assert_uint_gt(cap, 0);
 	if (f->alert_on_recv == f->recv_calls) {
@@ -680,6 +676,49 @@ fake_tls_recv(struct tls_session *s, uint8_t *buf, size_t cap,
 	memcpy(buf, f->in + f->in_pos, n);
 	f->in_pos += n;
 	return (long)n;
+}
+
+static int
+fake_tls_send(struct tls_session *s, const uint8_t *buf, size_t len,
+    uint64_t deadline_us, struct io_error *err)
+{
+	(void)deadline_us;
+	ck_assert_uint_eq(s->f->tls_closes, 0);
+	return fake_broker_send(s->f, buf, len, err);
+}
+
+static long
+fake_tls_recv(struct tls_session *s, uint8_t *buf, size_t cap,
+    uint64_t deadline_us, struct io_error *err)
+{
+	(void)deadline_us;
+	return fake_broker_recv(s->f, buf, cap, err);
+}
+
+/* Plain bytes on the socket: only without TLS (mqtt://). */
+static int
+fake_net_send(void *ctx, int fd, const uint8_t *buf, size_t len,
+    uint64_t deadline_us, struct io_error *err)
+{
+	struct fake *f = ctx;
+
+	(void)deadline_us;
+	ck_assert_int_eq(fd, FAKE_FD);
+	ck_assert_uint_eq(f->tls_starts, 0);
+	f->net_sends++;
+	return fake_broker_send(f, buf, len, err);
+}
+
+static long
+fake_net_recv(void *ctx, int fd, uint8_t *buf, size_t cap,
+    uint64_t deadline_us, struct io_error *err)
+{
+	struct fake *f = ctx;
+
+	(void)deadline_us;
+	ck_assert_int_eq(fd, FAKE_FD);
+	ck_assert_uint_eq(f->tls_starts, 0);
+	return fake_broker_recv(f, buf, cap, err);
 }
 
 static void
@@ -715,6 +754,7 @@ fake_config(struct engine_config *c)
 	c->host = "broker.example";
 	c->connect_host = "broker.example";
 	c->port = 8883;
+	c->use_tls = true;
 	c->tls.sni = "broker.example";
 	c->tls.verify_host = "broker.example";
 	c->mqtt_version = MQTT_V311;
@@ -735,7 +775,8 @@ fake_run(const struct engine_config *c, struct report *r)
 {
 	struct engine_io io = {
 		.clock = { fake_clock_now, &fk },
-		.net = { fake_net_connect, fake_net_close, &fk },
+		.net = { fake_net_connect, fake_net_close, fake_net_send,
+		    fake_net_recv, &fk },
 		.tls = { fake_tls_start, fake_tls_handshake, fake_tls_send,
 		    fake_tls_recv, fake_tls_close, &fk },
 	};
@@ -879,6 +920,57 @@ fake_assert_walk_ok(const struct report *r)
 }
 
 /* ---- success ------------------------------------------------------------ */
+
+/* mqtt://: steps 1 and 6-8 over the bare socket, 2-5 say why not. */
+START_TEST(test_plaintext)
+{
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	c.use_tls = false;
+	c.port = 1883;
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), 0);
+	ck_assert(r.unencrypted);
+	ck_assert_uint_eq(fk.tls_starts, 0);
+	ck_assert_uint_gt(fk.net_sends, 0);
+	ck_assert_uint_eq(fk.net_port, 1883);
+	for (int s = STEP_CLIENT_HELLO; s <= STEP_KEYS; s++) {
+		ck_assert_int_eq(r.steps[s].status, STEP_SKIPPED);
+		ck_assert_str_eq(r.steps[s].reason, "no TLS");
+		ck_assert_str_eq(fake_state(&r, s, LAYER_TLS), "None (no TLS)");
+	}
+	for (int s = STEP_CONNECT; s <= STEP_PUBSUB; s++)
+		ck_assert_int_eq(r.steps[s].status, STEP_OK);
+	ck_assert_str_eq(fake_state(&r, STEP_CONNACK, LAYER_TCP),
+	    "Established");
+	ck_assert_str_eq(fake_state(&r, STEP_PUBSUB, LAYER_MQTT),
+	    "Connected (UNENCRYPTED)");
+	/* CONNECT, SUBSCRIBE, PUBLISH, PUBACK, DISCONNECT, in the clear */
+	ck_assert_uint_eq(fk.nsent, 5);
+	ck_assert_str_eq(fk.con.username, "alice");
+	ck_assert_str_eq(fk.pub_payload, FAKE_NONCE);
+	report_free(&r);
+}
+END_TEST
+
+/* A plaintext broker that hangs up: the FIN is named, not TLS. */
+START_TEST(test_plaintext_closed)
+{
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	c.use_tls = false;
+	fk.connack = FC_CLOSE;
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), STEP_CONNACK);
+	ck_assert_ptr_nonnull(strstr(r.steps[STEP_CONNACK].reason,
+	    "closed the connection (TCP FIN)"));
+	report_free(&r);
+}
+END_TEST
 
 START_TEST(test_success)
 {
@@ -1695,6 +1787,8 @@ engine_suite(void)
 	tc = tcase_create("success");
 	tcase_add_checked_fixture(tc, fake_setup, NULL);
 	tcase_add_test(tc, test_success);
+	tcase_add_test(tc, test_plaintext);
+	tcase_add_test(tc, test_plaintext_closed);
 	tcase_add_test(tc, test_success_v5_props);
 	tcase_add_loop_test(tc, test_qos_flows, 0, 6);
 	tcase_add_test(tc, test_recv_one_byte_at_a_time);

@@ -345,6 +345,43 @@ START_TEST(test_plaintext_listener)
 }
 END_TEST
 
+/* mqtt://: the same broker's plaintext listener, steps 1 and 6-8 only,
+ * marked UNENCRYPTED in text and in JSON. */
+START_TEST(test_mqtt_plaintext_walk)
+{
+	struct run r;
+	char url[64];
+
+	snprintf(url, sizeof(url), "mqtt://127.0.0.1:%d", g_port[L_PLAINTEXT]);
+	run_probe(&r, NULL, "-t", "10", url, NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "[2/8] ClientHello sent");
+	EXPECT_HAS(&r, "skipped:    no TLS");
+	EXPECT_HAS(&r, "!! UNENCRYPTED");
+	EXPECT_HAS(&r, "Connected (UNENCRYPTED)");
+	EXPECT_LAST_LINE_STARTS(&r, "OK UNENCRYPTED");
+	free(r.out);
+
+	run_probe(&r, NULL, "-t", "10", "--format", "json", url, NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"unencrypted\":true");
+	EXPECT_HAS(&r, "\"reason\":\"no TLS\"");
+	free(r.out);
+
+	run_probe(&r, NULL, "-t", "10", "--format", "prometheus", url, NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "mqtts_probe_unencrypted{target=");
+	EXPECT_HAS(&r, "\"} 1");
+	free(r.out);
+
+	run_probe(&r, NULL, "-t", "10", "--format", "nagios", url, NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "MQTTS OK");
+	EXPECT_HAS(&r, "UNENCRYPTED (no TLS)");
+	free(r.out);
+}
+END_TEST
+
 START_TEST(test_tls12_against_tls13only)
 {
 	struct run r;
@@ -537,6 +574,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_http_server_talks_first);
 	tcase_add_test(tc, test_plaintext_connack);
 	tcase_add_test(tc, test_plaintext_listener);
+	tcase_add_test(tc, test_mqtt_plaintext_walk);
 	tcase_add_test(tc, test_tls12_against_tls13only);
 	tcase_add_test(tc, test_hello_retry_request);
 	tcase_add_test(tc, test_unknown_ca);

@@ -411,10 +411,10 @@ static const struct bad bads[] = {
 	{ { NULL }, "TARGET" },
 	{ { "-k" }, "missing TARGET" },
 	{ { "-c", "3" }, "or --targets FILE" },
-	{ { "mqtt://h" }, "TARGET 'mqtt://h': mqtt:// is plaintext" },
+	{ { "ftp://h" }, "TARGET 'ftp://h': unsupported URL scheme" },
 	{ { "h:0" }, "TARGET" },
 	{ { "a", "b", "h:0" }, "TARGET 'h:0': " },
-	{ { "a", "-k", "mqtt://b" }, "TARGET 'mqtt://b': mqtt:// is plain" },
+	{ { "a", "-k", "ftp://b" }, "TARGET 'ftp://b': unsupported" },
 	{ { "--targets", "f", "[::1" }, "TARGET '[::1': " },
 	{ { "a", "mqtts://%ff@h" }, "TARGET 2: the user name is not valid" },
 	/* Output formats and teaching options that do not fit together. */

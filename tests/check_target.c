@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "target.h"
 
@@ -120,12 +121,43 @@ static const struct bad bads[] = {
 	{ "mqtts://::1", "brackets" },
 	{ "mqtts://[::1", "missing ']'" },
 	{ "mqtts://[::1]x", "after ']'" },
-	{ "mqtt://broker", "mqtt:// is plaintext; mqtts-probe needs mqtts://" },
-	{ "MQTT://broker", "plaintext" },
+	{ "mqtt://broker/mqtt", "path" },
 	{ "https://broker", "scheme" },
 	{ "ssl://broker:8883", "scheme" },
 	{ "://broker", "scheme" },
 };
+
+/* Schemes: their default ports, paths and whether TLS is in the stack. */
+static const struct {
+	const char *in;
+	enum target_scheme scheme;
+	unsigned port;
+	const char *path;
+	bool tls, ws;
+} schemes[] = {
+	{ "broker", TARGET_MQTTS, 8883, "", true, false },
+	{ "mqtts://broker", TARGET_MQTTS, 8883, "", true, false },
+	{ "mqtt://broker", TARGET_MQTT, 1883, "", false, false },
+	{ "MQTT://broker:1884/", TARGET_MQTT, 1884, "", false, false },
+};
+
+START_TEST(test_schemes)
+{
+	struct target t;
+	const char *err = NULL;
+
+	ck_assert_msg(target_parse(schemes[_i].in, &t, &err) == 0,
+	    "'%s' rejected: %s", schemes[_i].in, err);
+	ck_assert_int_eq(t.scheme, schemes[_i].scheme);
+	ck_assert_uint_eq(t.port, schemes[_i].port);
+	ck_assert_str_eq(t.path, schemes[_i].path);
+	ck_assert(target_has_tls(&t) == schemes[_i].tls);
+	ck_assert(target_is_ws(&t) == schemes[_i].ws);
+	if (strstr(schemes[_i].in, "://") != NULL)
+		ck_assert_int_eq(strncasecmp(target_scheme_name(t.scheme),
+		    schemes[_i].in, strlen(target_scheme_name(t.scheme))), 0);
+}
+END_TEST
 
 START_TEST(test_good)
 {
@@ -232,6 +264,8 @@ target_suite(void)
 	    (int)(sizeof(goods) / sizeof(goods[0])));
 	tcase_add_loop_test(tc, test_bad, 0,
 	    (int)(sizeof(bads) / sizeof(bads[0])));
+	tcase_add_loop_test(tc, test_schemes, 0,
+	    (int)(sizeof(schemes) / sizeof(schemes[0])));
 	tcase_add_test(tc, test_lengths);
 	tcase_add_test(tc, test_null);
 	tcase_add_test(tc, test_reset);

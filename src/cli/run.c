@@ -272,6 +272,7 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	    t->is_ip ? NULL : t->host;
 	ec->tls.verify_host = o->verify_hostname != NULL ? o->verify_hostname :
 	    t->host;
+	ec->use_tls = target_has_tls(t);
 	ec->tls.alpn = o->alpn;
 	ec->tls.keylog = o->keylog;
 	ec->insecure = o->insecure;

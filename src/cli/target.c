@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -124,7 +125,7 @@ parse_hostport(struct target *t, const char *s, size_t len, bool in_url,
 	size_t ncolons = 0, i;
 
 	if (len == 0) {
-		*err = in_url ? "no host name after mqtts://" :
+		*err = in_url ? "no host name after ://" :
 		    "no host name in target";
 		return -1;
 	}
@@ -278,26 +279,66 @@ set_user(struct target *t, const char *s, size_t len, const char **err)
 	return 0;
 }
 
+/*
+ * A WebSocket request target: "/" and then the printable characters a
+ * URL path and query may hold.  Nothing is decoded: the server gets it
+ * as typed.
+ */
+static int
+set_path(struct target *t, const char *s, size_t len, const char **err)
+{
+	if (len == 0) {
+		snprintf(t->path, sizeof(t->path), "/mqtt");
+		return 0;
+	}
+	if (len >= TARGET_PATH_MAX) {
+		*err = "WebSocket path is longer than 1023 bytes";
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c >= 0x7f) {
+			*err = "WebSocket path contains a space, a control or a "
+			    "non-ASCII character; escape it as %XX";
+			return -1;
+		}
+		if (c == '#') {
+			*err = "WebSocket URL has a fragment ('#'), which is "
+			    "never sent to a server";
+			return -1;
+		}
+	}
+	memcpy(t->path, s, len);
+	t->path[len] = '\0';
+	return 0;
+}
+
 static int
 parse_url(struct target *t, const char *s, const char **err)
 {
 	const char *end, *at, *slash;
 	size_t len = strlen(s);
+	bool ws = target_is_ws(t);
 
-	/* Anything after the authority must be a lone "/". */
+	/* mqtt(s):// has no path; ws(s):// has one, /mqtt by default */
 	slash = strchr(s, '/');
 	end = slash != NULL ? slash : s + len;
-	if (slash != NULL && slash[1] != '\0') {
+	if (!ws && slash != NULL && slash[1] != '\0') {
 		*err = "mqtts:// URL has a path; "
-		    "only mqtts://[USER@]HOST[:PORT][/] is understood";
+		    "only mqtts://[USER@]HOST[:PORT][/] is understood "
+		    "(a path belongs to wss://HOST/PATH)";
 		return -1;
 	}
 	if (memchr(s, '?', (size_t)(end - s)) != NULL ||
 	    memchr(s, '#', (size_t)(end - s)) != NULL) {
-		*err = "mqtts:// URL has a query or fragment; "
+		*err = ws ? "ws:// URL has '?' or '#' before its path" :
+		    "mqtts:// URL has a query or fragment; "
 		    "only mqtts://[USER@]HOST[:PORT][/] is understood";
 		return -1;
 	}
+	if (ws && set_path(t, end, (size_t)(s + len - end), err) == -1)
+		return -1;
 
 	/*
 	 * Split at the last '@': a host never holds one, so everything
@@ -315,6 +356,37 @@ parse_url(struct target *t, const char *s, const char **err)
 	return parse_hostport(t, s, (size_t)(end - s), true, err);
 }
 
+static const struct {
+	const char *name;
+	enum target_scheme scheme;
+	unsigned port;
+} target_schemes[] = {
+	{ "mqtts", TARGET_MQTTS, TARGET_DEFAULT_PORT },
+	{ "mqtt", TARGET_MQTT, 1883 },
+};
+
+const char *
+target_scheme_name(enum target_scheme s)
+{
+	for (size_t i = 0; i < sizeof(target_schemes) /
+	    sizeof(target_schemes[0]); i++)
+		if (target_schemes[i].scheme == s)
+			return target_schemes[i].name;
+	return "?";
+}
+
+bool
+target_has_tls(const struct target *t)
+{
+	return t->scheme == TARGET_MQTTS || t->scheme == TARGET_WSS;
+}
+
+bool
+target_is_ws(const struct target *t)
+{
+	return t->scheme == TARGET_WSS || t->scheme == TARGET_WS;
+}
+
 int
 target_parse(const char *s, struct target *t, const char **err)
 {
@@ -322,6 +394,7 @@ target_parse(const char *s, struct target *t, const char **err)
 
 	memset(t, 0, sizeof(*t));
 	t->port = TARGET_DEFAULT_PORT;
+	t->scheme = TARGET_MQTTS;
 
 	if (s == NULL || *s == '\0') {
 		*err = "empty target";
@@ -332,17 +405,17 @@ target_parse(const char *s, struct target *t, const char **err)
 	if (sep != NULL) {
 		size_t slen = (size_t)(sep - s);
 
-		if (slen == 5 && strncasecmp(s, "mqtts", 5) == 0)
+		for (size_t i = 0; i < sizeof(target_schemes) /
+		    sizeof(target_schemes[0]); i++) {
+			if (slen != strlen(target_schemes[i].name) ||
+			    strncasecmp(s, target_schemes[i].name, slen) != 0)
+				continue;
+			t->scheme = target_schemes[i].scheme;
+			t->port = target_schemes[i].port;
 			return parse_url(t, sep + strlen(SCHEME_SEP), err);
-		/*
-		 * Plain mqtt:// gets its own message: it is the likeliest
-		 * mistake, and "unsupported scheme" would not say why.
-		 */
-		if (slen == 4 && strncasecmp(s, "mqtt", 4) == 0)
-			*err = "mqtt:// is plaintext; mqtts-probe needs mqtts://";
-		else
-			*err = "unsupported URL scheme; "
-			    "use mqtts://HOST[:PORT] or plain HOST[:PORT]";
+		}
+		*err = "unsupported URL scheme; use mqtts:// or mqtt:// "
+		    "(HOST[:PORT] means mqtts://)";
 		return -1;
 	}
 	return parse_hostport(t, s, strlen(s), false, err);

@@ -3,8 +3,11 @@
  *
  *   HOST  HOST:PORT  [IPv6]  [IPv6]:PORT  IPv4:PORT
  *   mqtts://[USER@]HOST[:PORT][/]   (also mqtts://[IPv6]:PORT)
+ *   wss://[USER@]HOST[:PORT][/PATH]  MQTT over secure WebSocket
+ *   mqtt://... and ws://...          the same without TLS (UNENCRYPTED)
  *
- * Default port 8883.  A bare IPv6 literal without brackets ("::1") is
+ * Default ports 8883 (mqtts), 1883 (mqtt), 443 (wss), 80 (ws); the
+ * WebSocket path defaults to /mqtt.  A bare IPv6 literal without brackets ("::1") is
  * accepted as a host with the default port, since it cannot be
  * confused with HOST:PORT once it has two colons.
  */
@@ -17,8 +20,13 @@
 #define TARGET_DEFAULT_PORT 8883
 #define TARGET_HOST_MAX 256
 #define TARGET_USER_MAX 256
+#define TARGET_PATH_MAX 1024
+
+enum target_scheme { TARGET_MQTTS, TARGET_MQTT, TARGET_WSS, TARGET_WS };
 
 struct target {
+	enum target_scheme scheme;
+	char path[TARGET_PATH_MAX];	/* WebSocket request target, or "" */
 	char host[TARGET_HOST_MAX];	/* without brackets */
 	unsigned port;			/* 1..65535 */
 	char user[TARGET_USER_MAX];	/* from mqtts://USER@, or "" */
@@ -31,5 +39,11 @@ struct target {
  * saying what is wrong ("port must be 1-65535", "missing ']'" ...).
  */
 int target_parse(const char *s, struct target *t, const char **err);
+
+/* TLS in the stack?  WebSocket framing? */
+bool target_has_tls(const struct target *t);
+bool target_is_ws(const struct target *t);
+/* "mqtts", "mqtt", "wss", "ws" */
+const char *target_scheme_name(enum target_scheme s);
 
 #endif

@@ -20,6 +20,8 @@
 /* Largest packet we accept from a broker: far above what a probe needs,
  * low enough that a hostile length cannot make us allocate much. */
 #define ENGINE_MAX_PACKET (1u << 20)
+/* TCP, TLS, WebSocket */
+#define ENGINE_MAX_LAYERS 3
 
 struct engine {
 	const struct engine_config *cfg;
@@ -29,6 +31,10 @@ struct engine {
 	bool stop;			/* --steps reached inside the handshake */
 	int fd;
 	struct tls_session *tls;
+	/* the byte streams under MQTT, bottom (TCP) first; MQTT talks to
+	 * the top one and knows nothing of what is below */
+	struct probe_stream stack[ENGINE_MAX_LAYERS];
+	int depth;
 	uint8_t *buf;			/* bytes received, not yet consumed */
 	size_t len, cap;
 	uint16_t next_id;
@@ -255,11 +261,19 @@ engine_fail(struct engine *e, int step, const struct io_error *err,
 
 /* --- MQTT over the TLS channel ---------------------------------------- */
 
+static const struct probe_stream *
+engine_top(const struct engine *e)
+{
+	return &e->stack[e->depth - 1];
+}
+
 static int
 engine_send(struct engine *e, const uint8_t *pkt, size_t len,
     struct io_error *err)
 {
-	return e->io->tls.send(e->tls, pkt, len, e->deadline, err);
+	const struct probe_stream *top = engine_top(e);
+
+	return top->send(top->ctx, pkt, len, e->deadline, err);
 }
 
 /* Drop the first n buffered bytes (one handled packet). */
@@ -336,8 +350,8 @@ engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
 			e->buf = nb;
 			e->cap = ncap;
 		}
-		n = e->io->tls.recv(e->tls, e->buf + e->len, e->cap - e->len,
-		    e->deadline, err);
+		n = engine_top(e)->recv(engine_top(e)->ctx, e->buf + e->len,
+		    e->cap - e->len, e->deadline, err);
 		if (n <= 0)
 			return n;
 		e->len += (size_t)n;
@@ -509,8 +523,11 @@ engine_read_failed(struct engine *e, int step, long n,
 		    "packet had arrived", e->len, e->len == 1 ? "" : "s");
 	if (n == 0) {
 		report_step_fail(e->r, step, engine_now(e), CAUSE_CLOSED,
-		    "the broker closed the connection (TLS close_notify) "
-		    "instead of sending %s%s%s", waiting, part, also);
+		    "the broker closed the connection (%s) instead of "
+		    "sending %s%s%s", engine_top(e)->close == NULL ?
+		    "TCP FIN" : e->tls != NULL && e->depth == 2 ?
+		    "TLS close_notify" : "WebSocket close", waiting, part,
+		    also);
 	} else if (err->cause == CAUSE_TIMEOUT) {
 		report_step_fail(e->r, step, engine_now(e), CAUSE_TIMEOUT,
 		    "timed out waiting for %s (--timeout %.3g s)%s%s", waiting,
@@ -892,8 +909,70 @@ engine_goodbye(struct engine *e)
 
 	if (mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n) == MQTT_OK &&
 	    engine_send(e, pkt, n, &err) == 0)
-		engine_packet(e, DIR_OUT, pkt, n, 0,
-		    "DISCONNECT (TLS close_notify follows)");
+		engine_packet(e, DIR_OUT, pkt, n, 0, e->tls != NULL ?
+		    "DISCONNECT (TLS close_notify follows)" : "DISCONNECT");
+}
+
+/* --- the layers as byte streams --------------------------------------- */
+
+static int
+engine_tcp_send(void *ctx, const uint8_t *buf, size_t len, uint64_t deadline,
+    struct io_error *err)
+{
+	struct engine *e = ctx;
+
+	return e->io->net.send(e->io->net.ctx, e->fd, buf, len, deadline, err);
+}
+
+static long
+engine_tcp_recv(void *ctx, uint8_t *buf, size_t cap, uint64_t deadline,
+    struct io_error *err)
+{
+	struct engine *e = ctx;
+
+	return e->io->net.recv(e->io->net.ctx, e->fd, buf, cap, deadline, err);
+}
+
+static int
+engine_tls_send(void *ctx, const uint8_t *buf, size_t len, uint64_t deadline,
+    struct io_error *err)
+{
+	struct engine *e = ctx;
+
+	return e->io->tls.send(e->tls, buf, len, deadline, err);
+}
+
+static long
+engine_tls_recv(void *ctx, uint8_t *buf, size_t cap, uint64_t deadline,
+    struct io_error *err)
+{
+	struct engine *e = ctx;
+
+	return e->io->tls.recv(e->tls, buf, cap, deadline, err);
+}
+
+static void
+engine_tls_close(void *ctx, uint64_t deadline)
+{
+	struct engine *e = ctx;
+
+	e->io->tls.close(e->tls, deadline);
+	e->tls = NULL;
+}
+
+static void
+engine_push(struct engine *e, const struct probe_stream *s)
+{
+	if (e->depth < ENGINE_MAX_LAYERS)
+		e->stack[e->depth++] = *s;
+}
+
+/* mqtt:// and ws://: steps 2-5 do not exist, and the report says so. */
+static void
+engine_no_tls(struct engine *e)
+{
+	for (int s = STEP_CLIENT_HELLO; s <= STEP_KEYS; s++)
+		report_step_skip_why(e->r, s, "no TLS");
 }
 
 static void
@@ -913,12 +992,28 @@ engine_handshake(struct engine *e)
 		engine_fail(e, STEP_CLIENT_HELLO, &err, NULL);
 		return;
 	}
-	if (e->io->tls.handshake(e->tls, e->deadline, &err) == 0 || e->stop)
+	if (e->io->tls.handshake(e->tls, e->deadline, &err) == 0) {
+		struct probe_stream tls = { engine_tls_send, engine_tls_recv,
+		    engine_tls_close, e, "TLS" };
+
+		engine_push(e, &tls);
+		return;
+	}
+	if (e->stop)
 		return;
 	if (err.cause == CAUSE_VERIFY && e->r->failed_step == STEP_VERIFY)
 		return;		/* already reported by the milestone */
 	engine_fail(e, e->r->current != 0 ? e->r->current : STEP_CLIENT_HELLO,
 	    &err, NULL);
+}
+
+/* The deadline of a goodbye: short, even after a timeout. */
+static uint64_t
+engine_bye(const struct engine *e)
+{
+	uint64_t now = engine_now(e), bye = now + 200000;
+
+	return bye < e->deadline || e->deadline < now ? bye : e->deadline;
 }
 
 void
@@ -937,6 +1032,8 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 	e.deadline = start + cfg->timeout_us;
 	report_begin(r, start, io->clock.wall_us != NULL ?
 	    io->clock.wall_us(io->clock.ctx) : 0);
+	if (!cfg->use_tls)
+		report_unencrypted(r);
 
 	engine_step_start(&e, STEP_TCP);
 	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
@@ -947,11 +1044,17 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 	if (!ok)
 		engine_fail(&e, STEP_TCP, &err, NULL);
 	else {
+		struct probe_stream tcp = { engine_tcp_send, engine_tcp_recv,
+		    NULL, &e, "TCP" };
+
+		engine_push(&e, &tcp);
 		report_detail(r, STEP_TCP, "peer", "%s", peer);
 		report_step_ok(r, STEP_TCP, engine_now(&e));
 	}
 
-	if (ok && cfg->steps >= STEP_CLIENT_HELLO) {
+	if (ok && !cfg->use_tls)
+		engine_no_tls(&e);
+	else if (ok && cfg->steps >= STEP_CLIENT_HELLO) {
 		engine_handshake(&e);
 		ok = r->failed_step == 0 && !e.stop;
 	}
@@ -970,16 +1073,17 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 
 	if (r->failed_step == 0)
 		for (unsigned s = cfg->steps + 1; s <= REPORT_STEPS; s++)
-			report_step_skip(r, (int)s);
+			if (r->steps[s].status == STEP_NOT_REACHED)
+				report_step_skip(r, (int)s);
 
-	if (e.tls != NULL) {
-		/* the goodbye gets its own short bound, so that a probe that
-		 * timed out still closes politely but promptly */
-		uint64_t bye = engine_now(&e) + 200000;
-
-		io->tls.close(e.tls, bye < e.deadline || e.deadline <
-		    engine_now(&e) ? bye : e.deadline);
-	}
+	/* top down; the goodbye gets its own short bound, so that a probe
+	 * that timed out still closes politely but promptly */
+	for (int i = e.depth - 1; i >= 0; i--)
+		if (e.stack[i].close != NULL)
+			e.stack[i].close(e.stack[i].ctx, engine_bye(&e));
+	/* a session whose handshake failed never joined the stack */
+	if (e.tls != NULL)
+		engine_tls_close(&e, engine_bye(&e));
 	io->net.close(io->net.ctx, e.fd);
 	free(e.buf);
 	report_end(r, engine_now(&e));

@@ -19,6 +19,7 @@ struct engine_config {
 	const char *host;		/* as the user named it */
 	const char *connect_host;	/* where to connect (--connect-to) */
 	unsigned port;
+	bool use_tls;			/* false: mqtt:// and ws:// */
 	struct tls_params tls;
 	bool insecure;
 

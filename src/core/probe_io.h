@@ -72,6 +72,28 @@ void io_say(const struct io_observer *obs, int level,
     enum report_event_kind kind, enum report_dir dir, size_t size,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* --- byte streams --------------------------------------------------------- */
+
+/*
+ * One layer of the stack under the MQTT codec: TCP (with a proxy tunnel
+ * set up on it), TLS, WebSocket framing.  Each layer is reached through
+ * this table only and sits on the one below through the same table, so
+ * the engine walks the steps over whatever stack the target needs.
+ */
+struct probe_stream {
+	/* Send all of buf; 0 or -1 with err. */
+	int (*send)(void *ctx, const uint8_t *buf, size_t len,
+	    uint64_t deadline_us, struct io_error *err);
+	/* Receive up to cap bytes; >0 bytes, 0 on clean close, -1 error. */
+	long (*recv)(void *ctx, uint8_t *buf, size_t cap, uint64_t deadline_us,
+	    struct io_error *err);
+	/* Say goodbye (close frame, close_notify) within the deadline and
+	 * free the layer; NULL: nothing to do. */
+	void (*close)(void *ctx, uint64_t deadline_us);
+	void *ctx;
+	const char *name;		/* "TCP", "TLS", "WebSocket" */
+};
+
 /* --- network ------------------------------------------------------------ */
 
 struct net_ops {
@@ -85,10 +107,22 @@ struct net_ops {
 	    uint64_t deadline_us, const struct io_observer *obs,
 	    char *peer, size_t peerlen, struct io_error *err);
 	void (*close)(void *ctx, int fd);
+	/* Plain bytes on the connected socket, for mqtt:// and ws:// and
+	 * for a proxy's handshake: as probe_stream's send and recv. */
+	int (*send)(void *ctx, int fd, const uint8_t *buf, size_t len,
+	    uint64_t deadline_us, struct io_error *err);
+	long (*recv)(void *ctx, int fd, uint8_t *buf, size_t cap,
+	    uint64_t deadline_us, struct io_error *err);
 	void *ctx;
 };
 
 extern const struct net_ops net_system;
+
+/* net_io.c: net_system's send and recv. */
+int net_io_send(void *ctx, int fd, const uint8_t *buf, size_t len,
+    uint64_t deadline_us, struct io_error *err);
+long net_io_recv(void *ctx, int fd, uint8_t *buf, size_t cap,
+    uint64_t deadline_us, struct io_error *err);
 
 /* --- TLS ------------------------------------------------------------- */
 

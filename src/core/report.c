@@ -26,11 +26,11 @@ static const char *const report_tcp_names[] = {
 };
 static const char *const report_tls_names[] = {
 	"Not started", "In progress", "Certificate verified",
-	"Secure channel ready", "Failed",
+	"Secure channel ready", "Failed", "None (no TLS)",
 };
 static const char *const report_mqtt_names[] = {
 	"Disconnected", "Connected (CONNACK received)", "Connected (secure)",
-	"Failed",
+	"Failed", "Connected (UNENCRYPTED)",
 };
 
 /*
@@ -139,7 +139,8 @@ report_apply(struct report *r, const struct report_change *c)
 	uint64_t at = c->now_us >= r->origin_us ? c->now_us - r->origin_us : 0;
 
 	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
-	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT) {
+	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
+	    c->kind != RC_UNENCRYPTED) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -170,6 +171,9 @@ report_apply(struct report *r, const struct report_change *c)
 			if (report_after_ok[c->step][l] >= 0 &&
 			    !(c->step == STEP_VERIFY && r->unverified))
 				s->state[l] = report_after_ok[c->step][l];
+		/* without TLS the round trip is not "secure" */
+		if (c->step == STEP_PUBSUB && r->unencrypted)
+			s->state[LAYER_MQTT] = ST_MQTT_UNENCRYPTED;
 		break;
 	case RC_STEP_FAIL: {
 		int layer = c->level >= 0 && c->level < REPORT_LAYERS ?
@@ -191,7 +195,26 @@ report_apply(struct report *r, const struct report_change *c)
 	}
 	case RC_STEP_SKIP:
 		s->status = STEP_SKIPPED;
+		/* the layers stay as they were, so later steps inherit them */
+		report_inherit_states(r, c->step);
+		if (c->text != NULL)
+			report_copy(s->reason, sizeof(s->reason), c->text);
 		break;
+	case RC_STAGE: {
+		struct report_stage *st;
+
+		if (r->nstages >= REPORT_MAX_STAGES)
+			return;
+		st = &r->stages[r->nstages++];
+		report_copy(st->id, sizeof(st->id), c->key);
+		report_copy(st->name, sizeof(st->name), c->text);
+		st->step = c->step;
+		st->ok = c->cause == CAUSE_NONE;
+		st->start_us = c->start_us >= r->origin_us ?
+		    c->start_us - r->origin_us : 0;
+		st->end_us = at;
+		break;
+	}
 	case RC_DETAIL: {
 		struct report_detail *d;
 
@@ -253,6 +276,10 @@ report_apply(struct report *r, const struct report_change *c)
 		break;
 	case RC_UNVERIFIED:
 		r->unverified = true;
+		break;
+	case RC_UNENCRYPTED:
+		r->unencrypted = true;
+		r->steps[0].state[LAYER_TLS] = ST_TLS_NONE;
 		break;
 	case RC_END:
 		r->end_us = at;
@@ -320,6 +347,26 @@ void
 report_step_skip(struct report *r, int step)
 {
 	struct report_change c = { .kind = RC_STEP_SKIP, .step = step };
+
+	report_apply(r, &c);
+}
+
+void
+report_step_skip_why(struct report *r, int step, const char *why)
+{
+	struct report_change c = { .kind = RC_STEP_SKIP, .step = step,
+	    .text = why };
+
+	report_apply(r, &c);
+}
+
+void
+report_stage(struct report *r, int step, const char *id, const char *name,
+    uint64_t start, uint64_t now, bool ok)
+{
+	struct report_change c = { .kind = RC_STAGE, .step = step,
+	    .now_us = now, .start_us = start, .key = id, .text = name,
+	    .cause = ok ? CAUSE_NONE : CAUSE_PROTOCOL };
 
 	report_apply(r, &c);
 }
@@ -396,6 +443,14 @@ report_unverified(struct report *r)
 }
 
 void
+report_unencrypted(struct report *r)
+{
+	struct report_change c = { .kind = RC_UNENCRYPTED };
+
+	report_apply(r, &c);
+}
+
+void
 report_end(struct report *r, uint64_t now)
 {
 	struct report_change c = { .kind = RC_END, .now_us = now };
@@ -429,11 +484,11 @@ report_state_name(int layer, int state)
 			return report_tcp_names[state];
 		break;
 	case LAYER_TLS:
-		if (state >= 0 && state <= ST_TLS_FAILED)
+		if (state >= 0 && state <= ST_TLS_NONE)
 			return report_tls_names[state];
 		break;
 	case LAYER_MQTT:
-		if (state >= 0 && state <= ST_MQTT_FAILED)
+		if (state >= 0 && state <= ST_MQTT_UNENCRYPTED)
 			return report_mqtt_names[state];
 		break;
 	}

@@ -43,10 +43,12 @@ enum report_layer { LAYER_TCP, LAYER_TLS, LAYER_MQTT };
 enum tcp_state { ST_TCP_CLOSED, ST_TCP_ESTABLISHED, ST_TCP_FAILED };
 enum tls_state {
 	ST_TLS_NOT_STARTED, ST_TLS_IN_PROGRESS, ST_TLS_CERT_VERIFIED, ST_TLS_SECURE,
-	ST_TLS_FAILED
+	ST_TLS_FAILED,
+	ST_TLS_NONE		/* mqtt:// and ws://: no TLS in the stack */
 };
 enum mqtt_state {
-	ST_MQTT_DISCONNECTED, ST_MQTT_CONNACKED, ST_MQTT_SECURE, ST_MQTT_FAILED
+	ST_MQTT_DISCONNECTED, ST_MQTT_CONNACKED, ST_MQTT_SECURE, ST_MQTT_FAILED,
+	ST_MQTT_UNENCRYPTED	/* the round trip worked, in the clear */
 };
 
 /* Why a failure happened, beyond the step: lets exit codes and hints key
@@ -92,6 +94,21 @@ struct report_cert {
 	char spki_sha256[100];		/* public key pin */
 };
 
+/*
+ * A stage: a timed part of a step that only some transports have (the
+ * proxy tunnel inside step 1, the WebSocket upgrade before CONNECT).
+ * The id is stable for JSON and Prometheus ("ws_upgrade").
+ */
+#define REPORT_MAX_STAGES 16
+struct report_stage {
+	char id[REPORT_KEY_MAX];
+	char name[64];
+	int step;
+	bool ok;
+	uint64_t start_us;		/* offsets from probe start */
+	uint64_t end_us;
+};
+
 /* A fact about a step: a stable key (for JSON and tests) and its text. */
 struct report_detail {
 	char key[REPORT_KEY_MAX];
@@ -135,6 +152,8 @@ enum report_change_kind {
 	RC_HINT,		/* advice for the user on the failure */
 	RC_UNVERIFIED,		/* --insecure let an untrusted peer through */
 	RC_CERT,		/* one certificate of the chain, in order */
+	RC_UNENCRYPTED,		/* mqtt:// or ws://: no TLS at all */
+	RC_STAGE,		/* a timed stage inside a step, once ended */
 	RC_END,			/* probe over */
 };
 
@@ -157,6 +176,9 @@ struct report_change {
 	int64_t wall_us;
 	/* RC_CERT */
 	const struct report_cert *cert;
+	/* RC_STAGE: key = id, text = name, cause = CAUSE_NONE if it
+	 * succeeded; it began at start_us (monotonic, absolute) */
+	uint64_t start_us;
 };
 
 struct report;
@@ -170,6 +192,7 @@ struct report {
 	int current;			/* step running, 0 if none */
 	int failed_step;		/* 0 if none */
 	bool unverified;
+	bool unencrypted;		/* mqtt:// or ws://: steps 2-5 skipped */
 	bool ended;
 	struct report_step_rec steps[REPORT_STEPS + 1];	/* [0] = Start */
 	size_t nevents;
@@ -178,6 +201,8 @@ struct report {
 	struct report_cert *certs;
 	size_t nhints;
 	char (*hints)[REPORT_TEXT_MAX];
+	size_t nstages;
+	struct report_stage stages[REPORT_MAX_STAGES];
 	report_listener listener;
 	void *listener_ctx;
 	bool oom;			/* an allocation failed: report incomplete */
@@ -201,6 +226,8 @@ void report_step_fail(struct report *r, int step, uint64_t now,
 void report_step_fail_layer(struct report *r, int step, int layer,
     uint64_t now, enum report_cause cause, const char *text);
 void report_step_skip(struct report *r, int step);
+/* Skipped for a reason other than --steps ("skipped: no TLS"). */
+void report_step_skip_why(struct report *r, int step, const char *why);
 void report_detail(struct report *r, int step, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void report_event(struct report *r, int step, uint64_t now, int level,
@@ -214,6 +241,10 @@ void report_cert(struct report *r, const struct report_cert *cert);
 void report_hint(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void report_unverified(struct report *r);
+void report_unencrypted(struct report *r);
+/* A stage of step that began at start and ends now; ok or not. */
+void report_stage(struct report *r, int step, const char *id,
+    const char *name, uint64_t start, uint64_t now, bool ok);
 void report_end(struct report *r, uint64_t now);
 
 /* Lookups for renderers. */

@@ -55,6 +55,26 @@ stats_expiry(const struct report *r, struct stats_facts *f)
 	}
 }
 
+static void
+stats_stage_add(struct stats_target *t, const struct report_stage *st)
+{
+	size_t i;
+
+	if (!st->ok)
+		return;
+	for (i = 0; i < t->nstages; i++)
+		if (strcmp(t->stage[i].id, st->id) == 0)
+			break;
+	if (i == t->nstages) {
+		if (t->nstages >= REPORT_MAX_STAGES)
+			return;
+		snprintf(t->stage[i].id, sizeof(t->stage[i].id), "%s", st->id);
+		t->stage[i].step = st->step;
+		t->nstages++;
+	}
+	stats_series_add(&t->stage[i].s, (double)(st->end_us - st->start_us));
+}
+
 void
 stats_facts(const struct report *r, struct stats_facts *f)
 {
@@ -66,7 +86,10 @@ stats_facts(const struct report *r, struct stats_facts *f)
 	f->exit_status = r->oom ? EXIT_INTERNAL : report_exit_status(r);
 	f->interrupted = failed != 0 &&
 	    r->steps[failed].cause == CAUSE_INTERRUPTED;
-	f->unverified = r->unverified || r->steps[STEP_VERIFY].status != STEP_OK;
+	/* without TLS there is nothing to verify: UNENCRYPTED says it */
+	f->unverified = r->unverified || (!r->unencrypted &&
+	    r->steps[STEP_VERIFY].status != STEP_OK);
+	f->unencrypted = r->unencrypted;
 	f->total_us = r->end_us;
 	for (int s = 1; s <= REPORT_STEPS; s++) {
 		enum step_status st = r->steps[s].status;
@@ -171,6 +194,10 @@ stats_target_add(struct stats_target *t, const struct report *r,
 		stats_series_add(&t->total, (double)f->total_us);
 	if (r->unverified)
 		t->unverified++;
+	if (r->unencrypted)
+		t->unencrypted++;
+	for (size_t i = 0; i < r->nstages; i++)
+		stats_stage_add(t, &r->stages[i]);
 	for (int s = 1; s <= REPORT_STEPS; s++)
 		if (r->steps[s].status == STEP_OK)
 			stats_series_add(&t->step[s], (double)f->step_us[s]);

@@ -37,6 +37,7 @@ struct stats_facts {
 	int failed_step;		/* 0 if none */
 	bool interrupted;		/* failed because of Ctrl-C */
 	bool unverified;		/* step 4 did not find it trusted */
+	bool unencrypted;		/* mqtt:// or ws://: no TLS at all */
 	int steps_ok;			/* steps that succeeded */
 	uint64_t total_us;
 	bool step_ended[REPORT_STEPS + 1];	/* ok or failed: has a time */
@@ -66,6 +67,14 @@ struct stats_target {
 	unsigned failed;
 	unsigned failed_at[REPORT_STEPS + 1];
 	unsigned unverified;
+	unsigned unencrypted;
+	/* stages that succeeded (proxy tunnel, WebSocket upgrade), by id */
+	size_t nstages;
+	struct {
+		char id[REPORT_KEY_MAX];
+		int step;
+		struct stats_series s;
+	} stage[REPORT_MAX_STAGES];
 	int worst_status;		/* highest exit status of a probe */
 	bool interrupted;		/* the series was cut short */
 	struct stats_series step[REPORT_STEPS + 1];	/* steps that succeeded */

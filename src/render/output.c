@@ -160,7 +160,9 @@ output_text_line(const struct output_probe *p, const struct report *r,
 		fprintf(t->out, "%s\n", clean);
 		return;
 	}
-	fprintf(t->out, "OK%s %.2f ms", r->unverified ? " UNVERIFIED" : "", (double)f->total_us / 1000.0);
+	fprintf(t->out, "OK%s%s %.2f ms", r->unverified ? " UNVERIFIED" : "",
+	    r->unencrypted ? " UNENCRYPTED" : "",
+	    (double)f->total_us / 1000.0);
 	output_text_parts(t->out, f);
 	fputc('\n', t->out);
 }

@@ -346,6 +346,29 @@ json_states(struct json_w *w, const struct report_step_rec *s)
 	json_close(w, '}');
 }
 
+/* The timed stages of a step (proxy tunnel, WebSocket upgrade). */
+static void
+json_stages(struct json_w *w, const struct report *r, int step)
+{
+	json_key(w, "stages");
+	json_open(w, '[');
+	for (size_t i = 0; i < r->nstages; i++) {
+		const struct report_stage *st = &r->stages[i];
+
+		if (st->step != step)
+			continue;
+		json_open(w, '{');
+		json_key_str(w, "id", st->id);
+		json_key_str(w, "name", st->name);
+		json_key_str(w, "status", st->ok ? "ok" : "failed");
+		json_key_int(w, "start_us", (long long)st->start_us);
+		json_key_int(w, "duration_us",
+		    (long long)(st->end_us - st->start_us));
+		json_close(w, '}');
+	}
+	json_close(w, ']');
+}
+
 /* The members of one step's object (without the braces). */
 static void
 json_step_members(struct json_w *w, const struct report *r, int step)
@@ -378,10 +401,12 @@ json_step_members(struct json_w *w, const struct report *r, int step)
 		json_typed(w, s->details[i].key, s->details[i].text);
 	}
 	json_close(w, '}');
+	json_stages(w, r, step);
 	if (s->status == STEP_FAILED) {
 		json_key_str(w, "reason", s->reason);
 		json_key_str(w, "cause", report_cause_name(s->cause));
-	}
+	} else if (s->status == STEP_SKIPPED && s->reason[0] != '\0')
+		json_key_str(w, "reason", s->reason);
 }
 
 /* "127.0.0.1 port 8883" as address and port. */
@@ -423,6 +448,8 @@ json_head(struct json_w *w, const struct json_ctx *j, const struct report *r,
 	json_bool(w, j->insecure);
 	json_key(w, "unverified");
 	json_bool(w, f->unverified);
+	json_key(w, "unencrypted");
+	json_bool(w, f->unencrypted);
 	json_key(w, "started_at");
 	json_started_at(w, r->started_wall_us);
 	json_key_int(w, "duration_us", (long long)r->end_us);

@@ -178,6 +178,8 @@ nagios_thresholds(struct nagios_buf *b, const struct nagios_ctx *n,
 
 	if (t->unverified > 0)
 		nagios_add(b, ", certificate NOT trusted (--insecure)");
+	if (t->unencrypted > 0)
+		nagios_add(b, ", UNENCRYPTED (no TLS)");
 	if (t->rtt.n > 0) {
 		enum stats_level lv = stats_rtt_level(l, (uint64_t)t->rtt.mean);
 
@@ -263,6 +265,12 @@ nagios_perf_target(FILE *out, const struct nagios_ctx *n,
 		nagios_seconds(out, &t->step[s]);
 		if (t->step[s].n > 0)
 			fputs(";;;0", out);
+	}
+	/* stages (proxy tunnel, WebSocket upgrade): only where they ran */
+	for (size_t i = 0; i < t->nstages; i++) {
+		nagios_label(out, prefix, t->stage[i].id);
+		nagios_seconds(out, &t->stage[i].s);
+		fputs(";;;0", out);
 	}
 	nagios_label(out, prefix, "time");
 	nagios_seconds(out, &t->total);

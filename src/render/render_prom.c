@@ -190,6 +190,33 @@ prom_round_trip(FILE *out, const struct prom_family *f,
 }
 
 static bool
+prom_stage_duration(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+
+	(void)step;
+	for (size_t i = 0; i < st->nstages; i++) {
+		prom_open(out, f, t);
+		prom_step_labels(out, st->stage[i].step);
+		fputs(",stage=\"", out);
+		prom_label_value(out, st->stage[i].id);
+		fprintf(out, "\"} %.6f\n", st->stage[i].s.mean / 1e6);
+	}
+	return st->nstages > 0;
+}
+
+static bool
+prom_unencrypted(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	prom_open(out, f, t);
+	fprintf(out, "} %d\n", t->stats->unencrypted > 0 ? 1 : 0);
+	return true;
+}
+
+static bool
 prom_probes(FILE *out, const struct prom_family *f,
     const struct format_target *t, int step)
 {
@@ -217,6 +244,11 @@ static const struct prom_family prom_families[] = {
 	    prom_exit_status, false },
 	{ "mqtts_probe_step_duration_seconds", "Duration of each step that "
 	    "succeeded (the mean over a series).", prom_step_duration, true },
+	{ "mqtts_probe_stage_duration_seconds", "Duration of each stage "
+	    "inside a step that succeeded: proxy tunnel, WebSocket upgrade "
+	    "(the mean over a series).", prom_stage_duration, false },
+	{ "mqtts_probe_unencrypted", "1 when the target was probed without "
+	    "TLS (mqtt:// or ws://), 0 otherwise.", prom_unencrypted, false },
 	{ "mqtts_probe_cert_expiry_timestamp_seconds", "When the first "
 	    "certificate of the server's chain to expire does so, as a Unix "
 	    "time.", prom_expiry, false },

@@ -332,6 +332,32 @@ render_unverified_banner(struct render_text *rt)
 	    render_color(rt, C_ALARM), render_color(rt, C_RESET));
 }
 
+/* The timed stages of a step: proxy tunnel, WebSocket upgrade. */
+static void
+render_stages(struct render_text *rt, const struct report *r, int step)
+{
+	for (size_t i = 0; i < r->nstages; i++) {
+		const struct report_stage *st = &r->stages[i];
+		char ms[32];
+
+		if (st->step != step)
+			continue;
+		render_ms(st->end_us - st->start_us, ms, sizeof(ms));
+		fprintf(rt->out, "      %s%-24s %s%s %s\n", render_color(rt,
+		    st->ok ? C_GREEN : C_RED), st->name, st->ok ? "ok" :
+		    "FAILED", render_color(rt, C_RESET), ms);
+	}
+}
+
+/* mqtt:// and ws://: said as loudly as UNVERIFIED. */
+static void
+render_unencrypted_banner(struct render_text *rt)
+{
+	fprintf(rt->out, "%s!! UNENCRYPTED: no TLS; everything, the password "
+	    "included, crossed the network in the clear !!%s\n",
+	    render_color(rt, C_ALARM), render_color(rt, C_RESET));
+}
+
 /* The step that starts now: reverse video until it ends (color only,
  * where the line can be rewritten), or a marker line in the trace. */
 static void
@@ -368,17 +394,21 @@ render_step(struct render_text *rt, const struct report *r, int step)
 	    s->status == STEP_FAILED ? C_RED : C_BOLD), step, REPORT_STEPS,
 	    report_step_name(step),
 	    render_color(rt, C_RESET), render_color(rt, status_color),
-	    s->status == STEP_FAILED ? "FAILED" : report_status_name(s->status),
+	    s->status == STEP_FAILED ? "FAILED" : s->status == STEP_SKIPPED &&
+	    s->reason[0] != '\0' ? "skipped:" : report_status_name(s->status),
 	    render_color(rt, C_RESET));
 	if (s->status == STEP_OK || s->status == STEP_FAILED) {
 		render_ms(s->end_us - s->start_us, ms, sizeof(ms));
 		fprintf(rt->out, " %10s", ms);
-	} else if (s->status == STEP_SKIPPED)
+	} else if (s->status == STEP_SKIPPED && s->reason[0] != '\0')
+		fprintf(rt->out, " %s", s->reason);
+	else if (s->status == STEP_SKIPPED)
 		fprintf(rt->out, " (--steps %d)", rt->steps);
 	fputc('\n', rt->out);
 	if (s->status != STEP_OK && s->status != STEP_FAILED)
 		return;
 	render_events(rt, r, step);
+	render_stages(rt, r, step);
 	for (size_t i = 0; i < s->ndetails; i++) {
 		bool loud = strcmp(s->details[i].key, "insecure") == 0 ||
 		    (strcmp(s->details[i].key, "verdict") == 0 &&
@@ -433,6 +463,13 @@ render_text_live(const struct report *r, const struct report_change *c,
 	case RC_STEP_FAIL:
 		render_step(rt, r, c->step);
 		rt->shown = c->step;
+		break;
+	case RC_STEP_SKIP:
+		/* skipped for a reason (no TLS) shows in its place; --steps
+		 * skips show at the end */
+		if (r->steps[c->step].reason[0] == '\0')
+			return;
+		render_step(rt, r, c->step);
 		break;
 	default:
 		return;
@@ -533,7 +570,8 @@ render_verdict(const struct report *r, const char *target, int steps,
 	int f = r->failed_step;
 
 	if (f != 0) {
-		snprintf(buf, len, "FAIL step %d (%s): %s", f,
+		snprintf(buf, len, "FAIL%s step %d (%s): %s",
+		    r->unencrypted ? " UNENCRYPTED" : "", f,
 		    report_step_name(f), r->steps[f].reason);
 		return;
 	}
@@ -547,8 +585,9 @@ render_verdict(const struct report *r, const char *target, int steps,
 		    sizeof(rttbuf));
 		rtt = rttbuf;
 	}
-	snprintf(buf, len, "OK%s %s: %s %d step%s in %s%s%s%s%s%s%s%s%s%s",
-	    r->unverified ? " UNVERIFIED" : "", target,
+	snprintf(buf, len, "OK%s%s %s: %s %d step%s in %s%s%s%s%s%s%s%s%s%s",
+	    r->unverified ? " UNVERIFIED" : "",
+	    r->unencrypted ? " UNENCRYPTED" : "", target,
 	    steps == REPORT_STEPS ? "all" : "first", steps, steps == 1 ? "" : "s",
 	    total,
 	    ver != NULL ? ", " : "", ver != NULL ? ver : "",
@@ -579,7 +618,8 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		rt->running = false;
 	}
 	for (int s = 1; s <= REPORT_STEPS; s++)
-		if (r->steps[s].status == STEP_SKIPPED ||
+		if ((r->steps[s].status == STEP_SKIPPED &&
+		    r->steps[s].reason[0] == '\0') ||
 		    r->steps[s].status == STEP_NOT_REACHED)
 			render_step(rt, r, s);
 	if (rt->trace)
@@ -594,7 +634,12 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		fputc('\n', rt->out);
 		render_unverified_banner(rt);
 	}
-	fprintf(rt->out, "\n%s%s%s\n", render_color(rt, ok && !r->unverified ?
+	if (r->unencrypted) {
+		fputc('\n', rt->out);
+		render_unencrypted_banner(rt);
+	}
+	fprintf(rt->out, "\n%s%s%s\n", render_color(rt, ok && !r->unverified &&
+	    !r->unencrypted ?
 	    C_GREEN : ok ? C_YELLOW : C_RED), verdict,
 	    render_color(rt, C_RESET));
 	fflush(rt->out);

@@ -212,5 +212,8 @@ net_system_close(void *ctx, int fd)
 }
 
 const struct net_ops net_system = {
-	net_system_connect, net_system_close, NULL,
+	.connect = net_system_connect,
+	.close = net_system_close,
+	.send = net_io_send,
+	.recv = net_io_recv,
 };
