@@ -1078,8 +1078,9 @@ START_TEST(test_success_v5_props)
 	ck_assert_uint_eq(fk.con.level, 5);
 	ck_assert_str_eq(report_find_detail(&r, STEP_CONNECT, "mqtt_version"),
 	    "5.0");
+	/* a yes-or-no the fields table types as a boolean */
 	ck_assert_str_eq(report_find_detail(&r, STEP_CONNECT, "clean"),
-	    "clean start");
+	    "yes");
 	ck_assert_str_eq(report_find_detail(&r, STEP_CONNACK,
 	    "connack_code"), "0");
 	ck_assert_str_eq(report_find_detail(&r, STEP_CONNACK,

@@ -93,12 +93,15 @@ details_for(struct report *r, int s)
 		break;
 	case STEP_SERVER_CERT:
 		report_detail(r, s, "tls_version", "TLS1.3");
+		report_detail(r, s, "leaf_sans", "DNS:broker.example, IP:::1");
 		break;
 	case STEP_VERIFY:
 		report_detail(r, s, "verdict", "trusted");
 		report_detail(r, s, "checked_name", "broker.example");
 		report_detail(r, s, "anchor", "CN=Test CA,O=Tests");
 		report_detail(r, s, "ocsp_staple", "none");
+		/* 2027-12-02 00:34:00 UTC */
+		report_detail(r, s, "earliest_expiry", "1827707640");
 		break;
 	case STEP_KEYS:
 		report_detail(r, s, "tls_version", "TLS1.3");
@@ -106,10 +109,14 @@ details_for(struct report *r, int s)
 		report_detail(r, s, "group", "X25519");
 		report_detail(r, s, "signature", "ECDSA-SECP256R1-SHA256");
 		report_detail(r, s, "alpn_selected", "mqtt");
+		report_detail(r, s, "handshake_bytes_sent", "467");
+		report_detail(r, s, "handshake_bytes_received", "916");
 		break;
 	case STEP_CONNECT:
 		report_detail(r, s, "mqtt_version", "5.0");
 		report_detail(r, s, "password", "****");
+		report_detail(r, s, "clean", "yes");
+		report_detail(r, s, "username", "%s", "");
 		break;
 	case STEP_CONNACK:
 		report_detail(r, s, "connack_code", "0");
@@ -336,7 +343,29 @@ START_TEST(test_json_success_fields)
 	ck_assert_uint_eq(jr_get(&v, "verification/problems")->n, 0);
 	jr_expect_str(&v, "verification/checked_name", "broker.example");
 	jr_expect_str(&v, "verification/anchor", "CN=Test CA,O=Tests");
-	jr_expect_str(&v, "verification/ocsp_staple", "none");
+	/* "none" is absent: null, never the word */
+	jr_expect_type(&v, "verification/ocsp_staple", J_NULL);
+	jr_expect_type(&v, "steps/3/details/ocsp_staple", J_NULL);
+	jr_expect_type(&v, "steps/5/details/username", J_NULL);
+	/* the issue's list: numbers, arrays, booleans, RFC 3339 dates */
+	jr_expect_num(&v, "schema", JSON_SCHEMA_VERSION);
+	jr_expect_num(&v, "steps/4/details/handshake_bytes_sent", 467);
+	jr_expect_num(&v, "steps/4/details/handshake_bytes_received", 916);
+	jr_expect_str(&v, "steps/2/details/leaf_sans/0", "DNS:broker.example");
+	jr_expect_str(&v, "steps/2/details/leaf_sans/1", "IP:::1");
+	jr_expect_bool(&v, "steps/5/details/clean", true);
+	jr_expect_str(&v, "steps/3/details/earliest_expiry",
+	    "2027-12-02T00:34:00Z");
+	jr_expect_type(&v, "failed_step", J_NULL);
+	jr_expect_type(&v, "failed_step_id", J_NULL);
+	jr_expect_type(&v, "cause", J_NULL);
+	jr_expect_type(&v, "reason", J_NULL);
+	for (int s = 1; s <= REPORT_STEPS; s++) {
+		snprintf(path, sizeof(path), "steps/%d/id", s - 1);
+		jr_expect_str(&v, path, report_step_id(s));
+	}
+	jr_expect_str(&v, "steps/0/id", "tcp_connect");
+	jr_expect_str(&v, "steps/7/id", "publish_subscribe_round_trip");
 	jr_expect_str(&v, "tls/version", "TLS1.3");
 	jr_expect_str(&v, "tls/cipher_suite", "TLS_AES_256_GCM_SHA384");
 	jr_expect_str(&v, "tls/group", "X25519");
@@ -368,6 +397,11 @@ START_TEST(test_json_failure_fields)
 	json_of(&r, &no_limits, false, &v);
 	jr_expect_str(&v, "verdict", "fail");
 	jr_expect_num(&v, "exit_status", 4);
+	/* the failure at the top: no need to scan steps[] */
+	jr_expect_num(&v, "failed_step", 4);
+	jr_expect_str(&v, "failed_step_id", "certificate_verification");
+	jr_expect_str(&v, "cause", "verify");
+	jr_expect_str(&v, "reason", "certificate expired 3 days ago");
 	jr_expect_bool(&v, "unverified", true);
 	jr_expect_str(&v, "steps/3/status", "failed");
 	jr_expect_num(&v, "steps/3/duration_us", 250);
@@ -560,6 +594,45 @@ START_TEST(test_jsonl_live_lines)
 		jr_expect_num(&v, "number", n + 1);
 		snprintf(want, sizeof(want), "%s", n + 1 == 8 ? "skipped" : "ok");
 		jr_expect_str(&v, "status", want);
+		jr_free(&v);
+		p = nl + 1;
+	}
+	free(c.buf);
+	report_free(&r);
+}
+END_TEST
+
+/* After a failure every step still has its line: the steps it kept
+ * from running come as "not reached" when the probe ends. */
+START_TEST(test_jsonl_not_reached_lines)
+{
+	struct cap c;
+	struct report r;
+	struct json_ctx j = { .target = TARGET, .probe = 1,
+	    .limits = &no_limits };
+	const char *p;
+	int n = 0;
+
+	cap_open(&c);
+	j.out = c.f;
+	build_verify_fail(&r, json_live, &j);
+	cap_close(&c);
+	ck_assert_uint_eq(count_lines(c.buf), REPORT_STEPS);
+	for (p = c.buf; *p != '\0'; n++) {
+		const char *nl = strchr(p, '\n');
+		struct jv v;
+
+		jr_parse(p, (size_t)(nl - p), &v);
+		jr_expect_str(&v, "type", "step");
+		jr_expect_num(&v, "schema", JSON_SCHEMA_VERSION);
+		jr_expect_num(&v, "number", n + 1);
+		jr_expect_str(&v, "id", report_step_id(n + 1));
+		jr_expect_str(&v, "status", n + 1 < STEP_VERIFY ? "ok" :
+		    n + 1 == STEP_VERIFY ? "failed" : "not reached");
+		if (n + 1 > STEP_VERIFY) {
+			jr_expect_type(&v, "start_us", J_NULL);
+			jr_expect_type(&v, "states", J_NULL);
+		}
 		jr_free(&v);
 		p = nl + 1;
 	}
@@ -933,6 +1006,12 @@ prom_check_lines(const char *text)
 		ck_assert(sscanf(line, "%127[a-z_]", name) == 1);
 		ck_assert_msg(strcmp(name, last_type) == 0,
 		    "sample %s under TYPE %s", name, last_type);
+		/* a sample without labels: the name, a space, a number */
+		if (line[strlen(name)] == ' ') {
+			ck_assert_msg(strchr("0123456789-",
+			    line[strlen(name) + 1]) != NULL, "%s", line);
+			continue;
+		}
 		ck_assert_msg(line[strlen(name)] == '{', "%s", line);
 		{
 			const char *q = line + strlen(name) + 1;
@@ -992,9 +1071,48 @@ START_TEST(test_prom_families_and_escaping)
 	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_failed_probes{target="
 	    "\"q\\\"b\\\\s\\nx:1\",step=\"4\",name=\"certificate_verification\"}"
 	    " 1\n"));
+	/* why it failed, in a label, for the failed target only */
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_failure_info{target="
+	    "\"q\\\"b\\\\s\\nx:1\",step=\"4\",name=\"certificate_verification\","
+	    "reason=\"certificate expired 3 days ago\"} 1\n"));
+	ck_assert_ptr_null(strstr(c.buf, "mqtts_probe_failure_info{target="
+	    "\"a:8883\""));
 	/* each family once: one TYPE line per name */
 	ck_assert_ptr_null(strstr(strstr(c.buf, "# TYPE mqtts_probe_success ")
 	    + 1, "# TYPE mqtts_probe_success "));
+	free(c.buf);
+}
+END_TEST
+
+/* A probe that could not start still writes success 0, its exit status
+ * and why, so a textfile collector's file does not go empty. */
+START_TEST(test_prom_error_before_start)
+{
+	static const char *const targets[] = { "a:8883", "b\"x" };
+	struct cap c;
+
+	cap_open(&c);
+	prom_render_error(c.f, targets, 2, 66, "--cafile /x: \"gone\"");
+	cap_close(&c);
+	prom_check_lines(c.buf);
+	ck_assert_ptr_nonnull(strstr(c.buf,
+	    "mqtts_probe_success{target=\"a:8883\"} 0\n"
+	    "mqtts_probe_success{target=\"b\\\"x\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf,
+	    "mqtts_probe_exit_status{target=\"a:8883\"} 66\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_failure_info{target="
+	    "\"a:8883\",step=\"0\",name=\"start\",reason=\"--cafile /x: "
+	    "\\\"gone\\\"\"} 1\n"));
+	free(c.buf);
+	/* no target known yet (a usage error): samples without labels */
+	cap_open(&c);
+	prom_render_error(c.f, NULL, 0, 64, "--qos: bad");
+	cap_close(&c);
+	prom_check_lines(c.buf);
+	ck_assert_ptr_nonnull(strstr(c.buf, "\nmqtts_probe_success 0\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "\nmqtts_probe_exit_status 64\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "\nmqtts_probe_failure_info{step="
+	    "\"0\",name=\"start\",reason=\"--qos: bad\"} 1\n"));
 	free(c.buf);
 }
 END_TEST
@@ -1149,6 +1267,7 @@ formats_suite(void)
 	tcase_add_test(tc, test_json_insecure_unverified);
 	tcase_add_test(tc, test_json_expiry_thresholds);
 	tcase_add_test(tc, test_jsonl_live_lines);
+	tcase_add_test(tc, test_jsonl_not_reached_lines);
 	tcase_add_test(tc, test_jsonl_trace_events);
 	suite_add_tcase(s, tc);
 
@@ -1167,6 +1286,7 @@ formats_suite(void)
 
 	tc = tcase_create("prometheus");
 	tcase_add_test(tc, test_prom_families_and_escaping);
+	tcase_add_test(tc, test_prom_error_before_start);
 	tcase_add_test(tc, test_prom_skips_empty_families);
 	suite_add_tcase(s, tc);
 

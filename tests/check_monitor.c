@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -360,6 +361,147 @@ START_TEST(test_prometheus_promtool)
 		      r.out);
 	free(check.out);
 	free(r.out);
+}
+END_TEST
+
+/*
+ * The README's textfile-collector recipe, word for word but for the
+ * binary and the directory, with a failing target: one that refuses
+ * the connection and one whose --cafile is missing (the probe cannot
+ * start).  The file must then say so, not go empty.
+ */
+START_TEST(test_prometheus_textfile_recipe_failing)
+{
+	static const char *const extra[] = { "", "--cafile /nonexistent/ca.pem " };
+	const char *promtool = find_promtool();
+	char dir[4200], file[4300], cmd[9000];
+
+	snprintf(dir, sizeof dir, "%s/textfile", g_dir);
+	mkdir(dir, 0700);
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+		struct run r;
+		char *text;
+		size_t len = 0;
+		FILE *f;
+		int want = i == 0 ? 1 : 66;
+
+		snprintf(cmd, sizeof cmd, "cd '%s' && '%s' --format prometheus "
+			 "%s127.0.0.1:%d >mqtts.tmp; mv mqtts.tmp mqtts.prom",
+			 dir, g_probe, extra[i], closed_port());
+		{
+			const char *argv[] = { "sh", "-c", cmd, NULL };
+
+			run_argv(&r, argv, NULL, 30);
+		}
+		EXPECT_EXIT(&r, 0);	/* mv's status */
+		free(r.out);
+		snprintf(file, sizeof file, "%s/mqtts.prom", dir);
+		f = fopen(file, "r");
+		ck_assert_ptr_nonnull(f);
+		text = calloc(1, 65536);
+		ck_assert_ptr_nonnull(text);
+		len = fread(text, 1, 65535, f);
+		fclose(f);
+		ck_assert_msg(len > 0, "%s: the metrics file is empty", cmd);
+		ck_assert_msg(strstr(text, "# TYPE mqtts_probe_success gauge\n")
+			      != NULL, "%s", text);
+		ck_assert_msg(strstr(text, "\"} 0\n") != NULL &&
+			      strstr(text, "mqtts_probe_success{target=\"127.0.0.1:")
+			      != NULL, "%s", text);
+		{
+			char want_line[64];
+
+			snprintf(want_line, sizeof want_line, "\"} %d\n", want);
+			ck_assert_msg(strstr(strstr(text, "mqtts_probe_exit_status{"),
+					     want_line) != NULL, "exit status %d "
+				      "not in:\n%s", want, text);
+		}
+		ck_assert_msg(strstr(text, "mqtts_probe_failure_info{target=\"127."
+				     "0.0.1:") != NULL && strstr(text, i == 0 ?
+				     "Connection refused" : "--cafile "
+				     "/nonexistent/ca.pem") != NULL, "%s", text);
+		if (promtool != NULL) {
+			struct run check;
+
+			snprintf(cmd, sizeof cmd, "'%s' check metrics < '%s'",
+				 promtool, file);
+			{
+				const char *argv[] = { "sh", "-c", cmd, NULL };
+
+				run_argv(&check, argv, NULL, 60);
+			}
+			ck_assert_msg(check.status == 0, "promtool: %s\n%s",
+				      check.out, text);
+			free(check.out);
+		}
+		free(text);
+	}
+}
+END_TEST
+
+/*
+ * Real outputs of every kind, checked against the JSON Schema in the
+ * tree (doc/report.schema.json) with python3-jsonschema: success, each
+ * failure, --insecure, --steps, jsonl with --trace and --hexdump, and a
+ * series with its summary line.
+ */
+START_TEST(test_json_schema_real_outputs)
+{
+	static const char *const formats[] = { "json", "jsonl" };
+	char file[4200], schema[4200], checker[4200], cmd[13000];
+	struct run r, check;
+	FILE *f;
+	int lines = 0;
+
+	snprintf(file, sizeof file, "%s/outputs.jsonl", g_dir);
+	snprintf(schema, sizeof schema, "%s/../../doc/report.schema.json",
+		 g_lib);
+	snprintf(checker, sizeof checker, "%s/schema_check.py", g_lib);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int l = 0; l < L_COUNT; l++)
+		for (size_t k = 0; k < 2; k++) {
+			run_probe(&r, NULL, "--format", formats[k], "--cafile",
+				  pki("ca.pem"), "-t", "5", "-V", k ? "5" : "3.1.1",
+				  target((enum listener)l), NULL);
+			ck_assert_msg(r.status >= 0 && r.status <= 8, "%s\n%s",
+				      r.cmd, r.out);
+			fputs(r.out, f);
+			lines += (int)count_lines(&r);
+			free(r.out);
+		}
+	run_probe(&r, NULL, "--format", "json", "-k", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_EXPIRED), NULL);
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, GOOD_PASSWORD, "--format", "jsonl", "--hexdump", "-u",
+		  "probeuser",
+		  "--cafile", pki("ca.pem"), "-t", "5", target(L_PASSWORD), NULL);
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "--format", "json", "--steps", "3", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_GOOD), NULL);
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "--format", "json", "-c", "2", "--interval", "0",
+		  "--cafile", pki("ca.pem"), "-t", "5", target(L_GOOD),
+		  target_port("127.0.0.1", closed_port()), NULL);
+	fputs(r.out, f);
+	ck_assert_msg(strstr(r.out, "\"type\":\"summary\"") != NULL, "%s",
+		      r.out);
+	free(r.out);
+	fclose(f);
+	ck_assert_int_gt(lines, 2 * L_COUNT);
+	snprintf(cmd, sizeof cmd, "python3 '%s' '%s' '%s'", checker, schema,
+		 file);
+	{
+		const char *argv[] = { "sh", "-c", cmd, NULL };
+
+		run_argv(&check, argv, NULL, 120);
+	}
+	ck_assert_msg(check.status == 0, "the outputs break the schema "
+		      "(%d):\n%s", check.status, check.out);
+	free(check.out);
 }
 END_TEST
 
@@ -711,6 +853,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_nagios_states);
 	tcase_add_test(tc, test_nagios_failure_and_usage);
 	tcase_add_test(tc, test_prometheus_promtool);
+	tcase_add_test(tc, test_prometheus_textfile_recipe_failing);
+	tcase_add_test(tc, test_json_schema_real_outputs);
 	tcase_add_test(tc, test_repeat_statistics);
 	tcase_add_test(tc, test_repeat_json_summary);
 	tcase_add_test(tc, test_repeat_interrupted);

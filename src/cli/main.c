@@ -28,17 +28,24 @@
 
 /* Set before parsing: errors then follow the plugin guidelines. */
 static bool main_nagios;
+/* Set before parsing: errors then still write the metrics, so that a
+ * textfile collector's file says "failed" instead of going empty. */
+static bool main_prom;
+/* The targets, once known, for the labels of those metrics. */
+static char **main_prom_targets;
+static size_t main_prom_ntargets;
 
 /*
- * Whether the command line asks for --format nagios, looked at before
- * the parser runs: a usage error must already exit 3 (UNKNOWN) then.
- * getopt_long takes any unambiguous prefix ("--form"), and the last
- * --format wins, as in the parser.
+ * Whether the command line asks for --format NAME, looked at before
+ * the parser runs: a usage error must already exit 3 (UNKNOWN) under
+ * nagios, and write metrics under prometheus.  getopt_long takes any
+ * unambiguous prefix ("--form"), and the last --format wins, as in the
+ * parser.
  */
 static bool
-main_wants_nagios(int argc, char *argv[])
+main_wants_format(int argc, char *argv[], const char *name)
 {
-	bool nagios = false;
+	bool wanted = false;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq;
@@ -53,11 +60,27 @@ main_wants_nagios(int argc, char *argv[])
 		if (strncmp(a, "--format", n) != 0)
 			continue;
 		if (eq != NULL)
-			nagios = strcmp(eq + 1, "nagios") == 0;
+			wanted = strcmp(eq + 1, name) == 0;
 		else if (i + 1 < argc)
-			nagios = strcmp(argv[++i], "nagios") == 0;
+			wanted = strcmp(argv[++i], name) == 0;
 	}
-	return nagios;
+	return wanted;
+}
+
+/* The metrics of a probe that could not start; msg is its one-line
+ * reason (the same as on stderr). */
+static void
+main_prom_error(int status, const char *msg)
+{
+	char line[1024];
+
+	if (!main_prom)
+		return;
+	/* the first line: a usage error goes on with the usage text */
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(msg, "\n"), msg);
+	prom_render_error(stdout, (const char *const *)main_prom_targets,
+	    main_prom_ntargets,
+	    status, line);
 }
 
 /* Under nagios the monitoring system reads stdout and the status. */
@@ -79,6 +102,14 @@ main_die(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (main_prom) {
+		char msg[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		main_prom_error(status, msg);
+	}
 	if (main_nagios) {
 		printf("MQTTS UNKNOWN - ");
 		va_start(ap, fmt);
@@ -232,13 +263,15 @@ main(int argc, char *argv[])
 	int status;
 
 	main_signals();
-	main_nagios = main_wants_nagios(argc, argv);
+	main_nagios = main_wants_format(argc, argv, "nagios");
+	main_prom = main_wants_format(argc, argv, "prometheus");
 
 	status = options_parse(argc, argv, &o, msg, sizeof(msg));
 	if (status != 0) {
 		fprintf(stderr, "mqtts-probe: %s\n%s", msg, options_usage());
 		if (main_nagios)
 			printf("MQTTS UNKNOWN - %s\n", msg);
+		main_prom_error(EXIT_USAGE, msg);
 		return main_status(EXIT_USAGE);
 	}
 	if (o.help) {
@@ -251,6 +284,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	main_nagios = o.format == FORMAT_NAGIOS;
+	main_prom = o.format == FORMAT_PROMETHEUS;
 
 	/* holding for Enter without a terminal would hang a script */
 	if (o.pause && !isatty(STDIN_FILENO))
@@ -258,6 +292,14 @@ main(int argc, char *argv[])
 		    "input");
 	password_len = main_password(&o, password, sizeof(password));
 	status = run_targets_load(&o, &targets, err, sizeof(err));
+	if (status == 0 && main_prom && targets.n > 0) {
+		main_prom_targets = calloc(targets.n, sizeof(char *));
+		for (size_t i = 0; main_prom_targets != NULL && i < targets.n;
+		    i++)
+			/* copied: an error path frees targets first */
+			main_prom_targets[i] = strdup(targets.v[i].arg);
+		main_prom_ntargets = main_prom_targets != NULL ? targets.n : 0;
+	}
 	if (status != 0) {
 		explicit_bzero(password, sizeof(password));
 		run_targets_free(&targets);
@@ -279,6 +321,9 @@ main(int argc, char *argv[])
 	status = run_all(&shared, &targets);
 	explicit_bzero(password, sizeof(password));
 	run_targets_free(&targets);
+	for (size_t i = 0; i < main_prom_ntargets; i++)
+		free(main_prom_targets[i]);
+	free(main_prom_targets);
 	tls_creds_free(creds);
 	/* a plugin never exits with anything but 0 to 3 */
 	return main_nagios && status > MAIN_NAGIOS_UNKNOWN ?

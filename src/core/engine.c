@@ -387,13 +387,16 @@ engine_connect(struct engine *e)
 	    engine_version_name(c->mqtt_version));
 	report_detail(e->r, STEP_CONNECT, "client_id", "%s", c->client_id);
 	report_detail(e->r, STEP_CONNECT, "keepalive", "%u", c->keepalive);
-	report_detail(e->r, STEP_CONNECT, "clean", "%s",
-	    c->mqtt_version == MQTT_V5 ? "clean start" : "clean session");
+	/* the probe always starts afresh (Clean Session in 3.1.1, Clean
+	 * Start in 5.0): nothing of an earlier session may skew the walk */
+	report_detail(e->r, STEP_CONNECT, "clean", "yes");
+	/* an empty value is an absent one (fields.h): a user literally
+	 * named "none" stays a name */
 	report_detail(e->r, STEP_CONNECT, "username", "%s",
-	    c->username != NULL ? c->username : "none");
+	    c->username != NULL ? c->username : "");
 	/* the password itself never enters the report */
 	report_detail(e->r, STEP_CONNECT, "password", "%s",
-	    c->password != NULL ? "set (not shown)" : "none");
+	    c->password != NULL ? "set (not shown)" : "");
 	pkt = size > 0 ? malloc(size) : NULL;
 	if (pkt == NULL || mqtt_connect_encode(&con, pkt, size, &n) != MQTT_OK) {
 		report_step_fail(e->r, STEP_CONNECT, engine_now(e), CAUSE_LOCAL,

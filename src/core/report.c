@@ -21,6 +21,21 @@ static const char *const report_step_names[REPORT_STEPS + 1] = {
 	"Publish/subscribe round trip",
 };
 
+/* Stable identifiers of the steps, for programs: the Prometheus step
+ * label and the JSON step "id".  Display names may be reworded; these
+ * never change. */
+static const char *const report_step_ids[REPORT_STEPS + 1] = {
+	"start",
+	"tcp_connect",
+	"client_hello_sent",
+	"server_hello_and_certificate",
+	"certificate_verification",
+	"keys_established",
+	"mqtt_connect_sent",
+	"connack_received",
+	"publish_subscribe_round_trip",
+};
+
 static const char *const report_tcp_names[] = {
 	"Closed", "Established", "Failed",
 };
@@ -464,6 +479,14 @@ report_step_name(int step)
 	if (step < 0 || step > REPORT_STEPS)
 		return "?";
 	return report_step_names[step];
+}
+
+const char *
+report_step_id(int step)
+{
+	if (step < 0 || step > REPORT_STEPS)
+		return "?";
+	return report_step_ids[step];
 }
 
 const char *

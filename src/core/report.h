@@ -249,6 +249,7 @@ void report_end(struct report *r, uint64_t now);
 
 /* Lookups for renderers. */
 const char *report_step_name(int step);		/* "TCP connect" */
+const char *report_step_id(int step);		/* "tcp_connect" */
 const char *report_layer_name(int layer);	/* "TCP" */
 const char *report_state_name(int layer, int state);	/* "Established" */
 const char *report_status_name(enum step_status s);	/* "ok" */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fields.h"
 
@@ -15,16 +16,16 @@ static const struct field fields_table[] = {
 	{ "peer", "connected to", FIELD_TEXT },
 	/* step 2 */
 	{ "versions_offered", "TLS versions offered", FIELD_LIST },
-	{ "sni", "SNI", FIELD_TEXT },
-	{ "alpn_offered", "ALPN offered", FIELD_TEXT },
+	{ "sni", "SNI", FIELD_TEXT, true },
+	{ "alpn_offered", "ALPN offered", FIELD_LIST, true },
 	{ "client_hello_bytes", "ClientHello size (bytes)", FIELD_INT },
-	{ "hello_retry", "HelloRetryRequest", FIELD_TEXT },
+	{ "hello_retry", "HelloRetryRequest", FIELD_TEXT, true },
 	/* step 3 */
 	{ "tls_version", "TLS version", FIELD_TEXT },
 	{ "chain_length", "chain length", FIELD_INT },
 	{ "leaf_subject", "leaf subject", FIELD_TEXT },
 	{ "leaf_issuer", "leaf issuer", FIELD_TEXT },
-	{ "leaf_sans", "leaf names (SAN)", FIELD_TEXT },
+	{ "leaf_sans", "leaf names (SAN)", FIELD_LIST, true },
 	/* step 4 */
 	{ "verdict", "verdict", FIELD_TEXT },
 	{ "problems", "problems", FIELD_LIST },
@@ -32,22 +33,23 @@ static const struct field fields_table[] = {
 	{ "trust_store", "trust store", FIELD_TEXT },
 	{ "anchor", "trust anchor", FIELD_TEXT },
 	{ "days_left", "days to earliest expiry", FIELD_INT },
-	{ "earliest_expiry", "earliest expiry", FIELD_TEXT },
-	{ "ocsp_staple", "OCSP staple", FIELD_TEXT },
+	{ "earliest_expiry", "earliest expiry", FIELD_DATE },
+	{ "ocsp_staple", "OCSP staple", FIELD_TEXT, true },
 	{ "insecure", "INSECURE", FIELD_TEXT },
 	/* step 5 */
 	{ "cipher_suite", "cipher suite", FIELD_TEXT },
-	{ "group", "key exchange group", FIELD_TEXT },
+	{ "group", "key exchange group", FIELD_TEXT, true },
 	{ "signature", "signature algorithm", FIELD_TEXT },
-	{ "alpn_selected", "ALPN selected", FIELD_TEXT },
+	{ "alpn_selected", "ALPN selected", FIELD_TEXT, true },
 	{ "session", "session", FIELD_TEXT },
-	{ "handshake_bytes", "handshake bytes", FIELD_TEXT },
+	{ "handshake_bytes_sent", "handshake bytes sent", FIELD_INT },
+	{ "handshake_bytes_received", "handshake bytes received", FIELD_INT },
 	{ "note", "note", FIELD_TEXT },
 	/* step 6 */
 	{ "mqtt_version", "MQTT version", FIELD_TEXT },
 	{ "client_id", "client id", FIELD_TEXT },
 	{ "keepalive", "keep-alive (s)", FIELD_INT },
-	{ "clean", "session", FIELD_TEXT },
+	{ "clean", "clean session", FIELD_BOOL },
 	{ "username", "user name", FIELD_TEXT },
 	{ "password", "password", FIELD_TEXT },
 	{ "bytes", "packet size (bytes)", FIELD_INT },
@@ -94,13 +96,36 @@ fields_find(const char *key)
 	return &unknown;
 }
 
+bool
+fields_absent(const struct field *f, const char *value)
+{
+	if (value == NULL || value[0] == '\0')
+		return true;
+	return f->none_is_absent && strncmp(value, "none", 4) == 0 &&
+	    (value[4] == '\0' || strncmp(value + 4, " (", 2) == 0);
+}
+
 void
 fields_format(const struct field *f, const char *value, char *buf,
     unsigned long len)
 {
 	char *end = NULL;
 
+	if (value[0] == '\0') {
+		snprintf(buf, len, "none");
+		return;
+	}
 	switch (f->type) {
+	case FIELD_DATE: {
+		long long v = strtoll(value, &end, 10);
+		time_t t = (time_t)v;
+		struct tm tm;
+
+		if (end != value && *end == '\0' && gmtime_r(&t, &tm) != NULL &&
+		    strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm) > 0)
+			return;
+		break;
+	}
 	case FIELD_CODE: {
 		unsigned long v = strtoul(value, &end, 10);
 

@@ -9,6 +9,8 @@
 #ifndef FIELDS_H
 #define FIELDS_H
 
+#include <stdbool.h>
+
 enum field_type {
 	FIELD_TEXT,		/* a string */
 	FIELD_INT,		/* a decimal integer */
@@ -16,16 +18,22 @@ enum field_type {
 	FIELD_BOOL,		/* "yes" / "no" */
 	FIELD_US,		/* microseconds, shown as milliseconds */
 	FIELD_LIST,		/* comma-separated words */
+	FIELD_DATE,		/* Unix time in seconds: a UTC date to
+				 * people, RFC 3339 in JSON */
 };
 
 struct field {
 	const char *key;
 	const char *label;	/* for people, with the unit if any */
 	enum field_type type;
+	bool none_is_absent;	/* "none" / "none (why)" means no value */
 };
 
 /* The field for key; unknown keys get a TEXT field labelled by the key. */
 const struct field *fields_find(const char *key);
+
+/* Whether value stands for no value at all (see above). */
+bool fields_absent(const struct field *f, const char *value);
 
 /* Format a value for people ("0x87", "0.035 ms", "a, b"). */
 void fields_format(const struct field *f, const char *value, char *buf,

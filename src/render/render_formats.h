@@ -15,6 +15,11 @@
 
 /* --- JSON and JSON Lines (render_json.c) ------------------------------- */
 
+/* The "schema" member of every JSON object written: raised whenever a
+ * member changes meaning or type, or goes away; new members keep it.
+ * doc/report.schema.json describes it. */
+#define JSON_SCHEMA_VERSION 1
+
 struct json_ctx {
 	FILE *out;
 	const char *target;		/* as typed */
@@ -65,6 +70,12 @@ int nagios_render(const struct nagios_ctx *n, const struct format_target *t,
 
 /* The Prometheus text exposition of every target's results. */
 void prom_render(FILE *out, const struct format_target *t, size_t ntargets);
+/* When the probe could not start (a usage error, an unreadable file):
+ * success 0, the exit status and the reason, for each target known (or
+ * once without a target label), so a textfile collector's file says so
+ * instead of going empty. */
+void prom_render_error(FILE *out, const char *const *targets,
+    size_t ntargets, int status, const char *reason);
 /* A label value escaped for the exposition format (\\, \", \n). */
 void prom_label_value(FILE *out, const char *s);
 

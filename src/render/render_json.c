@@ -237,12 +237,33 @@ json_number(struct json_w *w, const char *text)
 }
 
 /* A detail's value with the type fields.c gives its key. */
+static void json_date(struct json_w *w, int64_t unix_s);
+
 static void
 json_typed(struct json_w *w, const char *key, const char *text)
 {
 	const struct field *f = fields_find(key);
 
+	/* absent: null, and an empty array for a list (fields.h) */
+	if (fields_absent(f, text)) {
+		if (f->type == FIELD_LIST) {
+			json_open(w, '[');
+			json_close(w, ']');
+		} else
+			json_null(w);
+		return;
+	}
 	switch (f->type) {
+	case FIELD_DATE: {
+		char *end = NULL;
+		long long v = strtoll(text, &end, 10);
+
+		if (end != text && *end == '\0') {
+			json_date(w, v);
+			return;
+		}
+		break;
+	}
 	case FIELD_INT:
 	case FIELD_CODE:
 	case FIELD_US:
@@ -377,6 +398,7 @@ json_step_members(struct json_w *w, const struct report *r, int step)
 	bool ran = s->status == STEP_OK || s->status == STEP_FAILED;
 
 	json_key_int(w, "number", step);
+	json_key_str(w, "id", report_step_id(step));
 	json_key_str(w, "name", report_step_name(step));
 	json_key_str(w, "status", json_status_name(s->status));
 	json_key(w, "start_us");
@@ -439,11 +461,24 @@ json_head(struct json_w *w, const struct json_ctx *j, const struct report *r,
     const struct stats_facts *f)
 {
 	json_key_str(w, "type", "result");
+	json_key_int(w, "schema", JSON_SCHEMA_VERSION);
 	json_key_str(w, "target", j->target);
 	json_key_int(w, "probe", j->probe);
 	json_peer(w, r);
 	json_key_str(w, "verdict", f->exit_status == 0 ? "ok" : "fail");
 	json_key_int(w, "exit_status", f->exit_status);
+	/* the failure at the top, so a consumer need not scan steps[] */
+	json_key(w, "failed_step");
+	if (r->failed_step != 0)
+		json_int(w, r->failed_step);
+	else
+		json_null(w);
+	json_key_str(w, "failed_step_id", r->failed_step != 0 ?
+	    report_step_id(r->failed_step) : NULL);
+	json_key_str(w, "cause", r->failed_step != 0 ?
+	    report_cause_name(r->steps[r->failed_step].cause) : NULL);
+	json_key_str(w, "reason", r->failed_step != 0 ?
+	    r->steps[r->failed_step].reason : NULL);
 	json_key(w, "insecure");
 	json_bool(w, j->insecure);
 	json_key(w, "unverified");
@@ -527,8 +562,8 @@ json_tls(struct json_w *w, const struct report *r)
 	json_key_typed(w, r, STEP_KEYS, "signature", "signature");
 	/* "none (offered ...)": no protocol was agreed on */
 	json_key(w, "alpn");
-	json_str(w, alpn != NULL && strncmp(alpn, "none", 4) != 0 ? alpn :
-	    NULL);
+	json_str(w, alpn != NULL && !fields_absent(fields_find(
+	    "alpn_selected"), alpn) ? alpn : NULL);
 	json_close(w, '}');
 }
 
@@ -657,6 +692,7 @@ json_line_head(struct json_w *w, const struct json_ctx *j, const char *type)
 {
 	json_open(w, '{');
 	json_key_str(w, "type", type);
+	json_key_int(w, "schema", JSON_SCHEMA_VERSION);
 	json_key_str(w, "target", j->target);
 	json_key_int(w, "probe", j->probe);
 }
@@ -697,11 +733,23 @@ json_event_line(const struct json_ctx *j, const struct report_event *e)
 	fputc('\n', j->out);
 }
 
+static void
+json_step_line(const struct json_ctx *j, const struct report *r, int step)
+{
+	struct json_w w = { .out = j->out };
+
+	json_line_head(&w, j, "step");
+	json_step_members(&w, r, step);
+	json_close(&w, '}');
+	fputc('\n', j->out);
+	/* a dashboard follows the probe as it runs */
+	fflush(j->out);
+}
+
 void
 json_live(const struct report *r, const struct report_change *c, void *ctx)
 {
 	const struct json_ctx *j = ctx;
-	struct json_w w = { .out = j->out };
 
 	switch (c->kind) {
 	case RC_EVENT:
@@ -711,12 +759,15 @@ json_live(const struct report *r, const struct report_change *c, void *ctx)
 	case RC_STEP_OK:
 	case RC_STEP_FAIL:
 	case RC_STEP_SKIP:
-		json_line_head(&w, j, "step");
-		json_step_members(&w, r, c->step);
-		json_close(&w, '}');
-		fputc('\n', j->out);
-		/* a dashboard follows the probe as it runs */
-		fflush(j->out);
+		json_step_line(j, r, c->step);
+		return;
+	case RC_END:
+		/* the steps a failure kept from running: every step has
+		 * its line, as in the document */
+		for (int s = 1; s <= REPORT_STEPS; s++)
+			if (r->steps[s].status == STEP_NOT_REACHED ||
+			    r->steps[s].status == STEP_RUNNING)
+				json_step_line(j, r, s);
 		return;
 	default:
 		return;
@@ -746,6 +797,7 @@ json_summary(const struct json_ctx *j, const struct stats_target *t)
 
 	json_open(&w, '{');
 	json_key_str(&w, "type", "summary");
+	json_key_int(&w, "schema", JSON_SCHEMA_VERSION);
 	json_key_str(&w, "target", j->target);
 	json_key_int(&w, "probes", t->probes);
 	json_key_int(&w, "ok", t->probes - t->failed);
@@ -759,6 +811,7 @@ json_summary(const struct json_ctx *j, const struct stats_target *t)
 	for (int s = 1; s <= REPORT_STEPS; s++) {
 		json_open(&w, '{');
 		json_key_int(&w, "number", s);
+		json_key_str(&w, "id", report_step_id(s));
 		json_key_str(&w, "name", report_step_name(s));
 		json_key_int(&w, "failures", t->failed_at[s]);
 		json_series(&w, &t->step[s]);

@@ -54,40 +54,11 @@ prom_label_value(FILE *out, const char *s)
 	}
 }
 
-/* "Publish/subscribe round trip" -> "publish_subscribe_round_trip" */
-static void
-prom_step_slug(int step, char *buf, size_t len)
-{
-	const char *name = report_step_name(step);
-	size_t o = 0;
-	bool gap = false;
-
-	for (const char *p = name; *p != '\0' && o + 2 < len; p++) {
-		char c = *p;
-
-		bool upper = c >= 'A' && c <= 'Z';
-
-		/* "ClientHello" reads as two words */
-		if (upper && p > name && p[-1] >= 'a' && p[-1] <= 'z')
-			gap = true;
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || upper) {
-			if (gap && o > 0)
-				buf[o++] = '_';
-			buf[o++] = (char)(upper ? c - 'A' + 'a' : c);
-			gap = false;
-		} else
-			gap = true;
-	}
-	buf[o] = '\0';
-}
-
 static void
 prom_step_labels(FILE *out, int step)
 {
-	char slug[64];
-
-	prom_step_slug(step, slug, sizeof(slug));
-	fprintf(out, ",step=\"%d\",name=\"%s\"", step, slug);
+	/* the same stable id as JSON's steps[].id */
+	fprintf(out, ",step=\"%d\",name=\"%s\"", step, report_step_id(step));
 }
 
 /* The start of a sample line: the name and the target label. */
@@ -236,11 +207,34 @@ prom_failed(FILE *out, const struct prom_family *f,
 	return true;
 }
 
+/* Why a target failed, in a label: an info metric (always 1), as the
+ * exposition format has no string samples. */
+static bool
+prom_failure(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+
+	(void)step;
+	if (st->worst_status == 0 || st->last_failed_step == 0)
+		return false;
+	prom_open(out, f, t);
+	fprintf(out, ",step=\"%d\",name=\"%s\",reason=\"",
+	    st->last_failed_step, report_step_id(st->last_failed_step));
+	prom_label_value(out, st->last_reason);
+	fputs("\"} 1\n", out);
+	return true;
+}
+
+#define PROM_HELP_FAILURE "Why the target failed (the last failure of a " \
+	"series), in the labels; step 0: the probe could not start."
+
 static const struct prom_family prom_families[] = {
 	{ "mqtts_probe_success", "1 when every probe of the target "
 	    "succeeded, 0 otherwise.", prom_success, false },
 	{ "mqtts_probe_exit_status", "Exit status of the probe (the highest "
-	    "of a series): 0, or the number of the step that failed.",
+	    "of a series): 0, the step that failed, or another status of the "
+	    "man page's EXIT STATUS.",
 	    prom_exit_status, false },
 	{ "mqtts_probe_step_duration_seconds", "Duration of each step that "
 	    "succeeded (the mean over a series).", prom_step_duration, true },
@@ -262,6 +256,7 @@ static const struct prom_family prom_families[] = {
 	    "--count).", prom_probes, false },
 	{ "mqtts_probe_failed_probes", "Probes that failed, by the step they "
 	    "failed at.", prom_failed, true },
+	{ "mqtts_probe_failure_info", PROM_HELP_FAILURE, prom_failure, false },
 };
 
 /*
@@ -297,5 +292,49 @@ prom_render(FILE *out, const struct format_target *t, size_t ntargets)
 	for (size_t i = 0; i < sizeof(prom_families) / sizeof(prom_families[0]);
 	    i++)
 		prom_family_render(out, &prom_families[i], t, ntargets);
+	fflush(out);
+}
+
+/* One family with a sample per target, or a single one without labels. */
+static void
+prom_error_family(FILE *out, const char *name, const char *help,
+    const char *const *targets, size_t ntargets, const char *labels,
+    const char *reason, long value)
+{
+	size_t n = ntargets > 0 ? ntargets : 1;
+
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = "";
+
+		fputs(name, out);
+		if (ntargets > 0 || labels != NULL)
+			fputc('{', out);
+		if (ntargets > 0) {
+			fputs("target=\"", out);
+			prom_label_value(out, targets[i]);
+			fputc('"', out);
+			sep = ",";
+		}
+		if (labels != NULL) {
+			fprintf(out, "%s%s\"", sep, labels);
+			prom_label_value(out, reason);
+			fputc('"', out);
+		}
+		fprintf(out, "%s %ld\n", ntargets > 0 || labels != NULL ? "}" :
+		    "", value);
+	}
+}
+
+void
+prom_render_error(FILE *out, const char *const *targets, size_t ntargets,
+    int status, const char *reason)
+{
+	prom_error_family(out, "mqtts_probe_success", prom_families[0].help,
+	    targets, ntargets, NULL, NULL, 0);
+	prom_error_family(out, "mqtts_probe_exit_status",
+	    prom_families[1].help, targets, ntargets, NULL, NULL, status);
+	prom_error_family(out, "mqtts_probe_failure_info", PROM_HELP_FAILURE,
+	    targets, ntargets, "step=\"0\",name=\"start\",reason=", reason, 1);
 	fflush(out);
 }

@@ -352,8 +352,9 @@ tls_done_details(struct tls_session *t, struct tls_milestone *m)
 		tls_add(m, "session", "%s", desc);
 		gnutls_free(desc);
 	}
-	tls_add(m, "handshake_bytes", "%zu sent, %zu received", t->bytes_out,
-	    t->bytes_in);
+	/* two numbers, not one phrase: programs read them */
+	tls_add(m, "handshake_bytes_sent", "%zu", t->bytes_out);
+	tls_add(m, "handshake_bytes_received", "%zu", t->bytes_in);
 }
 
 static int

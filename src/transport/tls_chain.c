@@ -392,9 +392,9 @@ verdict:
 			if (i == 0 || e < earliest)
 				earliest = e;
 		}
-		tls_fmt_date(earliest, buf, sizeof(buf));
 		tls_add(&ver, "days_left", "%ld", tls_days(earliest, now));
-		tls_add(&ver, "earliest_expiry", "%s", buf);
+		/* Unix seconds: fields.c shows a date, JSON RFC 3339 */
+		tls_add(&ver, "earliest_expiry", "%lld", (long long)earliest);
 	}
 	tls_add(&ver, "ocsp_staple", "%s",
 	    !gnutls_ocsp_status_request_is_checked(s, GNUTLS_OCSP_SR_IS_AVAIL) ?
