@@ -113,25 +113,31 @@ double itest_slowdown(void)
 }
 
 /*
- * argv with the wrapper's words in front when argv[0] is the probe; the
- * words live in words[] (a copy of the variable, split at spaces).
+ * argv with the wrapper's words in front of the probe, wherever it is
+ * in argv (a helper such as dns_jail may come first); the words live in
+ * words[] (a copy of the variable, split at spaces).
  */
 static const char *const *wrap_argv(const char *const *argv,
 				    const char **out, size_t nout,
 				    char *words, size_t nwords)
 {
 	const char *w = wrapper();
-	size_t n = 0;
+	size_t n = 0, at = 0;
 	char *save = NULL;
 
-	if (w == NULL || g_probe == NULL || strcmp(argv[0], g_probe) != 0 ||
-	    strlen(w) >= nwords)
+	if (w == NULL || g_probe == NULL || strlen(w) >= nwords)
 		return argv;
+	while (argv[at] != NULL && strcmp(argv[at], g_probe) != 0)
+		at++;
+	if (argv[at] == NULL)
+		return argv;
+	for (size_t i = 0; i < at && n + 1 < nout; i++)
+		out[n++] = argv[i];
 	snprintf(words, nwords, "%s", w);
 	for (char *t = strtok_r(words, " \t", &save); t != NULL && n + 1 < nout;
 	     t = strtok_r(NULL, " \t", &save))
 		out[n++] = t;
-	for (size_t i = 0; argv[i] != NULL && n + 1 < nout; i++)
+	for (size_t i = at; argv[i] != NULL && n + 1 < nout; i++)
 		out[n++] = argv[i];
 	out[n] = NULL;
 	return out;

@@ -14,7 +14,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -50,6 +52,91 @@ net_describe(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 /*
+ * One getaddrinfo_a request and everything glibc's resolver thread reads
+ * or writes for it: the control block, the hints, the host and service
+ * strings.  gai_cancel cannot stop a lookup that has started, and the
+ * thread writes its result into the control block when it ends, however
+ * late; so the request lives on the heap and is freed only once
+ * gai_error stops saying EAI_INPROGRESS, never while glibc owns it.
+ */
+struct net_lookup {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char service[8];
+	struct net_lookup *next;	/* on net_abandoned */
+	char host[];
+};
+
+/*
+ * Lookups given up on (deadline, Ctrl-C) while still running.  Every
+ * resolve sweeps the list and frees the ones glibc has finished.  It
+ * stays short: a lookup still queued is cancelled outright, and glibc
+ * runs only a bounded number of lookups at once (its thread pool); the
+ * last few, reachable from here, go when the process ends.  The lock:
+ * with --parallel, probes resolve on several threads.
+ */
+static pthread_mutex_t net_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct net_lookup *net_abandoned;
+
+static void
+net_lookup_free(struct net_lookup *l)
+{
+	if (gai_error(&l->cb) == 0 && l->cb.ar_result != NULL)
+		freeaddrinfo(l->cb.ar_result);
+	free(l);
+}
+
+/* Free what glibc has finished with; park l (if any) until it has. */
+static void
+net_lookup_reap(struct net_lookup *l)
+{
+	struct net_lookup **pp, *done = NULL;
+
+	pthread_mutex_lock(&net_abandoned_lock);
+	if (l != NULL) {
+		l->next = net_abandoned;
+		net_abandoned = l;
+	}
+	for (pp = &net_abandoned; *pp != NULL;) {
+		struct net_lookup *cur = *pp;
+
+		if (gai_error(&cur->cb) == EAI_INPROGRESS) {
+			pp = &cur->next;
+			continue;
+		}
+		*pp = cur->next;
+		cur->next = done;
+		done = cur;
+	}
+	pthread_mutex_unlock(&net_abandoned_lock);
+	while (done != NULL) {
+		struct net_lookup *next = done->next;
+
+		net_lookup_free(done);
+		done = next;
+	}
+}
+
+static struct net_lookup *
+net_lookup_new(const char *host, unsigned port)
+{
+	size_t hlen = strlen(host) + 1;
+	struct net_lookup *l = calloc(1, sizeof(*l) + hlen);
+
+	if (l == NULL)
+		return NULL;
+	memcpy(l->host, host, hlen);
+	snprintf(l->service, sizeof(l->service), "%u", port);
+	l->hints.ai_family = AF_UNSPEC;
+	l->hints.ai_socktype = SOCK_STREAM;
+	l->hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+	l->cb.ar_name = l->host;
+	l->cb.ar_service = l->service;
+	l->cb.ar_request = &l->hints;
+	return l;
+}
+
+/*
  * Resolve host within the deadline.  Numeric addresses never touch the
  * resolver.  Returns 0, or -1 with err filled.
  */
@@ -57,35 +144,31 @@ static int
 net_resolve(const char *host, unsigned port, uint64_t deadline_us,
     struct addrinfo **res, struct io_error *err)
 {
-	char service[8];
-	struct addrinfo hints;
-	struct gaicb req, *list[1] = { &req };
+	struct net_lookup *l;
+	struct gaicb *list[1];
 	int rc;
 
-	snprintf(service, sizeof(service), "%u", port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-
-	memset(&req, 0, sizeof(req));
-	req.ar_name = host;
-	req.ar_service = service;
-	req.ar_request = &hints;
+	net_lookup_reap(NULL);
+	if ((l = net_lookup_new(host, port)) == NULL) {
+		err->cause = CAUSE_RESOLVE;
+		snprintf(err->text, sizeof(err->text), "cannot resolve '%s': "
+		    "out of memory", host);
+		return -1;
+	}
+	list[0] = &l->cb;
 	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-	while (rc == 0 && gai_error(&req) == EAI_INPROGRESS) {
+	while (rc == 0 && gai_error(&l->cb) == EAI_INPROGRESS) {
 		uint64_t now = net_now();
 		struct timespec ts;
 
 		if (now >= deadline_us || iowait_interrupted) {
-			gai_cancel(&req);
-			/* the request may still be running: it owns req until
-			 * it ends, so wait for it briefly rather than leak */
-			ts.tv_sec = 0;
-			ts.tv_nsec = 100 * 1000000L;
-			gai_suspend((const struct gaicb *const *)list, 1, &ts);
-			if (gai_error(&req) == 0)
-				freeaddrinfo(req.ar_result);
+			/* a queued lookup is cancelled; a running one is
+			 * parked until glibc is done writing into it */
+			gai_cancel(&l->cb);
+			if (gai_error(&l->cb) == EAI_INPROGRESS)
+				net_lookup_reap(l);
+			else
+				net_lookup_free(l);
 			err->cause = iowait_interrupted ? CAUSE_INTERRUPTED :
 			    CAUSE_TIMEOUT;
 			snprintf(err->text, sizeof(err->text), "%s resolving "
@@ -98,14 +181,17 @@ net_resolve(const char *host, unsigned port, uint64_t deadline_us,
 		gai_suspend((const struct gaicb *const *)list, 1, &ts);
 	}
 	if (rc == 0)
-		rc = gai_error(&req);
+		rc = gai_error(&l->cb);
 	if (rc != 0) {
 		err->cause = CAUSE_RESOLVE;
 		snprintf(err->text, sizeof(err->text), "cannot resolve '%s': %s",
 		    host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		/* getaddrinfo_a refused it: glibc never took it */
+		net_lookup_free(l);
 		return -1;
 	}
-	*res = req.ar_result;
+	*res = l->cb.ar_result;
+	free(l);
 	return 0;
 }
 
