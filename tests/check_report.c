@@ -408,6 +408,34 @@ START_TEST(test_hints)
 }
 END_TEST
 
+/* Findings keep their order, key and severity, and a hostile chain
+ * cannot make the list grow past its bound. */
+START_TEST(test_findings_bounded)
+{
+	struct report r;
+
+	report_init(&r, NULL, NULL);
+	report_findingf(&r, STEP_SERVER_CERT, SEV_WARNING, 0,
+	    "no_subject_alt_name", "CN only: %s", "localhost");
+	report_findingf(&r, 0, SEV_ERROR, -1, "client_cert_expired", "old");
+	report_findingf(&r, REPORT_STEPS + 1, SEV_INFO, -1, "bad_step", "x");
+	ck_assert_uint_eq(r.nfindings, 2);
+	ck_assert_str_eq(r.findings[0].key, "no_subject_alt_name");
+	ck_assert_str_eq(r.findings[0].text, "CN only: localhost");
+	ck_assert_int_eq(r.findings[0].severity, SEV_WARNING);
+	ck_assert_int_eq(r.findings[1].step, 0);
+	ck_assert_int_eq(r.findings[1].cert, -1);
+	for (int i = 0; i < 100; i++)
+		report_findingf(&r, STEP_SERVER_CERT, SEV_INFO, i, "root_sent",
+		    "%d", i);
+	ck_assert_uint_eq(r.nfindings, REPORT_MAX_FINDINGS);
+	ck_assert_str_eq(report_severity_name(SEV_ERROR), "error");
+	ck_assert_str_eq(report_severity_name(SEV_INFO), "info");
+	report_free(&r);
+	ck_assert_uint_eq(r.nfindings, 0);
+}
+END_TEST
+
 START_TEST(test_invalid_step_ignored)
 {
 	struct report r;
@@ -631,6 +659,7 @@ report_suite(void)
 	tcase_add_test(tc, test_detail_truncation);
 	tcase_add_test(tc, test_events_keep_order);
 	tcase_add_test(tc, test_hints);
+	tcase_add_test(tc, test_findings_bounded);
 	tcase_add_test(tc, test_invalid_step_ignored);
 	tcase_add_test(tc, test_free_resets);
 	suite_add_tcase(s, tc);

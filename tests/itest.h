@@ -31,6 +31,16 @@ enum listener {
 	L_UNTRUSTED,
 	L_PLAINTEXT,
 	L_TLS13ONLY,
+	L_CHAIN_INCOMPLETE,	/* chain-pki.sh: the leaf without its issuer */
+	L_CHAIN_FULL,
+	L_CHAIN_OUTOFORDER,
+	L_CHAIN_WITHROOT,
+	L_CHAIN_DUP,
+	L_CNONLY,
+	L_NOEKU,
+	L_LONGVALID,
+	L_EXPIRING,
+	L_ACL,			/* anonymous may read, not write */
 	L_COUNT
 };
 

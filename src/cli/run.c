@@ -275,6 +275,7 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->use_tls = target_has_tls(t);
 	ec->tls.alpn = o->alpn;
 	ec->tls.keylog = o->keylog;
+	ec->tls.warn_days = o->warn_days;
 	ec->insecure = o->insecure;
 	ec->mqtt_version = o->mqtt_version;
 	ec->client_id = o->client_id != NULL ? o->client_id : ids->client_id;

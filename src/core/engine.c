@@ -117,6 +117,10 @@ engine_details(struct engine *e, int step, const struct tls_milestone *m)
 	for (size_t i = 0; i < m->ndetails; i++)
 		report_detail(e->r, step, m->details[i].key, "%s",
 		    m->details[i].text);
+	/* the chain checks' findings, before the step ends so that every
+	 * renderer shows them with it */
+	for (size_t i = 0; i < m->nfindings; i++)
+		report_finding(e->r, &m->findings[i]);
 }
 
 static void engine_hints(struct engine *e, int step, enum report_cause cause,

@@ -136,6 +136,7 @@ enum tls_milestone_kind {
 };
 
 #define TLSM_MAX_DETAILS 24
+#define TLSM_MAX_FINDINGS 16
 struct tls_milestone {
 	/* TLSM_CERTIFICATE: the chain as received, leaf first */
 	size_t ncerts;
@@ -149,6 +150,9 @@ struct tls_milestone {
 		char text[REPORT_TEXT_MAX];
 	} details[TLSM_MAX_DETAILS];
 	const char *reason;		/* TLSM_VERIFIED && !ok: one line */
+	/* TLSM_CERTIFICATE, TLSM_VERIFIED: what the chain checks found */
+	size_t nfindings;
+	struct report_finding findings[TLSM_MAX_FINDINGS];
 };
 
 /* Parameters of one TLS session: all plain data, no options struct. */
@@ -157,6 +161,8 @@ struct tls_params {
 	const char *verify_host;	/* name (or IP) checked against the cert */
 	const char *alpn;		/* comma-separated, NULL: none */
 	const char *keylog;		/* file for NSS key log lines, or NULL */
+	int warn_days;			/* chain expiring within: a finding;
+					 * 0: the built-in default */
 };
 
 struct tls_hooks {

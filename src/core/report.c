@@ -106,6 +106,7 @@ report_free(struct report *r)
 	free(r->events);
 	free(r->certs);
 	free(r->hints);
+	free(r->findings);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -155,7 +156,8 @@ report_apply(struct report *r, const struct report_change *c)
 
 	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
 	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
-	    c->kind != RC_UNENCRYPTED) {
+	    c->kind != RC_UNENCRYPTED &&
+	    c->kind != RC_FINDING) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -288,6 +290,15 @@ report_apply(struct report *r, const struct report_change *c)
 		    sizeof(*r->hints)))
 			return;
 		report_copy(r->hints[r->nhints++], REPORT_TEXT_MAX, c->text);
+		break;
+	case RC_FINDING:
+		/* bounded: a hostile chain cannot make the list grow */
+		if (c->finding == NULL || r->nfindings >= REPORT_MAX_FINDINGS ||
+		    c->finding->step < 0 || c->finding->step > REPORT_STEPS ||
+		    !report_grow(r, (void **)&r->findings, r->nfindings,
+		    sizeof(*r->findings)))
+			return;
+		r->findings[r->nfindings++] = *c->finding;
 		break;
 	case RC_UNVERIFIED:
 		r->unverified = true;
@@ -450,6 +461,30 @@ report_hint(struct report *r, const char *fmt, ...)
 }
 
 void
+report_finding(struct report *r, const struct report_finding *f)
+{
+	struct report_change c = { .kind = RC_FINDING, .finding = f,
+	    .step = f->step };
+
+	report_apply(r, &c);
+}
+
+void
+report_findingf(struct report *r, int step, enum report_severity sev,
+    int cert, const char *key, const char *fmt, ...)
+{
+	struct report_finding f = { .step = step, .severity = sev,
+	    .cert = cert };
+	va_list ap;
+
+	snprintf(f.key, sizeof(f.key), "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(f.text, sizeof(f.text), fmt, ap);
+	va_end(ap);
+	report_finding(r, &f);
+}
+
+void
 report_unverified(struct report *r)
 {
 	struct report_change c = { .kind = RC_UNVERIFIED };
@@ -528,6 +563,14 @@ const char *
 report_cause_name(enum report_cause c)
 {
 	return (unsigned)c <= CAUSE_INTERRUPTED ? report_cause_names[c] : "?";
+}
+
+const char *
+report_severity_name(enum report_severity s)
+{
+	static const char *const names[] = { "info", "warning", "error" };
+
+	return (unsigned)s <= SEV_ERROR ? names[s] : "?";
 }
 
 const char *

@@ -70,6 +70,7 @@ enum report_cause {
 #define REPORT_TEXT_MAX 512
 #define REPORT_KEY_MAX 32
 #define REPORT_MAX_CERTS 8
+#define REPORT_MAX_FINDINGS 32
 
 /* What an event is about, for --trace and the JSON streams. */
 enum report_event_kind {
@@ -92,6 +93,26 @@ struct report_cert {
 	int64_t not_after;
 	char sha256[100];		/* certificate fingerprint, AA:BB:.. */
 	char spki_sha256[100];		/* public key pin */
+	char key_type[16];		/* "RSA", "EC/ECDSA", "" unknown */
+	unsigned key_bits;
+	char sig_alg[32];		/* "RSA-SHA256" */
+};
+
+/* How much a finding matters; the names are the JSON values. */
+enum report_severity { SEV_INFO, SEV_WARNING, SEV_ERROR };
+
+/*
+ * Something wrong (or worth knowing) that the probe found beside the
+ * walk itself: a chain the broker sends incomplete, a key other clients
+ * refuse, our own certificate expired.  key is stable (JSON, Prometheus
+ * labels, tests); step is where it shows (0 = before connecting).
+ */
+struct report_finding {
+	int step;
+	enum report_severity severity;
+	int cert;			/* chain index it is about, -1 none */
+	char key[REPORT_KEY_MAX];
+	char text[REPORT_TEXT_MAX];
 };
 
 /*
@@ -154,6 +175,7 @@ enum report_change_kind {
 	RC_CERT,		/* one certificate of the chain, in order */
 	RC_UNENCRYPTED,		/* mqtt:// or ws://: no TLS at all */
 	RC_STAGE,		/* a timed stage inside a step, once ended */
+	RC_FINDING,		/* a finding (see struct report_finding) */
 	RC_END,			/* probe over */
 };
 
@@ -179,6 +201,8 @@ struct report_change {
 	/* RC_STAGE: key = id, text = name, cause = CAUSE_NONE if it
 	 * succeeded; it began at start_us (monotonic, absolute) */
 	uint64_t start_us;
+	/* RC_FINDING */
+	const struct report_finding *finding;
 };
 
 struct report;
@@ -203,6 +227,8 @@ struct report {
 	char (*hints)[REPORT_TEXT_MAX];
 	size_t nstages;
 	struct report_stage stages[REPORT_MAX_STAGES];
+	size_t nfindings;		/* at most REPORT_MAX_FINDINGS */
+	struct report_finding *findings;
 	report_listener listener;
 	void *listener_ctx;
 	bool oom;			/* an allocation failed: report incomplete */
@@ -240,6 +266,11 @@ void report_event_io(struct report *r, int step, uint64_t now, int level,
 void report_cert(struct report *r, const struct report_cert *cert);
 void report_hint(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void report_finding(struct report *r, const struct report_finding *f);
+/* A finding built from its parts; cert -1 when about no certificate. */
+void report_findingf(struct report *r, int step, enum report_severity sev,
+    int cert, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 void report_unverified(struct report *r);
 void report_unencrypted(struct report *r);
 /* A stage of step that began at start and ends now; ok or not. */
@@ -254,6 +285,7 @@ const char *report_layer_name(int layer);	/* "TCP" */
 const char *report_state_name(int layer, int state);	/* "Established" */
 const char *report_status_name(enum step_status s);	/* "ok" */
 const char *report_cause_name(enum report_cause c);	/* "timeout" */
+const char *report_severity_name(enum report_severity s);	/* "warning" */
 const char *report_find_detail(const struct report *r, int step,
     const char *key);
 /* Exit status for the run: 0 or the failed step's number. */

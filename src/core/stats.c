@@ -216,4 +216,12 @@ stats_target_add(struct stats_target *t, const struct report *r,
 	stats_copy(t->tls_version, sizeof(t->tls_version), f->tls_version);
 	stats_copy(t->cipher, sizeof(t->cipher), f->cipher);
 	t->steps_ok_last = f->steps_ok;
+	t->nfindings = 0;
+	for (size_t i = 0; i < r->nfindings && i < REPORT_MAX_FINDINGS; i++) {
+		struct stats_finding *sf = &t->findings[t->nfindings++];
+
+		stats_copy(sf->key, sizeof(sf->key), r->findings[i].key);
+		sf->severity = r->findings[i].severity;
+		sf->step = r->findings[i].step;
+	}
 }

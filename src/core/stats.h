@@ -91,6 +91,13 @@ struct stats_target {
 	int last_failed_step;		/* the last failure, for Nagios */
 	char last_reason[REPORT_TEXT_MAX];
 	int steps_ok_last;		/* of the last probe */
+	/* the last probe's findings, for Prometheus: key and severity */
+	size_t nfindings;
+	struct stats_finding {
+		char key[REPORT_KEY_MAX];
+		enum report_severity severity;
+		int step;
+	} findings[REPORT_MAX_FINDINGS];
 };
 
 void stats_facts(const struct report *r, struct stats_facts *f);

@@ -390,6 +390,33 @@ json_stages(struct json_w *w, const struct report *r, int step)
 	json_close(w, ']');
 }
 
+/* Findings of one step (or of every step, step -1), as a list of
+ * objects with stable keys. */
+static void
+json_findings(struct json_w *w, const struct report *r, int step)
+{
+	json_key(w, "findings");
+	json_open(w, '[');
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct report_finding *f = &r->findings[i];
+
+		if (step >= 0 && f->step != step)
+			continue;
+		json_open(w, '{');
+		json_key_str(w, "key", f->key);
+		json_key_str(w, "severity", report_severity_name(f->severity));
+		json_key_int(w, "step", f->step);
+		json_key(w, "certificate");
+		if (f->cert >= 0)
+			json_int(w, f->cert);
+		else
+			json_null(w);
+		json_key_str(w, "text", f->text);
+		json_close(w, '}');
+	}
+	json_close(w, ']');
+}
+
 /* The members of one step's object (without the braces). */
 static void
 json_step_members(struct json_w *w, const struct report *r, int step)
@@ -429,6 +456,7 @@ json_step_members(struct json_w *w, const struct report *r, int step)
 		json_key_str(w, "cause", report_cause_name(s->cause));
 	} else if (s->status == STEP_SKIPPED && s->reason[0] != '\0')
 		json_key_str(w, "reason", s->reason);
+	json_findings(w, r, step);
 }
 
 /* "127.0.0.1 port 8883" as address and port. */
@@ -516,6 +544,14 @@ json_chain(struct json_w *w, const struct report *r)
 			json_null(w);
 		json_key_str(w, "sha256", c->sha256);
 		json_key_str(w, "spki_sha256", c->spki_sha256);
+		json_key_str(w, "key_type", c->key_type[0] != '\0' ?
+		    c->key_type : NULL);
+		json_key(w, "key_bits");
+		if (c->key_bits > 0)
+			json_int(w, c->key_bits);
+		else
+			json_null(w);
+		json_key_str(w, "signature_algorithm", c->sig_alg);
 		json_close(w, '}');
 	}
 	json_close(w, ']');
@@ -680,6 +716,7 @@ json_result(const struct json_ctx *j, const struct report *r,
 	json_expiry(&w, j->limits, f->has_expiry, f->expiry_s, f->days_left,
 	    f->expired);
 	json_hints(&w, r);
+	json_findings(&w, r, -1);
 	json_close(&w, '}');
 	fputc('\n', j->out);
 	fflush(j->out);

@@ -229,6 +229,26 @@ prom_failure(FILE *out, const struct prom_family *f,
 #define PROM_HELP_FAILURE "Why the target failed (the last failure of a " \
 	"series), in the labels; step 0: the probe could not start."
 
+/* One series per finding of the last probe, 1 while it holds: an alert
+ * rule can key on the finding (weak_key) or on the severity. */
+static bool
+prom_finding(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+
+	(void)step;
+	for (size_t i = 0; i < st->nfindings; i++) {
+		prom_open(out, f, t);
+		fputs(",key=\"", out);
+		prom_label_value(out, st->findings[i].key);
+		fprintf(out, "\",severity=\"%s\",step=\"%d\"} 1\n",
+		    report_severity_name(st->findings[i].severity),
+		    st->findings[i].step);
+	}
+	return st->nfindings > 0;
+}
+
 static const struct prom_family prom_families[] = {
 	{ "mqtts_probe_success", "1 when every probe of the target "
 	    "succeeded, 0 otherwise.", prom_success, false },
@@ -257,6 +277,10 @@ static const struct prom_family prom_families[] = {
 	{ "mqtts_probe_failed_probes", "Probes that failed, by the step they "
 	    "failed at.", prom_failed, true },
 	{ "mqtts_probe_failure_info", PROM_HELP_FAILURE, prom_failure, false },
+	{ "mqtts_probe_finding", "What the checks of the chain and of the "
+	    "local files found (1 per finding of the last probe), by key, "
+	    "severity (error, warning, info) and step (0: local files).",
+	    prom_finding, false },
 };
 
 /*

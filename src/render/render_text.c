@@ -113,6 +113,28 @@ render_events(struct render_text *rt, const struct report *r, int step)
 	}
 }
 
+/* A finding, as loud as it is serious. */
+static void
+render_finding(struct render_text *rt, const struct report_finding *f)
+{
+	char clean[REPORT_TEXT_MAX * 4];
+	const char *color = f->severity == SEV_ERROR ? C_RED :
+	    f->severity == SEV_WARNING ? C_YELLOW : C_CYAN;
+
+	fprintf(rt->out, "      %s%-7s%s  %s [%s]\n", render_color(rt, color),
+	    f->severity == SEV_ERROR ? "ERROR" : f->severity == SEV_WARNING ?
+	    "WARNING" : "info", render_color(rt, C_RESET),
+	    render_clean(f->text, clean, sizeof(clean)), f->key);
+}
+
+static void
+render_findings(struct render_text *rt, const struct report *r, int step)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (r->findings[i].step == step)
+			render_finding(rt, &r->findings[i]);
+}
+
 /* ---- --trace -------------------------------------------------------- */
 
 static const char *
@@ -428,6 +450,7 @@ render_step(struct render_text *rt, const struct report *r, int step)
 		    render_clean(value, clean, sizeof(clean)),
 		    loud ? render_color(rt, C_RESET) : "");
 	}
+	render_findings(rt, r, step);
 	if (s->status == STEP_FAILED)
 		fprintf(rt->out, "      %sfailed: %s%s\n", render_color(rt, C_RED),
 		    render_clean(s->reason, clean, sizeof(clean)),
@@ -454,6 +477,11 @@ render_text_live(const struct report *r, const struct report_change *c,
 		break;
 	case RC_STEP_START:
 		render_step_start(rt, c->step);
+		break;
+	case RC_FINDING:
+		/* local files, checked before connecting: shown at once */
+		if (c->finding->step == 0)
+			render_finding(rt, c->finding);
 		break;
 	case RC_EVENT:
 		if (rt->trace)

@@ -16,6 +16,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "tls_checks.h"
 #include "tls_internal.h"
 
 /* --- verification ------------------------------------------------------- */
@@ -173,11 +174,16 @@ tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
 		tls_sha256(crts[i], false, c->sha256, sizeof(c->sha256));
 		tls_sha256(crts[i], true, c->spki_sha256,
 		    sizeof(c->spki_sha256));
+		tls_checks_key(crts[i], c->key_type, sizeof(c->key_type),
+		    &c->key_bits);
+		tls_checks_sig(crts[i], c->sig_alg, sizeof(c->sig_alg));
 		tls_fmt_date((time_t)c->not_before, from, sizeof(from));
 		tls_fmt_date((time_t)c->not_after, to, sizeof(to));
 		tls_event(t, 1, EVK_INFO, DIR_NONE, 0, "certificate %u: %s, "
-		    "issued by %s, valid %s to %s, SPKI sha256 %s", i,
-		    c->subject, c->issuer, from, to, c->spki_sha256);
+		    "issued by %s, valid %s to %s, %s %u-bit key, signed "
+		    "%s, SPKI sha256 %s", i, c->subject, c->issuer, from, to,
+		    c->key_type[0] != '\0' ? c->key_type : "unknown",
+		    c->key_bits, c->sig_alg, c->spki_sha256);
 	}
 }
 
@@ -191,7 +197,9 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 {
 	time_t now = time(NULL);
 	size_t wu = 0, ku = 0;
+	gnutls_x509_trust_list_t tl = NULL;
 
+	gnutls_certificate_get_trust_list(t->creds->cred, &tl);
 	words[0] = keys[0] = '\0';
 	for (size_t i = 0; i < sizeof(tls_status_words) /
 	    sizeof(tls_status_words[0]); i++) {
@@ -242,6 +250,16 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 				snprintf(extra, sizeof(extra), ": the "
 				    "certificate is self-signed (%s) and not "
 				    "in %s", subj, t->creds->anchors_from);
+			} else if (tls_checks_incomplete(crts, n, tl)) {
+				/* the commonest broker mistake: name the
+				 * cause, not the symptom */
+				kw = "incomplete-chain";
+				snprintf(extra, sizeof(extra), " (incomplete "
+				    "chain): the broker sent only its own "
+				    "certificate, and its issuer '%s' is not "
+				    "in %s; the broker must send that "
+				    "intermediate certificate after its own",
+				    iss, t->creds->anchors_from);
 			} else
 				snprintf(extra, sizeof(extra), ": no trust "
 				    "anchor in %s issued '%s'",
@@ -285,6 +303,23 @@ tls_anchor(struct tls_session *t, gnutls_x509_crt_t top, char *buf,
 	}
 }
 
+static void
+tls_chain_copy(const struct tls_findings *f, struct tls_milestone *m)
+{
+	for (size_t i = 0; i < f->n && m->nfindings < TLSM_MAX_FINDINGS; i++)
+		m->findings[m->nfindings++] = f->v[i];
+}
+
+static void
+tls_chain_findings(gnutls_x509_crt_t *crts, unsigned n,
+    const struct tls_checks_config *cfg, struct tls_milestone *m)
+{
+	struct tls_findings f = { 0 };
+
+	tls_checks_chain(crts, n, cfg, &f);
+	tls_chain_copy(&f, m);
+}
+
 int
 tls_verify_cb(gnutls_session_t s)
 {
@@ -302,6 +337,9 @@ tls_verify_cb(gnutls_session_t s)
 	uint64_t waited_us = 0;
 	int rc;
 	bool go;
+	struct tls_checks_config checks = { .now = now,
+	    .warn_days = t->params.warn_days > 0 ? t->params.warn_days :
+	    TLS_CHECKS_WARN_DAYS };
 
 	raw = gnutls_certificate_get_peers(s, &n);
 	if (raw != NULL && n > 0) {
@@ -318,6 +356,7 @@ tls_verify_cb(gnutls_session_t s)
 			n = 0;
 	}
 	tls_describe_chain(t, crts, n, &cert);
+	tls_chain_findings(crts, n, &checks, &cert);
 	t->cert_seen = true;
 	if (!tls_milestone(t, &cert)) {
 		t->stopped = true;
@@ -395,6 +434,15 @@ verdict:
 		tls_add(&ver, "days_left", "%ld", tls_days(earliest, now));
 		/* Unix seconds: fields.c shows a date, JSON RFC 3339 */
 		tls_add(&ver, "earliest_expiry", "%lld", (long long)earliest);
+	}
+	if (n > 0 && status != GNUTLS_CERT_INVALID) {
+		gnutls_x509_trust_list_t tl = NULL;
+		struct tls_findings f = { 0 };
+
+		gnutls_certificate_get_trust_list(t->creds->cred, &tl);
+		tls_checks_trust(crts, n, tl, t->creds->anchors_from, &checks,
+		    &f);
+		tls_chain_copy(&f, &ver);
 	}
 	tls_add(&ver, "ocsp_staple", "%s",
 	    !gnutls_ocsp_status_request_is_checked(s, GNUTLS_OCSP_SR_IS_AVAIL) ?

@@ -5,7 +5,10 @@
 # test case, using the PKI that pki.sh made in DIR.  The ports are taken in
 # this fixed order (a prefix of the list is accepted):
 #   good password mtls expired notyet wrongname selfsigned untrusted
-#   plaintext tls13only
+#   plaintext tls13only chain-incomplete chain-full chain-outoforder
+#   chain-withroot chain-dup cnonly noeku longvalid expiring acl
+# (the chain-* and later certificates come from chain-pki.sh; acl lets
+# anonymous clients read every topic and write none.)
 # The broker runs under `timeout 600`, so a forgotten broker dies on its own;
 # BROKER_LIFETIME=SECONDS changes that (scripts/lab wants a whole lesson).
 # Files in DIR: mosquitto.conf, mosquitto.log, mosquitto.out (stdout/stderr),
@@ -17,7 +20,8 @@ die() { echo "broker.sh: $*" >&2; exit 1; }
 usage() { die "usage: broker.sh start DIR PORT... | broker.sh stop DIR"; }
 
 cases=(good password mtls expired notyet wrongname selfsigned untrusted
-	plaintext tls13only)
+	plaintext tls13only chain-incomplete chain-full chain-outoforder
+	chain-withroot chain-dup cnonly noeku longvalid expiring acl)
 
 mosquitto=${MOSQUITTO:-mosquitto}
 # mosquitto lives in /usr/sbin, which is not always on PATH.
@@ -46,7 +50,7 @@ write_conf() { # DIR PORT...
 			echo "# $name"
 			echo "listener $port 127.0.0.1"
 			case $name in
-			good|password|mtls|tls13only)
+			good|password|mtls|tls13only|acl)
 				echo "certfile $dir/server.pem"
 				echo "keyfile $dir/server.key";;
 			plaintext) ;;
@@ -64,6 +68,11 @@ write_conf() { # DIR PORT...
 				echo "allow_anonymous true";;
 			tls13only)
 				echo "tls_version tlsv1.3"
+				echo "allow_anonymous true";;
+			acl)
+				# read only: a PUBLISH is acknowledged, then dropped
+				printf 'topic read #\n' >"$dir/acl"
+				echo "acl_file $dir/acl"
 				echo "allow_anonymous true";;
 			*)
 				echo "allow_anonymous true";;

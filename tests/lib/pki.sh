@@ -17,7 +17,9 @@ die() { echo "pki.sh: $*" >&2; exit 1; }
 
 [ $# -eq 1 ] || die "usage: pki.sh DIR"
 dir=$1
-[ -e "$dir/ca.pem" ] && exit 0
+here=$(dirname "$0")
+# the chain checks' certificates are made by their own script, beside these
+[ -e "$dir/ca.pem" ] && exec bash "$here/chain-pki.sh" "$dir"
 
 certtool=${CERTTOOL:-certtool}
 command -v "$certtool" >/dev/null 2>&1 || die "certtool not found ($certtool)"
@@ -110,3 +112,4 @@ for f in "$work"/*.pem "$work"/*.key; do
 	mv -f "$f" "$dir/$base"
 done
 mv -f "$work/ca.pem" "$dir/ca.pem"
+bash "$here/chain-pki.sh" "$dir"

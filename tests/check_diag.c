@@ -1,0 +1,441 @@
+/*
+ * check_diag.c -- naming the cause (issue 10): the chain checks as pure
+ * functions over certificates certtool made (tests/lib/chain-pki.sh),
+ * and the probe against mosquitto listeners that serve each broken
+ * chain, in text, JSON and Prometheus.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "itest.h"
+#include "tls_checks.h"
+
+/* ---- the checks as functions ---------------------------------------- */
+
+/* Every certificate of a PEM file (a chain file holds several). */
+static unsigned
+load_chain(const char *name, gnutls_x509_crt_t *crts, unsigned max)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	unsigned n = max;
+
+	ck_assert_msg(gnutls_load_file(pki(name), &d) == 0, "cannot read %s",
+	    name);
+	ck_assert_int_ge(gnutls_x509_crt_list_import(crts, &n, &d,
+	    GNUTLS_X509_FMT_PEM, 0), 1);
+	gnutls_free(d.data);
+	return n;
+}
+
+static void
+free_chain(gnutls_x509_crt_t *crts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+}
+
+static const struct report_finding *
+find(const struct tls_findings *f, const char *key)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].key, key) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static void
+expect_finding(const struct tls_findings *f, const char *key,
+    enum report_severity sev, int step, const char *words)
+{
+	const struct report_finding *x = find(f, key);
+	char all[4096] = "";
+
+	for (size_t i = 0; i < f->n; i++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s; ",
+		    f->v[i].key);
+	ck_assert_msg(x != NULL, "no finding %s (found: %s)", key, all);
+	ck_assert_int_eq(x->severity, sev);
+	ck_assert_int_eq(x->step, step);
+	ck_assert_msg(strstr(x->text, words) != NULL, "%s: '%s' lacks '%s'",
+	    key, x->text, words);
+}
+
+static void
+chain_findings(const char *file, struct tls_findings *f)
+{
+	gnutls_x509_crt_t crts[8];
+	unsigned n = load_chain(file, crts, 8);
+	struct tls_checks_config cfg = { .now = time(NULL), .warn_days = 30 };
+
+	memset(f, 0, sizeof(*f));
+	tls_checks_chain(crts, n, &cfg, f);
+	free_chain(crts, n);
+}
+
+static void
+trust_findings(const char *file, const char *anchors, struct tls_findings *f)
+{
+	gnutls_x509_crt_t crts[8];
+	unsigned n = load_chain(file, crts, 8);
+	struct tls_checks_config cfg = { .now = time(NULL), .warn_days = 30 };
+	gnutls_x509_trust_list_t tl;
+
+	ck_assert_int_eq(gnutls_x509_trust_list_init(&tl, 0), 0);
+	ck_assert_int_ge(gnutls_x509_trust_list_add_trust_file(tl,
+	    pki(anchors), NULL, GNUTLS_X509_FMT_PEM, 0, 0), 1);
+	memset(f, 0, sizeof(*f));
+	tls_checks_trust(crts, n, tl, anchors, &cfg, f);
+	gnutls_x509_trust_list_deinit(tl, 1);
+	free_chain(crts, n);
+}
+
+START_TEST(test_checks_good_chain_is_quiet)
+{
+	struct tls_findings f;
+
+	chain_findings("chain-full.pem", &f);
+	ck_assert_msg(f.n == 0, "a good chain found %s", f.n ? f.v[0].key :
+	    "");
+	trust_findings("chain-full.pem", "chain-root.pem", &f);
+	ck_assert_msg(f.n == 0, "a good chain found %s", f.n ? f.v[0].key :
+	    "");
+	chain_findings("server.pem", &f);
+	ck_assert_uint_eq(f.n, 0);
+}
+END_TEST
+
+START_TEST(test_checks_incomplete)
+{
+	struct tls_findings f;
+	gnutls_x509_crt_t crts[8];
+	unsigned n;
+
+	trust_findings("chain-incomplete.pem", "chain-root.pem", &f);
+	expect_finding(&f, "incomplete_chain", SEV_ERROR, STEP_VERIFY,
+	    "CN=mqtts-probe chain intermediate");
+	expect_finding(&f, "incomplete_chain", SEV_ERROR, STEP_VERIFY,
+	    "after its own");
+	/* the intermediate in our own file: it verifies, but others fail */
+	trust_findings("chain-incomplete.pem", "chain-inter.pem", &f);
+	expect_finding(&f, "incomplete_chain", SEV_WARNING, STEP_VERIFY,
+	    "clients that hold only the root");
+	n = load_chain("chain-incomplete.pem", crts, 8);
+	ck_assert(tls_checks_incomplete(crts, n, NULL));
+	free_chain(crts, n);
+	/* a self-signed certificate is not an incomplete chain */
+	n = load_chain("selfsigned.pem", crts, 8);
+	ck_assert(!tls_checks_incomplete(crts, n, NULL));
+	free_chain(crts, n);
+}
+END_TEST
+
+START_TEST(test_checks_order_root_dup)
+{
+	struct tls_findings f;
+
+	chain_findings("chain-outoforder.pem", &f);
+	expect_finding(&f, "chain_out_of_order", SEV_WARNING, STEP_SERVER_CERT,
+	    "certificate 0 (CN=localhost) was issued by certificate 2");
+	expect_finding(&f, "root_sent", SEV_INFO, STEP_SERVER_CERT,
+	    "certificate 1 (CN=mqtts-probe chain root)");
+	chain_findings("chain-withroot.pem", &f);
+	ck_assert_ptr_null(find(&f, "chain_out_of_order"));
+	expect_finding(&f, "root_sent", SEV_INFO, STEP_SERVER_CERT,
+	    "certificate 2");
+	chain_findings("chain-dup.pem", &f);
+	expect_finding(&f, "duplicate_certificate", SEV_WARNING,
+	    STEP_SERVER_CERT, "certificate 2 (CN=mqtts-probe chain "
+	    "intermediate) is a second copy of certificate 1");
+	ck_assert_ptr_null(find(&f, "chain_out_of_order"));
+}
+END_TEST
+
+START_TEST(test_checks_leaf)
+{
+	struct tls_findings f;
+
+	chain_findings("cnonly.pem", &f);
+	expect_finding(&f, "no_subject_alt_name", SEV_WARNING,
+	    STEP_SERVER_CERT, "Go (1.15 and later)");
+	expect_finding(&f, "no_subject_alt_name", SEV_WARNING,
+	    STEP_SERVER_CERT, "CN=localhost");
+	chain_findings("noeku.pem", &f);
+	expect_finding(&f, "no_server_auth", SEV_ERROR, STEP_SERVER_CERT,
+	    "(clientAuth) lacks serverAuth");
+	chain_findings("longvalid.pem", &f);
+	expect_finding(&f, "long_validity", SEV_INFO, STEP_SERVER_CERT,
+	    "825 days");
+	chain_findings("weak.pem", &f);
+	expect_finding(&f, "weak_key", SEV_ERROR, STEP_SERVER_CERT,
+	    "1024-bit RSA key");
+	expect_finding(&f, "weak_signature", SEV_ERROR, STEP_SERVER_CERT,
+	    "SHA1");
+	/* the CA's own certificate is not a server's: no serverAuth check
+	 * applies to anything but the leaf, and a root's self-signature
+	 * is never a weak signature below the anchor */
+	chain_findings("ca.pem", &f);
+	ck_assert_ptr_null(find(&f, "weak_signature"));
+	trust_findings("expiring.pem", "ca.pem", &f);
+	expect_finding(&f, "expiring_soon", SEV_WARNING, STEP_VERIFY,
+	    "warning under 30 days");
+}
+END_TEST
+
+START_TEST(test_checks_key_and_signature_names)
+{
+	gnutls_x509_crt_t crts[8];
+	unsigned n = load_chain("weak.pem", crts, 8), bits = 0;
+	char type[16], sig[32];
+
+	tls_checks_key(crts[0], type, sizeof(type), &bits);
+	ck_assert_str_eq(type, "RSA");
+	ck_assert_uint_eq(bits, 1024);
+	tls_checks_sig(crts[0], sig, sizeof(sig));
+	ck_assert_msg(strstr(sig, "SHA1") != NULL, "%s", sig);
+	free_chain(crts, n);
+	n = load_chain("server.pem", crts, 8);
+	tls_checks_key(crts[0], type, sizeof(type), &bits);
+	ck_assert_uint_eq(bits, 256);
+	tls_checks_sig(crts[0], sig, sizeof(sig));
+	ck_assert_str_eq(sig, "ECDSA-SHA256");
+	free_chain(crts, n);
+}
+END_TEST
+
+START_TEST(test_checks_client)
+{
+	gnutls_x509_crt_t crts[8];
+	unsigned n;
+	struct tls_findings f = { 0 };
+	struct tls_checks_config cfg = { .now = time(NULL), .warn_days = 30 };
+
+	n = load_chain("client-expired.pem", crts, 8);
+	tls_checks_client(crts[0], "client-expired.pem", &cfg, &f);
+	free_chain(crts, n);
+	expect_finding(&f, "client_cert_expired", SEV_WARNING, 0,
+	    "expired on 2021-01-01");
+	memset(&f, 0, sizeof(f));
+	n = load_chain("client-noeku.pem", crts, 8);
+	tls_checks_client(crts[0], "client-noeku.pem", &cfg, &f);
+	free_chain(crts, n);
+	expect_finding(&f, "client_cert_no_client_auth", SEV_WARNING, 0,
+	    "without clientAuth");
+	memset(&f, 0, sizeof(f));
+	n = load_chain("client.pem", crts, 8);
+	tls_checks_client(crts[0], "client.pem", &cfg, &f);
+	free_chain(crts, n);
+	ck_assert_uint_eq(f.n, 0);
+}
+END_TEST
+
+/* ---- the probe against the listeners ---------------------------------- */
+
+static void
+probe(struct run *r, enum listener l, const char *cafile, const char *fmt)
+{
+	run_probe(r, NULL, "--cafile", pki(cafile), "-t", "5", "-v",
+	    "--format", fmt, target(l), NULL);
+}
+
+START_TEST(test_incomplete_chain_named)
+{
+	struct run r;
+
+	probe(&r, L_CHAIN_INCOMPLETE, "chain-root.pem", "text");
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "FAIL step 4 (Certificate verification): issuer "
+	    "unknown (incomplete chain)");
+	EXPECT_HAS(&r, "CN=mqtts-probe chain intermediate");
+	EXPECT_HAS(&r, "must send that intermediate certificate");
+	EXPECT_HAS(&r, "[incomplete_chain]");
+	free(r.out);
+	probe(&r, L_CHAIN_INCOMPLETE, "chain-root.pem", "json");
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "\"key\":\"incomplete_chain\",\"severity\":\"error\","
+	    "\"step\":4");
+	EXPECT_HAS(&r, "incomplete-chain");
+	free(r.out);
+	/* the whole chain sent: nothing to say */
+	probe(&r, L_CHAIN_FULL, "chain-root.pem", "text");
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LACKS(&r, "incomplete");
+	EXPECT_LACKS(&r, "WARNING");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_chain_order_root_dup_listeners)
+{
+	struct run r;
+
+	probe(&r, L_CHAIN_OUTOFORDER, "chain-root.pem", "text");
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "the chain is out of order");
+	EXPECT_HAS(&r, "[chain_out_of_order]");
+	EXPECT_HAS(&r, "[root_sent]");
+	free(r.out);
+	probe(&r, L_CHAIN_WITHROOT, "chain-root.pem", "jsonl");
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"key\":\"root_sent\",\"severity\":\"info\","
+	    "\"step\":3,\"certificate\":2");
+	free(r.out);
+	probe(&r, L_CHAIN_DUP, "chain-root.pem", "prometheus");
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "mqtts_probe_finding{target=");
+	EXPECT_HAS(&r, "key=\"duplicate_certificate\",severity=\"warning\","
+	    "step=\"3\"} 1");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_leaf_listeners)
+{
+	struct run r;
+
+	/* the probe (GnuTLS) accepts a name in the CN; Go would not.  The
+	 * CN holds a DNS name, so the target must be that name. */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    target_port("localhost", g_port[L_CNONLY]), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "WARNING");
+	EXPECT_HAS(&r, "only in its subject (CN=localhost)");
+	EXPECT_HAS(&r, "Go (1.15 and later)");
+	free(r.out);
+	probe(&r, L_NOEKU, "ca.pem", "text");
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "[no_server_auth]");
+	EXPECT_HAS(&r, "wrong key purpose");
+	free(r.out);
+	probe(&r, L_LONGVALID, "ca.pem", "json");
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"key\":\"long_validity\",\"severity\":\"info\"");
+	EXPECT_HAS(&r, "\"key_type\":\"EC/ECDSA\",\"key_bits\":256,"
+	    "\"signature_algorithm\":\"ECDSA-SHA256\"");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    "--warn-days", "10", target(L_EXPIRING), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "[expiring_soon]");
+	EXPECT_HAS(&r, "warning under 10 days");
+	free(r.out);
+	/* -v names each certificate's key and signature */
+	probe(&r, L_GOOD, "ca.pem", "text");
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "EC/ECDSA 256-bit key, signed ECDSA-SHA256");
+	EXPECT_LACKS(&r, "WARNING");
+	EXPECT_LACKS(&r, "ERROR");
+	free(r.out);
+}
+END_TEST
+
+/*
+ * A 1024-bit RSA key with a SHA-1 signature: mosquitto (OpenSSL 3) will
+ * not even load it, so gnutls-serv serves it, under timeout(1), in its
+ * own process group so that stopping it stops both.
+ */
+static pid_t
+gnutls_serv_start(int *port, const char *cert, const char *key)
+{
+	char portbuf[16];
+	pid_t pid;
+	int fd = bind_loopback(port);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(portbuf, sizeof portbuf, "%d", *port);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		setpgid(0, 0);
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		signal(SIGALRM, SIG_DFL);
+		execlp("timeout", "timeout", "30", "gnutls-serv",
+		    "--x509certfile", pki(cert), "--x509keyfile", pki(key),
+		    "-p", portbuf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < 200; i++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)*port),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		int ok = connect(c, (struct sockaddr *)&sin, sizeof sin) == 0;
+
+		close(c);
+		if (ok)
+			return pid;
+		usleep(50000);
+	}
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+static void
+gnutls_serv_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+START_TEST(test_weak_key_listener)
+{
+	struct run r;
+	int port = 0;
+	pid_t pid = gnutls_serv_start(&port, "weak.pem", "weak.key");
+
+	ck_assert_msg(pid > 0, "gnutls-serv did not start");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	    "5", target_port("localhost", port), NULL);
+	gnutls_serv_stop(pid);
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "1024-bit RSA key");
+	EXPECT_HAS(&r, "[weak_key]");
+	EXPECT_HAS(&r, "[weak_signature]");
+	EXPECT_HAS(&r, "insecure algorithm");
+	free(r.out);
+}
+END_TEST
+
+static void
+add_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_checks_good_chain_is_quiet);
+	tcase_add_test(tc, test_checks_incomplete);
+	tcase_add_test(tc, test_checks_order_root_dup);
+	tcase_add_test(tc, test_checks_leaf);
+	tcase_add_test(tc, test_checks_key_and_signature_names);
+	tcase_add_test(tc, test_checks_client);
+	tcase_add_test(tc, test_incomplete_chain_named);
+	tcase_add_test(tc, test_chain_order_root_dup_listeners);
+	tcase_add_test(tc, test_leaf_listeners);
+	tcase_add_test(tc, test_weak_key_listener);
+}
+
+int
+main(void)
+{
+	return itest_main("diag", add_tests);
+}
