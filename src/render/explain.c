@@ -165,6 +165,13 @@ static const struct explain_entry explain_table[] = {
 	  "without the intermediate CA in between; it can also mean that "
 	  "someone else's certificate is being shown." },
 	{ .step = STEP_VERIFY, .when = EXW_FAIL | EXW_UNVERIFIED,
+	  .problem = "incomplete-chain", .text =
+	  "Incomplete chain: a broker's certificate is usually issued by "
+	  "an intermediate CA, which the root the client trusts issued in "
+	  "turn. The client holds only the root, so the broker must send "
+	  "the intermediate right after its own certificate. This broker "
+	  "sent its certificate alone." },
+	{ .step = STEP_VERIFY, .when = EXW_FAIL | EXW_UNVERIFIED,
 	  .problem = "self-signed", .text =
 	  "Self-signed: the certificate vouches for itself; no CA signed "
 	  "it. Anybody can make such a certificate with any name in it, "

@@ -206,6 +206,7 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 		char extra[REPORT_TEXT_MAX] = "";
 		unsigned bit = tls_status_words[i].bit;
 		const char *kw = tls_status_words[i].keyword;
+		const char *words_override = NULL;
 
 		if (!(status & bit))
 			continue;
@@ -252,22 +253,27 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 				    "in %s", subj, t->creds->anchors_from);
 			} else if (tls_checks_incomplete(crts, n, tl)) {
 				/* the commonest broker mistake: name the
-				 * cause, not the symptom */
-				kw = "incomplete-chain";
-				snprintf(extra, sizeof(extra), " (incomplete "
-				    "chain): the broker sent only its own "
-				    "certificate, and its issuer '%s' is not "
-				    "in %s; the broker must send that "
-				    "intermediate certificate after its own",
-				    iss, t->creds->anchors_from);
+				 * cause, not the symptom; the old keyword
+				 * stays for whoever keys on it */
+				kw = "unknown-issuer,incomplete-chain";
+				words_override = "incomplete chain (issuer "
+				    "unknown)";
+				snprintf(extra, sizeof(extra), ": the broker "
+				    "sent only its own certificate, issued by "
+				    "'%s', which is not among the anchors in "
+				    "%s; the broker must send that "
+				    "intermediate certificate after its own "
+				    "(if '%s' is a root CA instead, give it "
+				    "with --cafile)", iss,
+				    t->creds->anchors_from, iss);
 			} else
 				snprintf(extra, sizeof(extra), ": no trust "
 				    "anchor in %s issued '%s'",
 				    t->creds->anchors_from, iss);
 		}
 		wu += (size_t)snprintf(words + wu, wu < wlen ? wlen - wu : 0,
-		    "%s%s%s", wu > 0 ? "; " : "", tls_status_words[i].words,
-		    extra);
+		    "%s%s%s", wu > 0 ? "; " : "", words_override != NULL ?
+		    words_override : tls_status_words[i].words, extra);
 		ku += (size_t)snprintf(keys + ku, ku < klen ? klen - ku : 0,
 		    "%s%s", ku > 0 ? "," : "", kw);
 	}

@@ -416,7 +416,9 @@ tls_checks_trust(gnutls_x509_crt_t *crts, unsigned n,
 		    "only its own certificate, and its issuer '%s' is neither "
 		    "in the chain nor among the anchors in %s; the broker must "
 		    "send that intermediate certificate right after its own "
-		    "(append it to the broker's certificate file)", iss, from);
+		    "(append it to the broker's certificate file; if '%s' is "
+		    "a root CA instead, give it with --cafile)", iss, from,
+		    iss);
 	else if (!tls_checks_self_signed(crts[top]) && tl != NULL &&
 	    gnutls_x509_trust_list_get_issuer(tl, crts[top], &issuer,
 	    GNUTLS_TL_GET_COPY) == 0) {
