@@ -420,6 +420,80 @@ START_TEST(test_weak_key_listener)
 }
 END_TEST
 
+/* ---- local files, before connecting ---------------------------------- */
+
+START_TEST(test_cafile_without_ca)
+{
+	struct run r;
+	char capath[4200];
+
+	/* the server's own certificate as the anchor: a warning, and the
+	 * walk still runs (GnuTLS trusts the exact certificate) */
+	run_probe(&r, NULL, "--cafile", pki("server.pem"), "-t", "5",
+	    "--format", "text", target(L_GOOD), NULL);
+	EXPECT_HAS(&r, "WARNING");
+	EXPECT_HAS(&r, "server.pem holds 1 certificate, CN=localhost, which "
+	    "is not a CA");
+	EXPECT_HAS(&r, "[no_ca_in_anchors]");
+	EXPECT_HAS(&r, "[1/8] TCP connect                    ok");
+	free(r.out);
+	/* a directory of leaves says the same */
+	snprintf(capath, sizeof capath, "%s/leaves", g_dir);
+	{
+		char cmd[9000];
+		const char *argv[] = { "sh", "-c", cmd, NULL };
+		struct run m;
+
+		snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s' '%s' '%s'",
+		    capath, pki("server.pem"), pki("cnonly.pem"), capath);
+		run_argv(&m, argv, NULL, 30);
+		ck_assert_int_eq(m.status, 0);
+		free(m.out);
+	}
+	run_probe(&r, NULL, "--capath", capath, "-t", "5", "--format", "json",
+	    target(L_GOOD), NULL);
+	EXPECT_HAS(&r, "\"key\":\"no_ca_in_anchors\",\"severity\":"
+	    "\"warning\",\"step\":0,\"certificate\":null");
+	EXPECT_HAS(&r, "holds 2 certificates");
+	free(r.out);
+	/* a real CA: nothing to say */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LACKS(&r, "no_ca_in_anchors");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_own_certificate_checked)
+{
+	struct run r;
+
+	/* warned before connecting, and the broker's answer shown too */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--cert",
+	    pki("client-expired.pem"), "--key", pki("client-expired.key"),
+	    target(L_MTLS), NULL);
+	ck_assert_msg(r.status >= 5 && r.status <= 7, "%s\n%s", r.cmd, r.out);
+	EXPECT_HAS(&r, "our own certificate");
+	EXPECT_HAS(&r, "expired on 2021-01-01 00:00 UTC");
+	EXPECT_HAS(&r, "[client_cert_expired]");
+	EXPECT_HAS(&r, "[4/8] Certificate verification       ok");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--cert",
+	    pki("client-noeku.pem"), "--key", pki("client-noeku.key"),
+	    "--format", "prometheus", target(L_MTLS), NULL);
+	EXPECT_HAS(&r, "key=\"client_cert_no_client_auth\",severity="
+	    "\"warning\",step=\"0\"} 1");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--cert",
+	    pki("client.pem"), "--key", pki("client.key"), target(L_MTLS),
+	    NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LACKS(&r, "our own certificate");
+	free(r.out);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -433,6 +507,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_chain_order_root_dup_listeners);
 	tcase_add_test(tc, test_leaf_listeners);
 	tcase_add_test(tc, test_weak_key_listener);
+	tcase_add_test(tc, test_cafile_without_ca);
+	tcase_add_test(tc, test_own_certificate_checked);
 }
 
 int

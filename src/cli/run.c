@@ -318,6 +318,14 @@ run_probe(const struct run_shared *s, struct run_job *job,
 
 	output_probe_begin(&op, ot, n);
 	report_init(&r, output_probe_live, &op);
+	{
+		/* what the local files' checks found, before connecting */
+		const struct report_finding *lf;
+		size_t nlf = tls_creds_findings(s->creds, &lf);
+
+		for (size_t i = 0; i < nlf; i++)
+			report_finding(&r, &lf[i]);
+	}
 	engine_run(&ec, &io, &r);
 	stats_facts(&r, &f);
 	/* a failure while Ctrl-C was stopping us is the signal's doing */

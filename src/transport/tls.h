@@ -38,6 +38,15 @@ struct tls_creds *tls_creds_load(const struct tls_config *cfg, char *err,
     size_t errlen, int *status);
 void tls_creds_free(struct tls_creds *c);
 
+/*
+ * What checking the local files found (--cafile/--capath without a CA,
+ * our own --cert expired, not yet valid or not for clients): findings
+ * for step 0, which every probe's report carries.  Never an error: the
+ * probe still connects, so the broker's answer is shown too.
+ */
+size_t tls_creds_findings(const struct tls_creds *c,
+    const struct report_finding **v);
+
 /* The session operations over these credentials. */
 struct tls_ops tls_gnutls_ops(struct tls_creds *c);
 

@@ -495,3 +495,35 @@ tls_checks_client(gnutls_x509_crt_t crt, const char *name,
 		    "brokers that check it (mosquitto, on OpenSSL) refuse it",
 		    name, subj, list);
 }
+
+void
+tls_checks_anchors(const char *opt, const char *path,
+    const gnutls_datum_t *pem, struct tls_findings *out)
+{
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0, cas = 0;
+	char subj[256] = "";
+
+	if (gnutls_x509_crt_list_import2(&crts, &n, pem, GNUTLS_X509_FMT_PEM,
+	    0) < 0)
+		return;		/* the loader already said what is wrong */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned critical = 0;
+
+		if (gnutls_x509_crt_get_ca_status(crts[i], &critical) > 0)
+			cas++;
+	}
+	if (n > 0)
+		tls_checks_dn(crts[0], false, subj, sizeof(subj));
+	if (n > 0 && cas == 0)
+		tls_checks_add(out, 0, SEV_WARNING, -1, "no_ca_in_anchors",
+		    "%s %s holds %u certificate%s, %s%s, %s not a CA: it "
+		    "can only vouch for a server that shows exactly %s; give "
+		    "the CA that issued the broker's certificate instead", opt,
+		    path, n, n == 1 ? "" : "s", subj, n > 1 ? " and others" :
+		    "", n == 1 ? "which is" : "none of them", n == 1 ?
+		    "this certificate" : "one of these certificates");
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+}

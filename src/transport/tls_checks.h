@@ -78,4 +78,13 @@ void tls_checks_sig(gnutls_x509_crt_t crt, char *buf, size_t len);
 void tls_checks_client(gnutls_x509_crt_t crt, const char *name,
     const struct tls_checks_config *cfg, struct tls_findings *out);
 
+/*
+ * The certificates of one trust-anchor file (PEM, as read), counted:
+ * when none is a CA, a finding for step 0 names the file and what it
+ * holds ("root.pem holds 1 certificate, CN=localhost, which is not a
+ * CA").  opt is the option that named it.
+ */
+void tls_checks_anchors(const char *opt, const char *path,
+    const gnutls_datum_t *pem, struct tls_findings *out);
+
 #endif

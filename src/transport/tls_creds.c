@@ -11,14 +11,111 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include "options.h"
+#include "tls_checks.h"
 #include "tls_internal.h"
 
 const char tls_default_priority[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+
+/* Keep what the checks found, as far as there is room. */
+static void
+tls_creds_keep(struct tls_creds *c, const struct tls_findings *f)
+{
+	for (size_t i = 0; i < f->n && c->nlocal < sizeof(c->local) /
+	    sizeof(c->local[0]); i++)
+		c->local[c->nlocal++] = f->v[i];
+}
+
+/* An anchor file holding no CA at all, said before connecting. */
+static void
+tls_creds_check_anchors(struct tls_creds *c, const char *opt,
+    const char *path)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	struct tls_findings f = { 0 };
+
+	if (gnutls_load_file(path, &d) < 0)
+		return;
+	tls_checks_anchors(opt, path, &d, &f);
+	gnutls_free(d.data);
+	tls_creds_keep(c, &f);
+}
+
+/* The same over a directory's files, read as one (bounded: a check, not
+ * a second loader). */
+static void
+tls_creds_check_dir(struct tls_creds *c, const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	char *all = NULL;
+	size_t len = 0, files = 0;
+	struct tls_findings f = { 0 };
+
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL && files < 1000 &&
+	    len < (4u << 20)) {
+		char file[4096];
+		gnutls_datum_t d = { NULL, 0 };
+		char *grown;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		if (gnutls_load_file(file, &d) < 0)
+			continue;
+		files++;
+		grown = realloc(all, len + d.size + 2);
+		if (grown != NULL) {
+			all = grown;
+			memcpy(all + len, d.data, d.size);
+			len += d.size;
+			all[len++] = '\n';
+			all[len] = '\0';
+		}
+		gnutls_free(d.data);
+	}
+	closedir(dir);
+	if (all != NULL) {
+		gnutls_datum_t d = { (unsigned char *)all, (unsigned)len };
+
+		tls_checks_anchors("--capath", path, &d, &f);
+		tls_creds_keep(c, &f);
+	}
+	free(all);
+}
+
+/* Our own certificate: expired, not yet valid, not for clients. */
+static void
+tls_creds_check_cert(struct tls_creds *c, const char *name)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	gnutls_x509_crt_t crt = NULL;
+	struct tls_findings f = { 0 };
+	struct tls_checks_config cfg = { .now = time(NULL),
+	    .warn_days = TLS_CHECKS_WARN_DAYS };
+
+	if (gnutls_certificate_get_crt_raw(c->cred, 0, 0, &der) < 0 ||
+	    gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) == 0)
+		tls_checks_client(crt, name, &cfg, &f);
+	gnutls_x509_crt_deinit(crt);
+	tls_creds_keep(c, &f);
+}
+
+size_t
+tls_creds_findings(const struct tls_creds *c, const struct report_finding **v)
+{
+	*v = c->local;
+	return c->nlocal;
+}
 
 /* Name the file in the message, with the system's own reason. */
 static int
@@ -178,6 +275,7 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		c->nanchors += (unsigned)rc;
 		snprintf(c->anchors_from, sizeof(c->anchors_from), "%s",
 		    cfg->cafile);
+		tls_creds_check_anchors(c, "--cafile", cfg->cafile);
 	}
 	if (cfg->capath != NULL) {
 		/* GnuTLS says "no certificate" for a missing directory too */
@@ -200,6 +298,7 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		c->nanchors += (unsigned)rc;
 		snprintf(c->anchors_from, sizeof(c->anchors_from), "%s",
 		    cfg->capath);
+		tls_creds_check_dir(c, cfg->capath);
 	}
 	if (cfg->cafile == NULL && cfg->capath == NULL)
 		snprintf(c->anchors_from, sizeof(c->anchors_from),
@@ -232,6 +331,7 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 			goto fail;
 		}
 		c->client_cert = true;
+		tls_creds_check_cert(c, cfg->cert);
 	}
 
 	if (cfg->keylog != NULL) {

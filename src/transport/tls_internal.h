@@ -55,6 +55,10 @@ struct tls_creds {
 	unsigned nanchors;
 	char anchors_from[REPORT_TEXT_MAX];
 
+	/* what the checks of the local files found (step 0 findings) */
+	size_t nlocal;
+	struct report_finding local[8];
+
 	pthread_mutex_t sys_lock;
 	enum tls_sys_state sys_state;
 	pthread_t sys_thread;
