@@ -289,6 +289,11 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->steps = o->steps;
 	ec->packet_bytes = o->hexdump;
 	ec->timeout_us = o->timeout_us;
+	ec->hints.connect_to = o->connect_to;
+	ec->hints.ca_given = o->cafile != NULL || o->capath != NULL;
+	ec->hints.verify_hostname = o->verify_hostname;
+	ec->hints.tls_version = (int)o->tls_version;
+	ec->hints.paused = o->pause;
 }
 
 /* Run probe number n of job; false when the series must stop. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "hints.h"
 #include "mqtt.h"
 
 /* Largest packet we accept from a broker: far above what a probe needs,
@@ -38,6 +39,7 @@ struct engine {
 	uint8_t *buf;			/* bytes received, not yet consumed */
 	size_t len, cap;
 	uint16_t next_id;
+	int sys_errno;			/* of the failure, for hints.c */
 };
 
 static uint64_t
@@ -123,8 +125,6 @@ engine_details(struct engine *e, int step, const struct tls_milestone *m)
 		report_finding(e->r, &m->findings[i]);
 }
 
-static void engine_hints(struct engine *e, int step, enum report_cause cause,
-    int sys_errno, const char *text);
 
 /* Steps 2 to 5 as the TLS layer reaches them. */
 static bool
@@ -179,7 +179,6 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			report_step_fail(r, STEP_VERIFY, engine_now(e),
 			    CAUSE_VERIFY, "%s", m->reason ? m->reason :
 			    "certificate not trusted");
-			engine_hints(e, STEP_VERIFY, CAUSE_VERIFY, 0, "");
 			return false;
 		}
 		if (!m->ok) {
@@ -210,38 +209,6 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 	return true;
 }
 
-/* Advice that goes with a failure, keyed on the step and the cause. */
-static void
-engine_hints(struct engine *e, int step, enum report_cause cause,
-    int sys_errno, const char *text)
-{
-	struct report *r = e->r;
-
-	if (step == STEP_TCP && cause == CAUSE_NETWORK && sys_errno == 111)
-		report_hint(r, "nothing listens on port %u there: is the broker "
-		    "running, and is %u its TLS port (8883 is the usual one)?",
-		    e->cfg->port, e->cfg->port);
-	else if (step == STEP_TCP && cause == CAUSE_RESOLVE)
-		report_hint(r, "check the host name, or use --connect-to ADDR to "
-		    "reach it by address while keeping the name for TLS");
-	else if (step == STEP_VERIFY)
-		report_hint(r, "give the broker's CA with --cafile, fix the "
-		    "certificate, or use --insecure to see the rest of the "
-		    "walk (the run is then marked UNVERIFIED)");
-	else if (step == STEP_SERVER_CERT && cause == CAUSE_TIMEOUT)
-		report_hint(r, "the port accepted TCP but nothing answered the "
-		    "ClientHello: a server that is not TLS, or one waiting for "
-		    "the client to speak a plaintext protocol first");
-	else if (cause == CAUSE_TLS && strstr(text, "certificate") != NULL &&
-	    strstr(text, "alert") != NULL)
-		report_hint(r, "the broker wants a client certificate it "
-		    "trusts: give --cert and --key");
-	else if (cause == CAUSE_TLS && step <= STEP_KEYS)
-		report_hint(r, "compare what was offered (step 2) with what the "
-		    "server accepts: --tls-version and --priority change the "
-		    "offer");
-}
-
 static void
 engine_fail(struct engine *e, int step, const struct io_error *err,
     const char *what)
@@ -260,7 +227,8 @@ engine_fail(struct engine *e, int step, const struct io_error *err,
 	report_step_fail_layer(e->r, step, err->cause == CAUSE_TLS &&
 	    step >= STEP_CONNECT ? LAYER_TLS : -1, engine_now(e), err->cause,
 	    text);
-	engine_hints(e, step, err->cause, err->sys_errno, err->text);
+	/* the report keeps the words; hints.c wants the number too */
+	e->sys_errno = err->sys_errno;
 }
 
 /* --- MQTT over the TLS channel ---------------------------------------- */
@@ -553,11 +521,6 @@ engine_read_failed(struct engine *e, int step, long n,
 		    "while waiting for %s: %s%s%s", waiting, err->text, part,
 		    also);
 	}
-	if (step == STEP_CONNACK && (n == 0 || err->cause == CAUSE_CLOSED))
-		report_hint(e->r, "a broker that hangs up after CONNECT usually "
-		    "rejects the client id (length, characters, or already in "
-		    "use), a policy or ACL forbids this client, or the port "
-		    "expects another protocol (check --alpn)");
 }
 
 static bool
@@ -597,11 +560,6 @@ engine_connack(struct engine *e)
 			    CAUSE_REFUSED, "the broker refused the connection: "
 			    "CONNACK %s 0x%02x (%s)", v == MQTT_V5 ? "reason code" :
 			    "return code", ca->code, name);
-			if (ca->code == 4 || ca->code == 5 || ca->code == 0x86 ||
-			    ca->code == 0x87)
-				report_hint(e->r, "check -u and the password "
-				    "(--password-file or MQTTS_PROBE_PASSWORD), "
-				    "and the broker's ACL for this client");
 			engine_consume(e, (size_t)n);
 			return false;
 		}
@@ -892,9 +850,6 @@ engine_pubsub(struct engine *e)
 		if (rc != 0) {
 			report_step_fail(e->r, STEP_PUBSUB, engine_now(e),
 			    err.cause, "%s", err.text);
-			if (err.cause == CAUSE_REFUSED)
-				report_hint(e->r, "the broker's ACL may forbid "
-				    "this topic: choose another with --topic");
 			return false;
 		}
 	}
@@ -1023,6 +978,20 @@ engine_bye(const struct engine *e)
 	return bye < e->deadline || e->deadline < now ? bye : e->deadline;
 }
 
+/* The advice on a failure: what the engine's own settings say, the
+ * rest as run.c gave it. */
+static void
+engine_hints(struct engine *e)
+{
+	struct hints_config hc = e->cfg->hints;
+
+	hc.host = e->cfg->host;
+	hc.port = e->cfg->port;
+	hc.use_tls = e->cfg->use_tls;
+	hc.keepalive = e->cfg->keepalive;
+	hints_add(e->r, &hc, e->sys_errno);
+}
+
 void
 engine_run(const struct engine_config *cfg, const struct engine_io *io,
     struct report *r)
@@ -1093,5 +1062,6 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 		engine_tls_close(&e, engine_bye(&e));
 	io->net.close(io->net.ctx, e.fd);
 	free(e.buf);
+	engine_hints(&e);
 	report_end(r, engine_now(&e));
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hints.h"
 #include "probe_io.h"
 #include "report.h"
 
@@ -36,6 +37,8 @@ struct engine_config {
 	bool packet_bytes;		/* keep MQTT packet bytes (--hexdump);
 					 * the password is masked in them */
 	uint64_t timeout_us;		/* for the whole probe */
+	struct hints_config hints;	/* what the advice on a failure may
+					 * name (hints.c) */
 };
 
 struct engine_io {
