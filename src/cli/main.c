@@ -20,6 +20,7 @@
 #include "options.h"
 #include "output.h"
 #include "probe_io.h"
+#include "html.h"
 #include "run.h"
 #include "tls.h"
 
@@ -257,6 +258,7 @@ main(int argc, char *argv[])
 	static char password[MAIN_SECRET_MAX];
 	size_t password_len;
 	struct tls_creds *creds;
+	struct html_file report = { 0 };
 	struct output_config oc;
 	struct run_list targets;
 	struct run_shared shared = { 0 };
@@ -312,7 +314,16 @@ main(int argc, char *argv[])
 		main_die(status, "%s", err);
 	}
 
+	/* a report that cannot be written is named before any probe */
+	if (o.report_file != NULL &&
+	    html_file_open(&report, o.report_file, err, sizeof(err)) != 0) {
+		explicit_bzero(password, sizeof(password));
+		run_targets_free(&targets);
+		tls_creds_free(creds);
+		main_die(EXIT_CANTCREAT, "%s", err);
+	}
 	output_config_init(&oc, &o, main_color(o.color));
+	oc.report = report.out;
 	shared.o = &o;
 	shared.oc = &oc;
 	shared.creds = creds;
@@ -325,6 +336,11 @@ main(int argc, char *argv[])
 		free(main_prom_targets[i]);
 	free(main_prom_targets);
 	tls_creds_free(creds);
+	if (o.report_file != NULL &&
+	    html_file_commit(&report, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mqtts-probe: %s\n", err);
+		status = EXIT_CANTCREAT;
+	}
 	/* a plugin never exits with anything but 0 to 3 */
 	return main_nagios && status > MAIN_NAGIOS_UNKNOWN ?
 	    MAIN_NAGIOS_UNKNOWN : status;

@@ -86,6 +86,7 @@ struct options {
 	bool quiet;			/* FORMAT_TEXT only */
 	int verbose;			/* count of -v */
 	enum color_mode color;
+	const char *report_file;	/* --report: the HTML page, or NULL */
 
 	/* thresholds, for nagios and the expiry status of every format */
 	int warn_days;			/* days to earliest expiry, -1: unset */
@@ -119,6 +120,7 @@ enum {
 	EXIT_USAGE = 64,
 	EXIT_NOINPUT = 66,
 	EXIT_INTERNAL = 70,
+	EXIT_CANTCREAT = 73,		/* the --report file */
 };
 
 /*

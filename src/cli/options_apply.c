@@ -59,6 +59,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
 	case OPT_PRIORITY:
+	case OPT_REPORT:
 	case OPT_TARGETS:
 		if (options_values_nonempty(msg, msglen, c, v) != 0)
 			return EXIT_USAGE;
@@ -71,6 +72,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		case OPT_KEYLOG:		o->keylog = v; break;
 		case OPT_PASSWORD_FILE:		o->password_file = v; break;
 		case OPT_TARGETS:		o->targets_file = v; break;
+		case OPT_REPORT:		o->report_file = v; break;
 		default:			o->priority = v; break;
 		}
 		return 0;

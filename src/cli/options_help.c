@@ -52,6 +52,7 @@ const struct option options_long_opts[] = {
 	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
 	{ "qos",		required_argument,	NULL, OPT_QOS },
 	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "report",		required_argument,	NULL, OPT_REPORT },
 	{ "sni-hostname",	required_argument,	NULL, OPT_SNI_HOSTNAME },
 	{ "steps",		required_argument,	NULL, OPT_STEPS },
 	{ "targets",		required_argument,	NULL, OPT_TARGETS },
@@ -82,7 +83,7 @@ const struct option options_long_opts[] = {
 "                   [--keepalive seconds] [--key file]\n" \
 "                   [--key-password-file file] [--keylog file]\n" \
 "                   [--parallel n] [--password-file file] [--pause]\n" \
-"                   [--priority string] [--qos level]\n" \
+"                   [--priority string] [--qos level] [--report file]\n" \
 "                   [--sni-hostname name] [--steps n] [--targets file]\n" \
 "                   [--tls-version version] [--topic topic] [--trace]\n" \
 "                   [--verify-hostname name] [--version]\n" \
@@ -149,6 +150,9 @@ const char help_text[] = USAGE_TEXT
 "                             warning (text only; with -c, the summary)\n"
 "  -v, --verbose              show more detail; repeat for more\n"
 "  --color when               auto, always or never (default auto)\n"
+"  --report file              also write the run as one self-contained\n"
+"                             HTML page to file (any --format): verdict,\n"
+"                             waterfall, ladder, tracker, chain\n"
 "  -h, --help                 print this help and exit\n"
 "  --version                  print the version and exit\n"
 "\n"
@@ -187,6 +191,7 @@ const char help_text[] = USAGE_TEXT
 "  66     a local file (CA, certificate, key, password) is missing,\n"
 "         unreadable or holds nothing usable\n"
 "  70     internal error\n"
+"  73     the --report file cannot be created or written\n"
 "  130    interrupted by Ctrl-C (128 + the signal's number)\n"
 "  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also\n"
 "  for bad usage and unreadable files).\n"
@@ -243,6 +248,7 @@ options_value_hint(int val)
 	case OPT_KEY_PASSWORD_FILE:
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
+	case OPT_REPORT:
 	case OPT_TARGETS:
 		return "a file name";
 	case OPT_FORMAT:

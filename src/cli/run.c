@@ -27,6 +27,9 @@
 #include "pause.h"
 #include "run.h"
 
+/* Samples of a series the HTML report keeps, over all targets. */
+#define RUN_HTML_SAMPLES 65536u
+
 /* How often the main thread looks at Ctrl-C while workers run. */
 #define RUN_TICK_US 100000u
 
@@ -39,6 +42,7 @@ struct run_job {
 	char *buf;
 	size_t len;
 	struct stats_target stats;
+	struct html_target html;	/* --report only */
 	int status;
 	bool started;
 	enum run_job_state state;
@@ -367,6 +371,7 @@ run_series(const struct run_shared *s, struct run_job *job)
 		.host = rt->t.host, .index = job->index, .via = s->o->connect_to,
 		.port = s->o->connect_port != 0 ? s->o->connect_port :
 		    rt->t.port,
+		.html = s->oc->report != NULL ? &job->html : NULL,
 	};
 
 	stats_target_init(&job->stats);
@@ -549,6 +554,14 @@ run_finish(const struct run_pool *p)
 			continue;
 		ft[n].target = job->target->arg;
 		ft[n].stats = &job->stats;
+		if (p->s->oc->report != NULL) {
+			ft[n].html = &job->html;
+			ft[n].where.arg = job->target->arg;
+			ft[n].where.host = job->target->t.host;
+			ft[n].where.port = p->s->o->connect_port != 0 ?
+			    p->s->o->connect_port : job->target->t.port;
+			ft[n].where.via = p->s->o->connect_to;
+		}
 		n++;
 	}
 	if (iowait_interrupted)
@@ -576,6 +589,9 @@ run_all(const struct run_shared *s, const struct run_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		p.jobs[i].target = &l->v[i];
 		p.jobs[i].index = i;
+		/* the page's samples stay within a few megabytes however
+		 * many targets there are */
+		html_target_init(&p.jobs[i].html, RUN_HTML_SAMPLES / l->n);
 	}
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.cond, NULL);
@@ -586,6 +602,8 @@ run_all(const struct run_shared *s, const struct run_list *l)
 	status = run_finish(&p);
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
+	for (size_t i = 0; i < l->n; i++)
+		html_target_free(&p.jobs[i].html);
 	free(p.jobs);
 	return status;
 }

@@ -225,3 +225,24 @@ stats_target_add(struct stats_target *t, const struct report *r,
 		sf->step = r->findings[i].step;
 	}
 }
+
+double
+stats_percentile(const double *sorted, size_t n, double p)
+{
+	double rank;
+	size_t lo;
+
+	if (n == 0)
+		return 0;
+	if (p <= 0)
+		return sorted[0];
+	if (p >= 100)
+		return sorted[n - 1];
+	/* linear between the closest ranks (Hyndman and Fan's type 7,
+	 * what spreadsheets and numpy compute by default) */
+	rank = p / 100.0 * (double)(n - 1);
+	lo = (size_t)rank;
+	if (lo + 1 >= n)
+		return sorted[n - 1];
+	return sorted[lo] + (rank - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}

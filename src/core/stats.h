@@ -10,6 +10,7 @@
 #define STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "report.h"
@@ -114,6 +115,10 @@ enum stats_level stats_rtt_level(const struct stats_limits *l, uint64_t us);
 void stats_series_add(struct stats_series *s, double v);
 /* Population standard deviation; 0 for fewer than two values. */
 double stats_series_stddev(const struct stats_series *s);
+
+/* The p-th percentile (0 to 100) of n values sorted in ascending
+ * order, interpolated between ranks; 0 for no value. */
+double stats_percentile(const double *sorted, size_t n, double p);
 
 void stats_target_init(struct stats_target *t);
 /* Count one probe; r is the report the facts came from. */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
@@ -35,6 +36,15 @@ output_config_init(struct output_config *c, const struct options *o,
 	c->limits.crit_days = o->crit_days;
 	c->limits.warn_rtt_us = o->warn_rtt_us;
 	c->limits.crit_rtt_us = o->crit_rtt_us;
+	c->html.insecure = o->insecure;
+	c->html.cafile = o->cafile;
+	c->html.capath = o->capath;
+	c->html.mqtt_version = o->mqtt_version;
+	c->html.timeout_us = o->timeout_us;
+	c->html.steps = o->steps;
+	c->html.count = o->count;
+	c->html.interval_us = o->interval_us;
+	c->html.limits = &c->limits;
 }
 
 static bool
@@ -290,7 +300,14 @@ output_probe_finish(struct output_probe *p, const struct report *r,
     const struct stats_facts *f)
 {
 	const struct output_config *c = p->t->cfg;
+	const struct output_target *t = p->t;
 
+	if (t->html != NULL) {
+		struct html_where w = { .arg = t->arg, .host = t->host,
+		    .port = t->port, .via = t->via };
+
+		html_target_probe(t->html, &c->html, &w, p->number, r, f);
+	}
 	switch (c->format) {
 	case FORMAT_TEXT:
 		if (p->walk)
@@ -336,6 +353,33 @@ output_target_finish(const struct output_target *t,
 	fflush(t->out);
 }
 
+/* The HTML page of every target; a write error shows when main.c
+ * closes the file. */
+static void
+output_report(const struct output_config *c, const struct format_target *t,
+    size_t ntargets, bool interrupted)
+{
+	struct html_page_target *pt = calloc(ntargets + 1, sizeof(*pt));
+	size_t n = 0;
+
+	if (pt == NULL) {
+		fputs("<!DOCTYPE html><title>mqtts-probe report</title>"
+		    "<p>mqtts-probe ran out of memory making this report.\n",
+		    c->report);
+		return;
+	}
+	for (size_t i = 0; i < ntargets; i++) {
+		if (t[i].html == NULL)
+			continue;
+		pt[n].where = &t[i].where;
+		pt[n].html = t[i].html;
+		pt[n].stats = t[i].stats;
+		n++;
+	}
+	html_report_write(c->report, &c->html, pt, n, interrupted);
+	free(pt);
+}
+
 int
 output_finish(const struct output_config *c, FILE *out,
     const struct format_target *t, size_t ntargets, int status,
@@ -344,6 +388,8 @@ output_finish(const struct output_config *c, FILE *out,
 	struct nagios_ctx n = { .out = out, .limits = &c->limits,
 	    .count = c->count, .steps = c->steps, .interrupted = interrupted };
 
+	if (c->report != NULL)
+		output_report(c, t, ntargets, interrupted);
 	switch (c->format) {
 	case FORMAT_NAGIOS:
 		return nagios_render(&n, t, ntargets);

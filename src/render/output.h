@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "html.h"
 #include "options.h"
 #include "render.h"
 #include "render_formats.h"
@@ -35,6 +36,8 @@ struct output_config {
 	int mqtt_version;
 	uint64_t timeout_us;
 	struct stats_limits limits;
+	FILE *report;			/* --report: the page's stream, or NULL */
+	struct html_settings html;	/* what the page shows of the options */
 };
 
 void output_config_init(struct output_config *c, const struct options *o,
@@ -49,6 +52,7 @@ struct output_target {
 	unsigned port;			/* where the probe connects */
 	const char *via;		/* --connect-to host, or NULL */
 	size_t index;			/* place in the input, from 0 */
+	struct html_target *html;	/* --report: what it keeps, or NULL */
 };
 
 /* One probe's renderer state. */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "html.h"
 #include "report.h"
 #include "stats.h"
 
@@ -51,6 +52,9 @@ size_t json_utf8_len(const unsigned char *p);
 struct format_target {
 	const char *target;		/* as typed */
 	const struct stats_target *stats;
+	/* --report: where it was probed and what the page keeps of it */
+	struct html_where where;
+	const struct html_target *html;
 };
 
 struct nagios_ctx {
