@@ -494,6 +494,56 @@ START_TEST(test_own_certificate_checked)
 }
 END_TEST
 
+/* ---- evidence in hand --------------------------------------------------- */
+
+START_TEST(test_silent_publish_denial)
+{
+	struct run r;
+
+	/* mosquitto's ACL lets anonymous clients read, not write: under
+	 * 3.1.1 the PUBACK comes, the message never does */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "2", "--qos",
+	    "1", "--topic", "probe/acl", target(L_ACL), NULL);
+	EXPECT_EXIT(&r, 8);
+	EXPECT_HAS(&r, "[silent_publish_denial]");
+	EXPECT_HAS(&r, "acknowledged our PUBLISH to 'probe/acl' (PUBACK)");
+	EXPECT_HAS(&r, "write permission on 'probe/acl'");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "2", "--qos",
+	    "0", "--format", "json", target(L_ACL), NULL);
+	EXPECT_EXIT(&r, 8);
+	EXPECT_HAS(&r, "\"key\":\"publish_not_delivered\"");
+	free(r.out);
+	/* a broker that delivers: no such finding */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--qos",
+	    "1", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LACKS(&r, "silent_publish_denial");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_not_authorized_without_sni)
+{
+	struct run r;
+
+	/* an IP literal sends no SNI */
+	run_probe(&r, WRONG_PASSWORD, "--cafile", pki("ca.pem"), "-t", "5",
+	    "-u", "probeuser", target(L_PASSWORD), NULL);
+	EXPECT_EXIT(&r, 7);
+	EXPECT_HAS(&r, "[no_sni]");
+	EXPECT_HAS(&r, "no SNI was sent (127.0.0.1)");
+	free(r.out);
+	/* by name, SNI is sent: the finding stays away */
+	run_probe(&r, WRONG_PASSWORD, "--cafile", pki("ca.pem"), "-t", "5",
+	    "-u", "probeuser", target_port("localhost", g_port[L_PASSWORD]),
+	    NULL);
+	EXPECT_EXIT(&r, 7);
+	EXPECT_LACKS(&r, "no_sni");
+	free(r.out);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -509,6 +559,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_weak_key_listener);
 	tcase_add_test(tc, test_cafile_without_ca);
 	tcase_add_test(tc, test_own_certificate_checked);
+	tcase_add_test(tc, test_silent_publish_denial);
+	tcase_add_test(tc, test_not_authorized_without_sni);
 }
 
 int

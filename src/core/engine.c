@@ -523,6 +523,26 @@ engine_read_failed(struct engine *e, int step, long n,
 	}
 }
 
+/*
+ * "Not authorized" with no SNI sent (an IP literal, or --sni-hostname
+ * ''): hosted brokers that serve many tenants on one address choose the
+ * tenant, and its users, by SNI.
+ */
+static void
+engine_connack_evidence(struct engine *e, unsigned code)
+{
+	bool not_authorized = e->cfg->mqtt_version == MQTT_V5 ? code == 0x87 :
+	    code == 5;
+
+	if (!not_authorized || e->tls == NULL || e->cfg->tls.sni != NULL)
+		return;
+	report_findingf(e->r, STEP_CONNACK, SEV_WARNING, -1, "no_sni",
+	    "\"not authorized\" and no SNI was sent (%s): some hosted "
+	    "brokers pick the tenant, and so its users, by the name in SNI "
+	    "and refuse a client that sends none; connect by host name, or "
+	    "give it with --sni-hostname", e->cfg->host);
+}
+
 static bool
 engine_connack(struct engine *e)
 {
@@ -556,6 +576,7 @@ engine_connack(struct engine *e)
 		if (v == MQTT_V5)
 			engine_connack_props(e, &ca->props);
 		if (ca->code != 0) {
+			engine_connack_evidence(e, ca->code);
 			report_step_fail(e->r, STEP_CONNACK, engine_now(e),
 			    CAUSE_REFUSED, "the broker refused the connection: "
 			    "CONNACK %s 0x%02x (%s)", v == MQTT_V5 ? "reason code" :
@@ -692,6 +713,13 @@ engine_pubsub_packet(struct engine *e, struct engine_flow *f,
 			return -1;
 		}
 		f->suback = true;
+		if (code < c->qos)
+			report_findingf(e->r, STEP_PUBSUB, SEV_WARNING, -1,
+			    "suback_downgraded", "the broker granted QoS %u on "
+			    "'%s', less than the %u asked: its maximum QoS (or "
+			    "an ACL) lowers it, and messages to this client "
+			    "arrive with at most QoS %u", code, c->topic,
+			    c->qos, code);
 		return engine_publish(e, f, err);
 	}
 	case MQTT_PUBACK:
@@ -792,6 +820,38 @@ engine_flow_ignored(const struct engine_flow *f, char *buf, size_t len)
 	    f->other_payload, f->other_topic);
 }
 
+/*
+ * Our message never came back although the subscription was granted.
+ * Under MQTT 3.1.1 a broker has no way to refuse a PUBLISH: mosquitto,
+ * for one, acknowledges it and drops it when the ACL forbids writing.
+ * A PUBACK or PUBREC in hand makes that the cause.
+ */
+static void
+engine_pubsub_evidence(struct engine *e, const struct engine_flow *f)
+{
+	const struct engine_config *c = e->cfg;
+
+	if (!f->suback || !f->published || f->echo ||
+	    c->mqtt_version == MQTT_V5)
+		return;
+	if (c->qos > 0 && f->out_done)
+		report_findingf(e->r, STEP_PUBSUB, SEV_ERROR, -1,
+		    "silent_publish_denial", "the broker acknowledged our "
+		    "PUBLISH to '%s' (%s) and granted the subscription, yet "
+		    "never delivered the message: under MQTT 3.1.1 that is "
+		    "how a broker drops a publish its ACL forbids; give this "
+		    "client write permission on '%s' (mosquitto: 'topic "
+		    "readwrite' or 'topic write' in the acl_file)", c->topic,
+		    c->qos == 1 ? "PUBACK" : "PUBREC", c->topic);
+	else if (c->qos == 0)
+		report_findingf(e->r, STEP_PUBSUB, SEV_WARNING, -1,
+		    "publish_not_delivered", "the subscription to '%s' was "
+		    "granted but our QoS 0 message never came back: under "
+		    "MQTT 3.1.1 a broker drops a publish its ACL forbids "
+		    "without a word; --qos 1 would show whether it reached "
+		    "the broker (a PUBACK)", c->topic);
+}
+
 static bool
 engine_pubsub(struct engine *e)
 {
@@ -839,6 +899,8 @@ engine_pubsub(struct engine *e)
 			char also[REPORT_TEXT_MAX];
 
 			engine_flow_ignored(&f, also, sizeof(also));
+			if (got < 0 && err.cause == CAUSE_TIMEOUT)
+				engine_pubsub_evidence(e, &f);
 			engine_read_failed(e, STEP_PUBSUB, got, &err,
 			    !f.suback ? "SUBACK" : !f.echo ?
 			    "our message to come back" :
