@@ -26,6 +26,39 @@
 
 /* ---- tests: success paths ------------------------------------------- */
 
+/*
+ * The hints of a failure, each phrase in hints[] (read from JSON, where
+ * a hint is one string whatever the terminal's width), in the order
+ * given, and the text output's hint: lines.
+ */
+static void expect_hints(const char *const *extra, const char *const *want)
+{
+	const char *argv[MAX_ARGS];
+	struct run r;
+	int n = 0;
+	const char *at;
+
+	argv[n++] = g_probe;
+	argv[n++] = "--format";
+	argv[n++] = "json";
+	argv[n++] = "-t";
+	argv[n++] = "5";
+	for (; *extra != NULL && n < MAX_ARGS - 1; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
+	at = strstr(r.out, "\"hints\":[");
+	ck_assert_msg(at != NULL, "%s\nno hints:\n%s", r.cmd, r.out);
+	for (; *want != NULL; want++) {
+		const char *hit = strstr(at, *want);
+
+		ck_assert_msg(hit != NULL, "%s\nno hint says \"%s\" (or not "
+			      "in that order):\n%s", r.cmd, *want, at);
+		at = hit;
+	}
+	free(r.out);
+}
+
 START_TEST(test_success_tls13)
 {
 	struct run r;
@@ -342,6 +375,19 @@ START_TEST(test_plaintext_listener)
 	EXPECT_EXIT(&r, 3);
 	EXPECT_HAS(&r, "plaintext");
 	free(r.out);
+	{
+		/* what it is and where TLS likely is; never a plaintext port
+		 * as if it were an answer */
+		char self[64];
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    target(L_PLAINTEXT), NULL };
+		const char *want[] = { self, "without TLS", "usually 8883 "
+		    "(mqtts://127.0.0.1:8883)", NULL };
+
+		snprintf(self, sizeof self, "port %d is a plaintext MQTT "
+			 "listener", g_port[L_PLAINTEXT]);
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 
@@ -391,6 +437,14 @@ START_TEST(test_tls12_against_tls13only)
 	EXPECT_EXIT(&r, 3);
 	EXPECT_HAS(&r, "protocol version");
 	free(r.out);
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    "--tls-version", "1.2", target(L_TLS13ONLY), NULL };
+		const char *want[] = { "the server does not accept TLS 1.2",
+		    "try --tls-version 1.3", NULL };
+
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 
@@ -490,30 +544,93 @@ static void expect_verify_failure(enum listener l, const char *reason)
 START_TEST(test_unknown_ca)
 {
 	expect_verify_failure(L_UNTRUSTED, "issuer unknown");
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    target(L_UNTRUSTED), NULL };
+		const char *want[] = { "the CA given with --cafile/--capath "
+		    "did not issue this chain", "'CN=mqtts-probe untrusted CA,"
+		    "O=elsewhere'", "--insecure (-k) shows the rest", NULL };
+
+		expect_hints(extra, want);
+	}
+	{
+		/* no --cafile: the system store does not know a private CA */
+		const char *extra[] = { target(L_UNTRUSTED), NULL };
+		const char *want[] = { "the system trust store does not know "
+		    "'CN=mqtts-probe untrusted CA,O=elsewhere', likely a "
+		    "private CA: give its certificate with --cafile", NULL };
+
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 
 START_TEST(test_self_signed)
 {
 	expect_verify_failure(L_SELFSIGNED, "self-signed");
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    "--verify-hostname", "127.0.0.1", target(L_SELFSIGNED),
+		    NULL };
+		const char *want[] = { "the broker signed its own certificate "
+		    "(CN=127.0.0.1)", "giving it with --cafile",
+		    "SHA-256 fingerprint ", NULL };
+
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 
 START_TEST(test_expired)
 {
 	expect_verify_failure(L_EXPIRED, "expired");
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    target(L_EXPIRED), NULL };
+		const char *want[] = { "the broker's certificate (CN=localhost) "
+		    "expired on 2021-01-01 00:00 UTC", "days ago: it must be "
+		    "renewed on the broker", NULL };
+
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 
 START_TEST(test_not_yet_valid)
 {
 	expect_verify_failure(L_NOTYET, "not yet valid");
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    target(L_NOTYET), NULL };
+		const char *want[] = { "is valid from 2099-01-01 00:00 UTC, and "
+		    "this machine's clock says 20", "boots in 1970", NULL };
+
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 
 START_TEST(test_wrong_name)
 {
 	expect_verify_failure(L_WRONGNAME, "name does not match");
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    target(L_WRONGNAME), NULL };
+		const char *want[] = { "the certificate is for DNS:wrong.example, "
+		    "not for '127.0.0.1'", "--connect-to ADDR",
+		    "--verify-hostname NAME", NULL };
+
+		expect_hints(extra, want);
+	}
+	{
+		const char *extra[] = { "--cafile", pki("ca.pem"),
+		    "--verify-hostname", "other.example", target(L_GOOD),
+		    NULL };
+		const char *want[] = { "not for 'other.example' (given with "
+		    "--verify-hostname)", NULL };
+
+		expect_hints(extra, want);
+	}
 }
 END_TEST
 

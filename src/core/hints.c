@@ -5,8 +5,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hints.h"
 
@@ -30,19 +33,229 @@ hints_tcp(struct report *r, const struct hints_config *c,
 		    "reach it by address while keeping the name for TLS");
 }
 
+/* "2027-12-02 00:34 UTC" */
 static void
-hints_verify(struct report *r)
+hints_date(int64_t unix_s, char *buf, size_t len)
 {
-	report_hint(r, "give the broker's CA with --cafile, fix the "
-	    "certificate, or use --insecure to see the rest of the walk (the "
-	    "run is then marked UNVERIFIED)");
+	time_t t = (time_t)unix_s;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(buf, len, "%lld (Unix time)", (long long)unix_s);
+}
+
+/* Whether the comma-separated keyword list has word. */
+static bool
+hints_has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, word, n) == 0 && (p[n] == '\0' || p[n] == ',' ||
+		    p[n] == ' '))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+/* "the broker's certificate (CN=x)" or "certificate 2 of the chain (CN=y)" */
+static void
+hints_which(const struct report *r, size_t i, char *buf, size_t len)
+{
+	if (i == 0)
+		snprintf(buf, len, "the broker's certificate (%s)",
+		    r->certs[0].subject);
+	else
+		snprintf(buf, len, "certificate %zu of the chain (%s)", i,
+		    r->certs[i].subject);
 }
 
 static void
-hints_tls(struct report *r, int step, enum report_cause cause,
-    const char *reason)
+hints_expired(struct report *r, int64_t now)
 {
-	if (step == STEP_SERVER_CERT && cause == CAUSE_TIMEOUT)
+	size_t worst = 0;
+	bool found = false;
+	char when[48], which[400];
+
+	for (size_t i = 0; i < r->ncerts; i++)
+		if (r->certs[i].not_after < now && (!found ||
+		    r->certs[i].not_after < r->certs[worst].not_after)) {
+			worst = i;
+			found = true;
+		}
+	if (!found) {
+		report_hint(r, "a certificate of the chain has expired: the "
+		    "broker's certificate must be renewed");
+		return;
+	}
+	hints_date(r->certs[worst].not_after, when, sizeof(when));
+	hints_which(r, worst, which, sizeof(which));
+	report_hint(r, "%s expired on %s, %lld day%s ago: it must be "
+	    "renewed on the broker; no client setting can fix an expired "
+	    "certificate", which, when,
+	    (long long)((now - r->certs[worst].not_after) / 86400),
+	    (now - r->certs[worst].not_after) / 86400 == 1 ? "" : "s");
+}
+
+static void
+hints_not_yet_valid(struct report *r, int64_t now)
+{
+	size_t first = 0;
+	bool found = false;
+	char from[48], clock[48], which[400];
+
+	for (size_t i = 0; i < r->ncerts; i++)
+		if (r->certs[i].not_before > now && !found) {
+			first = i;
+			found = true;
+		}
+	hints_date(now, clock, sizeof(clock));
+	if (!found) {
+		report_hint(r, "a certificate is not valid yet by this machine's "
+		    "clock (%s): check the clock", clock);
+		return;
+	}
+	hints_date(r->certs[first].not_before, from, sizeof(from));
+	hints_which(r, first, which, sizeof(which));
+	report_hint(r, "%s is valid from %s, and this machine's clock says "
+	    "%s: if the clock is wrong, set it (a device that boots in 1970 "
+	    "rejects every certificate until NTP has set its clock); if the "
+	    "clock is right, the certificate was issued with a start date in "
+	    "the future and must be reissued", which, from, clock);
+}
+
+static void
+hints_wrong_name(struct report *r, const struct hints_config *c)
+{
+	const char *checked = hints_detail(r, STEP_VERIFY, "checked_name");
+	const char *names = r->ncerts > 0 && r->certs[0].sans[0] != '\0' ?
+	    r->certs[0].sans : NULL;
+
+	if (checked == NULL)
+		checked = c->verify_hostname != NULL ? c->verify_hostname :
+		    c->host != NULL ? c->host : "?";
+	if (c->verify_hostname != NULL)
+		report_hint(r, "the certificate is for %s, not for '%s' (given "
+		    "with --verify-hostname): name the broker as its certificate "
+		    "does", names != NULL ? names : "no name at all (no SAN)",
+		    checked);
+	else
+		report_hint(r, "the certificate is for %s, not for '%s': probe "
+		    "the broker by one of those names; --connect-to ADDR "
+		    "reaches another address while checking the name, and "
+		    "--verify-hostname NAME checks another name%s",
+		    names != NULL ? names : "no name at all (it has no SAN)",
+		    checked, c->connect_to != NULL ? "" : " (or the broker "
+		    "needs a certificate that names it so)");
+}
+
+static void
+hints_unknown_issuer(struct report *r, const struct hints_config *c)
+{
+	const struct report_cert *top = r->ncerts > 0 ?
+	    &r->certs[r->ncerts - 1] : NULL;
+	const char *issuer = top != NULL ? top->issuer : "?";
+
+	if (c->ca_given)
+		report_hint(r, "the CA given with --cafile/--capath did not "
+		    "issue this chain, whose top was issued by '%s': give that "
+		    "CA instead, or check that this is the broker you meant",
+		    issuer);
+	else
+		report_hint(r, "the system trust store does not know '%s', "
+		    "likely a private CA: give its certificate with --cafile "
+		    "FILE", issuer);
+}
+
+static void
+hints_self_signed(struct report *r)
+{
+	const struct report_cert *leaf = r->ncerts > 0 ? &r->certs[0] : NULL;
+
+	report_hint(r, "the broker signed its own certificate (%s), so no CA "
+	    "vouches for it: trust exactly that certificate by giving it with "
+	    "--cafile (compare its SHA-256 fingerprint %s with the broker's "
+	    "own first), or give the broker a certificate from a CA",
+	    leaf != NULL ? leaf->subject : "?", leaf != NULL &&
+	    leaf->sha256[0] != '\0' ? leaf->sha256 : "shown with -v");
+}
+
+/* Step 4: one hint per problem found, then the way to see the rest. */
+static void
+hints_verify(struct report *r, const struct hints_config *c)
+{
+	const char *problems = hints_detail(r, STEP_VERIFY, "problems");
+	int64_t now = r->started_wall_us / 1000000;
+	size_t before = r->nhints;
+
+	if (hints_has_word(problems, "expired"))
+		hints_expired(r, now);
+	if (hints_has_word(problems, "not-yet-valid"))
+		hints_not_yet_valid(r, now);
+	if (hints_has_word(problems, "name-mismatch"))
+		hints_wrong_name(r, c);
+	if (hints_has_word(problems, "self-signed"))
+		hints_self_signed(r);
+	else if (hints_has_word(problems, "unknown-issuer"))
+		hints_unknown_issuer(r, c);
+	if (r->nhints == before)
+		report_hint(r, "the certificate must be fixed on the broker%s",
+		    c->ca_given ? "" : ", or its CA given with --cafile");
+	report_hint(r, "--insecure (-k) shows the rest of the walk anyway, "
+	    "marked UNVERIFIED");
+}
+
+/* A version the server refused: name the one to try. */
+static void
+hints_version(struct report *r, const struct hints_config *c)
+{
+	const char *offered = hints_detail(r, STEP_CLIENT_HELLO,
+	    "versions_offered");
+
+	if (c->tls_version == 12)
+		report_hint(r, "the server does not accept TLS 1.2, the only "
+		    "version --tls-version 1.2 offers: try --tls-version 1.3, "
+		    "or leave --tls-version out to offer both");
+	else if (c->tls_version == 13)
+		report_hint(r, "the server does not accept TLS 1.3, the only "
+		    "version --tls-version 1.3 offers: try --tls-version 1.2, "
+		    "or leave --tls-version out to offer both");
+	else
+		report_hint(r, "the server accepts none of the versions offered "
+		    "(%s): it likely speaks only TLS 1.1 or older, which are "
+		    "insecure and never offered; the broker must be upgraded",
+		    offered != NULL ? offered : "TLS 1.3 and 1.2");
+}
+
+/* A listener that answered a ClientHello in plaintext MQTT, or reset. */
+static void
+hints_plaintext(struct report *r, const struct hints_config *c)
+{
+	char host[300];
+
+	/* an IPv6 address goes in brackets in a URL */
+	snprintf(host, sizeof(host), "%s%s%s", c->host != NULL &&
+	    strchr(c->host, ':') != NULL ? "[" : "", c->host != NULL ?
+	    c->host : "HOST", c->host != NULL && strchr(c->host, ':') !=
+	    NULL ? "]" : "");
+	report_hint(r, "port %u is a plaintext MQTT listener: it speaks MQTT "
+	    "without TLS, so anything sent there, passwords included, can be "
+	    "read on the way; the broker's TLS listener is another port, "
+	    "usually 8883 (mqtts://%s:8883); mqtt://%s:%u walks this one "
+	    "without TLS, to compare", c->port, host, host, c->port);
+}
+
+static void
+hints_tls(struct report *r, const struct hints_config *c, int step,
+    enum report_cause cause, const char *reason)
+{
+	if (strstr(reason, "plaintext") != NULL)
+		hints_plaintext(r, c);
+	else if (step == STEP_SERVER_CERT && cause == CAUSE_TIMEOUT)
 		report_hint(r, "the port accepted TCP but nothing answered the "
 		    "ClientHello: a server that is not TLS, or one waiting for "
 		    "the client to speak a plaintext protocol first");
@@ -50,19 +263,30 @@ hints_tls(struct report *r, int step, enum report_cause cause,
 	    strstr(reason, "alert") != NULL)
 		report_hint(r, "the broker wants a client certificate it "
 		    "trusts: give --cert and --key");
+	else if (cause == CAUSE_TLS && (strstr(reason, "protocol_version") !=
+	    NULL || strstr(reason, "protocol version") != NULL))
+		hints_version(r, c);
 	else if (cause == CAUSE_TLS && step <= STEP_KEYS)
-		report_hint(r, "compare what was offered (step 2) with what the "
-		    "server accepts: --tls-version and --priority change the "
-		    "offer");
+		report_hint(r, "the server accepts nothing that was offered "
+		    "(step 2 lists it): --priority changes the cipher suites "
+		    "and groups offered, --tls-version the versions");
 }
 
 static void
-hints_mqtt(struct report *r, int step, enum report_cause cause)
+hints_mqtt(struct report *r, const struct hints_config *c, int step,
+    enum report_cause cause)
 {
 	const char *code = hints_detail(r, STEP_CONNACK, "connack_code");
 	long v = code != NULL ? strtol(code, NULL, 10) : -1;
 
-	if (step == STEP_CONNACK && cause == CAUSE_CLOSED)
+	if (c->paused && step >= STEP_CONNECT && (cause == CAUSE_CLOSED ||
+	    cause == CAUSE_NETWORK))
+		report_hint(r, "the walk was held (--pause) while the "
+		    "connection was silent: a broker closes a connection that "
+		    "says nothing for one and a half times the keep-alive "
+		    "(%u s), or one that sends no CONNECT soon after TLS; go "
+		    "on sooner, or raise --keepalive", c->keepalive);
+	else if (step == STEP_CONNACK && cause == CAUSE_CLOSED)
 		report_hint(r, "a broker that hangs up after CONNECT usually "
 		    "rejects the client id (length, characters, or already in "
 		    "use), a policy or ACL forbids this client, or the port "
@@ -89,9 +313,9 @@ hints_add(struct report *r, const struct hints_config *c, int sys_errno)
 	if (step == STEP_TCP)
 		hints_tcp(r, c, s->cause, sys_errno);
 	else if (step == STEP_VERIFY && s->cause == CAUSE_VERIFY)
-		hints_verify(r);
+		hints_verify(r, c);
 	else if (step <= STEP_KEYS || s->cause == CAUSE_TLS)
-		hints_tls(r, step, s->cause, s->reason);
+		hints_tls(r, c, step, s->cause, s->reason);
 	else
-		hints_mqtt(r, step, s->cause);
+		hints_mqtt(r, c, step, s->cause);
 }

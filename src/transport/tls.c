@@ -296,8 +296,7 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 			tls_err(err, CAUSE_PROTOCOL, "the server reset the "
 			    "connection after our ClientHello without a TLS "
 			    "answer: this looks like a plaintext MQTT listener, "
-			    "not TLS (try port 1883 without TLS, or the "
-			    "broker's TLS port)");
+			    "not TLS");
 			return;
 		}
 		tls_err(err, CAUSE_NETWORK, "connection failed %s: %s",
