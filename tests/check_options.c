@@ -483,7 +483,14 @@ START_TEST(test_lengths)
 	ck_assert_int_eq(PARSE(&o, "--topic", repeat(big, 't', 65536), "h"),
 	    EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(msg, "--topic"));
-	ck_assert_int_eq(PARSE(&o, "-i", repeat(big, 'c', 65535), "h"), 0);
+	ck_assert_int_eq(PARSE(&o, "-i", repeat(big, 'c', 65535), "--topic",
+	    "t", "h"), 0);
+	/* the default topic, mqtts-probe/<client-id>, is an MQTT string */
+	ck_assert_int_eq(PARSE(&o, "-i", repeat(big, 'c', 65523), "h"), 0);
+	ck_assert_int_eq(PARSE(&o, "-i", repeat(big, 'c', 65524), "h"),
+	    EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(msg, "--client-id (-i) longer than 65523 "
+	    "bytes needs --topic"));
 	ck_assert_int_eq(PARSE(&o, "-i", repeat(big, 'c', 65536), "h"),
 	    EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(msg, "--client-id"));

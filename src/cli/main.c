@@ -22,10 +22,22 @@
 #include "probe_io.h"
 #include "html.h"
 #include "run.h"
+#include "secret.h"
 #include "tls.h"
 
-#define MAIN_SECRET_MAX 4096
 #define MAIN_NAGIOS_UNKNOWN 3
+
+/*
+ * Once a secret is in memory, the process must not be dumpable: a core
+ * file or another process of the same user could read it.
+ */
+static void
+main_protect(void)
+{
+	if (!secret_protect_process())
+		fprintf(stderr, "mqtts-probe: warning: cannot keep the secrets "
+		    "out of core dumps: %s\n", strerror(errno));
+}
 
 /* Set before parsing: errors then follow the plugin guidelines. */
 static bool main_nagios;
@@ -122,37 +134,24 @@ main_die(int status, const char *fmt, ...)
 }
 
 /*
- * Read a one-line secret from path into buf.  The file must hold
- * something; the trailing newline is not part of the secret.  Warn, as
- * ssh does for keys, when others may read it.
+ * Read a one-line secret from path into buf (secret.c: no stdio copy).
+ * Warn, as ssh does for keys, when others may read it.
  */
 static size_t
 main_read_secret(const char *opt, const char *path, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	struct stat st;
-	size_t n;
+	char err[1024];
+	unsigned mode;
+	long n = secret_read_file(opt, path, buf, len, &mode, err,
+	    sizeof(err));
 
-	if (f == NULL)
-		main_die(EXIT_NOINPUT, "%s %s: %s", opt, path, strerror(errno));
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+	if (n < 0)
+		main_die(EXIT_NOINPUT, "%s", err);
+	main_protect();
+	if (mode != 0)
 		fprintf(stderr, "mqtts-probe: warning: %s %s is readable by "
-		    "other users (mode %03o); chmod 600 it\n", opt, path,
-		    (unsigned)(st.st_mode & 0777));
-	n = fread(buf, 1, len - 1, f);
-	if (ferror(f)) {
-		fclose(f);
-		main_die(EXIT_NOINPUT, "%s %s: %s", opt, path, strerror(errno));
-	}
-	fclose(f);
-	buf[n] = '\0';
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	if (n == 0)
-		main_die(EXIT_NOINPUT, "%s %s: the file holds no secret (the "
-		    "first line is empty)", opt, path);
-	return n;
+		    "other users (mode %03o); chmod 600 it\n", opt, path, mode);
+	return (size_t)n;
 }
 
 /* Ask every wait to end now; the walk then reports the step it was in. */
@@ -189,34 +188,86 @@ main_color(enum color_mode m)
 	return isatty(STDOUT_FILENO);
 }
 
-/* -P, --password-file or the environment, in that order of choice. */
-static size_t
-main_password(const struct options *o, char *buf, size_t len)
+/*
+ * --password-file, -P or the environment, in that order of choice.
+ * Returns whether a password is set (-P "" sets an empty one; an empty
+ * MQTTS_PROBE_PASSWORD is taken as unset, as shells make it easy to
+ * leave one behind); *from names where it came from, for messages.
+ */
+static bool
+main_password(const struct options *o, char *buf, size_t len,
+    size_t *pwlen, const char **from)
 {
 	const char *env_pw = getenv("MQTTS_PROBE_PASSWORD");
 
-	if (o->password_file != NULL)
-		return main_read_secret("--password-file", o->password_file,
+	*pwlen = 0;
+	if (o->password_file != NULL) {
+		*from = "--password-file";
+		*pwlen = main_read_secret("--password-file", o->password_file,
 		    buf, len);
+		return true;
+	}
 	if (o->password_arg != NULL) {
 		fprintf(stderr, "mqtts-probe: warning: a password given with -P "
 		    "is visible to other users in ps; prefer --password-file "
 		    "or MQTTS_PROBE_PASSWORD\n");
-		snprintf(buf, len, "%s", o->password_arg);
-		return strlen(buf);
+		*from = "--password (-P)";
+		/* options_parse held it to SECRET_MAX */
+		*pwlen = strlen(o->password_arg);
+		memcpy(buf, o->password_arg, *pwlen + 1);
+		main_protect();
+		return true;
 	}
 	if (env_pw != NULL && env_pw[0] != '\0') {
-		snprintf(buf, len, "%s", env_pw);
-		return strlen(buf);
+		*from = "MQTTS_PROBE_PASSWORD";
+		*pwlen = strlen(env_pw);
+		if (*pwlen >= len)
+			main_die(EXIT_USAGE, "MQTTS_PROBE_PASSWORD: longer than "
+			    "%zu bytes, the most MQTT can carry", len - 1);
+		memcpy(buf, env_pw, *pwlen + 1);
+		main_protect();
+		return true;
 	}
-	return 0;
+	return false;
+}
+
+/*
+ * The key log is created 0600 (tls_keylog_open); one that was already
+ * there may be wider, and it will hold traffic secrets: warn, as for a
+ * password file.
+ */
+static void
+main_keylog_warn(const char *name, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		fprintf(stderr, "mqtts-probe: warning: %s %s is readable by "
+		    "other users (mode %03o) and will hold TLS secrets; chmod "
+		    "600 it\n", name, path, (unsigned)(st.st_mode & 0777));
+}
+
+/*
+ * SSLKEYLOGFILE, when --keylog is not given: the probe writes it itself
+ * (GnuTLS's own writer would create it with the umask's mode).
+ */
+static void
+main_keylog_env(struct options *o)
+{
+	const char *env = getenv("SSLKEYLOGFILE");
+
+	if (o->keylog == NULL && env != NULL && env[0] != '\0') {
+		o->keylog = env;
+		o->keylog_from_env = true;
+	}
 }
 
 /* Load the CA and client credentials once, for every probe. */
 static struct tls_creds *
 main_creds(const struct options *o, char *err, size_t errlen, int *status)
 {
-	static char keypass[MAIN_SECRET_MAX];
+	static char keypass[SECRET_MAX + 1];
 	struct tls_config tc = { 0 };
 	struct tls_creds *creds;
 
@@ -237,6 +288,7 @@ main_creds(const struct options *o, char *err, size_t errlen, int *status)
 			    "--cert", kf, (unsigned)(st.st_mode & 0777));
 	}
 	tc.keylog = o->keylog;
+	tc.keylog_name = o->keylog_from_env ? "SSLKEYLOGFILE" : "--keylog";
 	tc.cafile = o->cafile;
 	tc.capath = o->capath;
 	tc.cert = o->cert;
@@ -247,6 +299,8 @@ main_creds(const struct options *o, char *err, size_t errlen, int *status)
 	tc.insecure = o->insecure;
 	creds = tls_creds_load(&tc, err, errlen, status);
 	explicit_bzero(keypass, sizeof(keypass));
+	if (creds != NULL && o->keylog != NULL)
+		main_keylog_warn(tc.keylog_name, o->keylog);
 	return creds;
 }
 
@@ -255,8 +309,11 @@ main(int argc, char *argv[])
 {
 	struct options o;
 	char msg[512], err[1024];
-	static char password[MAIN_SECRET_MAX];
+	static char password[SECRET_MAX + 1];
 	size_t password_len;
+	bool password_set;
+	const char *password_from = NULL;
+	const struct run_target *nouser;
 	struct tls_creds *creds;
 	struct html_file report = { 0 };
 	struct output_config oc;
@@ -287,12 +344,14 @@ main(int argc, char *argv[])
 	}
 	main_nagios = o.format == FORMAT_NAGIOS;
 	main_prom = o.format == FORMAT_PROMETHEUS;
+	main_keylog_env(&o);
 
 	/* holding for Enter without a terminal would hang a script */
 	if (o.pause && !isatty(STDIN_FILENO))
 		main_die(EXIT_USAGE, "--pause needs a terminal on standard "
 		    "input");
-	password_len = main_password(&o, password, sizeof(password));
+	password_set = main_password(&o, password, sizeof(password),
+	    &password_len, &password_from);
 	status = run_targets_load(&o, &targets, err, sizeof(err));
 	if (status == 0 && main_prom && targets.n > 0) {
 		main_prom_targets = calloc(targets.n, sizeof(char *));
@@ -306,6 +365,28 @@ main(int argc, char *argv[])
 		explicit_bzero(password, sizeof(password));
 		run_targets_free(&targets);
 		main_die(status, "%s", err);
+	}
+	/*
+	 * 3.1.1 sends a password only with a user name (its password flag
+	 * needs the user name flag): refuse before connecting, rather than
+	 * fail at step 6 as if the broker were at fault.
+	 */
+	if (status == 0 && password_set && o.mqtt_version == 4 &&
+	    (nouser = run_first_without_user(&o, &targets)) != NULL) {
+		char where[256] = "";
+
+		/* a target with a user part could hold a password */
+		if (targets.n > 1 && strchr(nouser->arg, '@') == NULL)
+			snprintf(where, sizeof(where), " for target '%.200s'",
+			    nouser->arg);
+		else if (targets.n > 1)
+			snprintf(where, sizeof(where), " for target %zu",
+			    (size_t)(nouser - targets.v) + 1);
+		explicit_bzero(password, sizeof(password));
+		run_targets_free(&targets);
+		main_die(EXIT_USAGE, "%s gives a password but no user name is "
+		    "given%s: MQTT 3.1.1 sends a password only with a user "
+		    "name; give -u, or use -V 5", password_from, where);
 	}
 	creds = main_creds(&o, err, sizeof(err), &status);
 	if (creds == NULL) {
@@ -327,7 +408,7 @@ main(int argc, char *argv[])
 	shared.o = &o;
 	shared.oc = &oc;
 	shared.creds = creds;
-	shared.password = password_len > 0 ? (const uint8_t *)password : NULL;
+	shared.password = password_set ? (const uint8_t *)password : NULL;
 	shared.password_len = password_len;
 	status = run_all(&shared, &targets);
 	explicit_bzero(password, sizeof(password));

@@ -174,6 +174,14 @@ check_combinations(const struct options *o, char *msg, size_t msglen)
 		return options_fail(msg, msglen,
 		    "--password-file and --password (-P) "
 		    "cannot be used together");
+	/* the default topic is mqtts-probe/<client-id>, one MQTT string */
+	if (o->topic == NULL && o->client_id != NULL &&
+	    strlen(o->client_id) > MQTT_STRING_MAX - DEFAULT_TOPIC_PREFIX_LEN)
+		return options_fail(msg, msglen, "--client-id (-i) longer than "
+		    "%d bytes needs --topic: the default topic, "
+		    "mqtts-probe/<client-id>, would pass the %d-byte limit",
+		    MQTT_STRING_MAX - DEFAULT_TOPIC_PREFIX_LEN,
+		    MQTT_STRING_MAX);
 	if (o->key != NULL && o->cert == NULL)
 		return options_fail(msg, msglen,
 		    "--key needs --cert, the certificate that goes with it");

@@ -67,7 +67,9 @@ struct options {
 	enum tls_version_pin tls_version;
 	const char *priority;		/* NULL: built-in default */
 	bool insecure;			/* -k */
-	const char *keylog;
+	const char *keylog;		/* --keylog; main.c puts SSLKEYLOGFILE
+					   here when --keylog is not given */
+	bool keylog_from_env;		/* keylog is SSLKEYLOGFILE (main.c) */
 
 	/* MQTT */
 	int mqtt_version;		/* 4 (3.1.1) or 5 */

@@ -27,6 +27,7 @@
 #define RTT_MIN_US 1ULL				/* 0.001 ms */
 #define RTT_MAX_US (3600ULL * US_PER_S)		/* 3600000 ms */
 #define MQTT_STRING_MAX 65535	/* a two-byte length prefix on the wire */
+#define DEFAULT_TOPIC_PREFIX_LEN 12	/* "mqtts-probe/" (run.c) */
 #define ALPN_NAME_MAX 255	/* a one-byte length prefix on the wire */
 #define VERBOSE_MAX 16		/* more -v changes nothing; avoid overflow */
 #define SHOWN_VALUE_MAX 48	/* longer values are cut in messages */

@@ -224,7 +224,7 @@ run_random_hex(char *buf, size_t nbytes)
 struct run_ids {
 	char client_id[64];
 	char nonce[40];
-	char topic[1024];
+	char *topic;		/* --topic or the default, up to 65535 bytes */
 };
 
 static bool
@@ -239,12 +239,14 @@ run_ids_make(const struct options *o, struct run_ids *ids)
 	}
 	if (!run_random_hex(ids->nonce, 16))
 		return false;
+	/* allocated: --topic and -i may be as long as MQTT allows, and a
+	 * cut topic would silently probe another one */
 	if (o->topic != NULL)
-		snprintf(ids->topic, sizeof(ids->topic), "%s", o->topic);
-	else
-		snprintf(ids->topic, sizeof(ids->topic), "mqtts-probe/%s",
-		    o->client_id != NULL ? o->client_id : ids->client_id);
-	return true;
+		ids->topic = strdup(o->topic);
+	else if (asprintf(&ids->topic, "mqtts-probe/%s", o->client_id != NULL ?
+	    o->client_id : ids->client_id) == -1)
+		ids->topic = NULL;
+	return ids->topic != NULL;
 }
 
 /*
@@ -258,6 +260,15 @@ run_username(const struct options *o, const struct run_target *rt)
 	if (o->username != NULL && o->username != o->target.user)
 		return o->username;
 	return rt->t.user[0] != '\0' ? rt->t.user : NULL;
+}
+
+const struct run_target *
+run_first_without_user(const struct options *o, const struct run_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (run_username(o, &l->v[i]) == NULL)
+			return &l->v[i];
+	return NULL;
 }
 
 static void
@@ -305,7 +316,7 @@ static bool
 run_probe(const struct run_shared *s, struct run_job *job,
     const struct output_target *ot, unsigned n)
 {
-	struct run_ids ids;
+	struct run_ids ids = { .topic = NULL };
 	struct engine_config ec;
 	struct engine_io io = { 0 };
 	struct pause_ctx pc = { .in = stdin, .out = stdout,
@@ -315,6 +326,7 @@ run_probe(const struct run_shared *s, struct run_job *job,
 	struct stats_facts f;
 
 	if (!run_ids_make(s->o, &ids)) {
+		free(ids.topic);
 		job->status = EXIT_INTERNAL;
 		return false;
 	}
@@ -343,6 +355,7 @@ run_probe(const struct run_shared *s, struct run_job *job,
 	output_probe_finish(&op, &r, &f);
 	stats_target_add(&job->stats, &r, &f);
 	report_free(&r);
+	free(ids.topic);
 	return !f.interrupted;
 }
 

@@ -36,6 +36,13 @@ int run_targets_load(const struct options *o, struct run_list *l, char *err,
     size_t errlen);
 void run_targets_free(struct run_list *l);
 
+/*
+ * The first target that would go without a user name (no -u, no
+ * mqtts://USER@), or NULL: MQTT 3.1.1 cannot send a password for it.
+ */
+const struct run_target *run_first_without_user(const struct options *o,
+    const struct run_list *l);
+
 /* What every probe shares: loaded once, read by every thread. */
 struct run_shared {
 	const struct options *o;

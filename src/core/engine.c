@@ -108,7 +108,7 @@ engine_packet(struct engine *e, enum report_dir dir, const uint8_t *pkt,
 	report_event_io(e->r, engine_event_step(e->r), engine_now(e), 1,
 	    EVK_MQTT, dir, len, copy, copy != NULL ? len : 0, text);
 	if (copy != NULL) {
-		memset(copy, 0, len);
+		explicit_bzero(copy, len);
 		free(copy);
 	}
 }
@@ -376,6 +376,9 @@ engine_connect(struct engine *e)
 		    c->mqtt_version == MQTT_V311 && c->username == NULL &&
 		    c->password != NULL ? ", or a password without user name "
 		    "under 3.1.1" : "");
+		/* a part-written packet may hold the password already */
+		if (pkt != NULL)
+			explicit_bzero(pkt, size);
 		free(pkt);
 		return false;
 	}
@@ -396,8 +399,9 @@ engine_connect(struct engine *e)
 		ok = true;
 	} else
 		engine_fail(e, STEP_CONNECT, &err, "sending CONNECT");
-	/* the encoded packet holds the password: wipe it */
-	memset(pkt, 0, size);
+	/* the encoded packet holds the password: wipe it, with a call the
+	 * compiler may not drop as a dead store before free */
+	explicit_bzero(pkt, size);
 	free(pkt);
 	return ok;
 }

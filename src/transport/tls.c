@@ -169,13 +169,13 @@ tls_start(void *ctx, int fd, const struct tls_params *p,
 	gnutls_handshake_set_hook_function(t->s, GNUTLS_HANDSHAKE_ANY,
 	    GNUTLS_HOOK_BOTH, tls_hook);
 	gnutls_session_set_verify_function(t->s, tls_verify_cb);
-	t->prev_keylog = gnutls_session_get_keylog_function(t->s);
+	/* ours replaces GnuTLS's writer, SSLKEYLOGFILE included */
 	gnutls_session_set_keylog_function(t->s, tls_keylog);
 	if (p->keylog != NULL) {
-		t->keylog = fopen(p->keylog, "a");
+		t->keylog = tls_keylog_open(p->keylog);
 		if (t->keylog == NULL) {
-			tls_err(err, CAUSE_LOCAL, "--keylog %s: %s", p->keylog,
-			    strerror(errno));
+			tls_err(err, CAUSE_LOCAL, "key log %s: %s", p->keylog,
+			    tls_keylog_error(errno));
 			gnutls_deinit(t->s);
 			free(t);
 			return NULL;

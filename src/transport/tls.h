@@ -24,7 +24,9 @@ struct tls_config {
 	int tls_version;		/* 0, 12 or 13 */
 	const char *priority;		/* NULL: the built-in default */
 	bool insecure;			/* still verify, never abort on it */
-	const char *keylog;		/* --keylog, checked here; NULL: none */
+	const char *keylog;		/* key log file, created 0600 and
+					   checked here; NULL: none */
+	const char *keylog_name;	/* "--keylog" or "SSLKEYLOGFILE" */
 };
 
 struct tls_creds;

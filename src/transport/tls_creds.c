@@ -337,11 +337,12 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 	if (cfg->keylog != NULL) {
 		/* each session appends to it at step 2; a path that cannot
 		 * be written is the user's to fix, before any connection */
-		FILE *kl = fopen(cfg->keylog, "a");
+		FILE *kl = tls_keylog_open(cfg->keylog);
 
 		if (kl == NULL) {
-			snprintf(err, errlen, "--keylog %s: %s", cfg->keylog,
-			    strerror(errno));
+			snprintf(err, errlen, "%s %s: %s", cfg->keylog_name !=
+			    NULL ? cfg->keylog_name : "--keylog", cfg->keylog,
+			    tls_keylog_error(errno));
 			goto fail;
 		}
 		fclose(kl);

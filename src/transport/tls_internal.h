@@ -77,7 +77,6 @@ struct tls_session {
 	int fd;
 	struct tls_hooks hooks;
 	struct tls_params params;
-	gnutls_keylog_func prev_keylog;
 	FILE *keylog;
 
 	bool hello_pending;	/* a ClientHello is built, not yet written */
@@ -124,6 +123,8 @@ ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov,
     int iovcnt);
 ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len);
 int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms);
+FILE *tls_keylog_open(const char *path);
+const char *tls_keylog_error(int e);
 int tls_keylog(gnutls_session_t s, const char *label,
     const gnutls_datum_t *secret);
 int tls_hook(gnutls_session_t s, unsigned htype, unsigned when,

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
@@ -254,14 +256,44 @@ tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
 
 /* --- key log ---------------------------------------------------------- */
 
+/*
+ * The key log holds traffic secrets, which decrypt any capture of the
+ * session (and the CONNECT password in it): created 0600 whatever the
+ * umask, only appended to, and never through a symbolic link.  It is
+ * ours to write for SSLKEYLOGFILE too (main.c passes that on), since
+ * GnuTLS's own writer would create it with the umask's mode.
+ */
+FILE *
+tls_keylog_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC | O_NOCTTY, 0600);
+	FILE *f;
+
+	if (fd == -1)
+		return NULL;
+	if ((f = fdopen(fd, "a")) == NULL) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
+/* Why tls_keylog_open failed, in words. */
+const char *
+tls_keylog_error(int e)
+{
+	return e == ELOOP ? "is a symbolic link; name the file itself" :
+	    strerror(e);
+}
+
 int
 tls_keylog(gnutls_session_t s, const char *label, const gnutls_datum_t *secret)
 {
 	struct tls_session *t = gnutls_session_get_ptr(s);
 
-	/* keep SSLKEYLOGFILE working: ours replaced GnuTLS's default */
-	if (t->prev_keylog != NULL)
-		t->prev_keylog(s, label, secret);
 	if (t->keylog != NULL) {
 		gnutls_datum_t crand, srand;
 
