@@ -19,6 +19,7 @@
 
 #include "mqtt.h"
 #include "options.h"
+#include "serve_config.h"
 #include "target.h"
 
 /* Stop here, loudly: the fuzzer keeps the input as a crash. */
@@ -263,7 +264,13 @@ fuzz_options_one(const uint8_t *data, size_t size)
 		FUZZ_CHECK(memchr(msg, '\0', sizeof(msg)) != NULL);
 		FUZZ_CHECK(msg[0] != '\0');
 	} else if (!o.help && !o.version) {
-		FUZZ_CHECK(o.noperands > 0 || o.targets_file != NULL);
+		FUZZ_CHECK(o.noperands > 0 || o.targets_file != NULL ||
+		    o.serve != NULL);
+		FUZZ_CHECK(o.serve == NULL || (o.noperands == 0 &&
+		    o.targets_file == NULL && o.probe_option == 0));
+		FUZZ_CHECK(o.max_concurrent >= 1 &&
+		    o.max_concurrent <= OPTIONS_MAX_CONCURRENT_MAX);
+		FUZZ_CHECK(o.nallow_target <= OPTIONS_ALLOW_MAX);
 		FUZZ_CHECK(o.noperands <= (size_t)argc);
 		FUZZ_CHECK(o.qos <= 2 && o.steps >= 1 && o.steps <= 8);
 		FUZZ_CHECK(o.mqtt_version == 4 || o.mqtt_version == 5);
@@ -285,4 +292,50 @@ fuzz_options_one(const uint8_t *data, size_t size)
 	}
 	for (int i = 0; i < argc; i++)
 		free(copy[i]);
+}
+
+void
+fuzz_serve_config_one(const uint8_t *data, size_t size)
+{
+	char *text = (char *)fuzz_copy(data, size);
+	struct serve_config_text c;
+	char err[512];
+	int rc;
+
+	memset(err, 0x5a, sizeof(err));
+	rc = serve_config_parse(text, size, "fuzz.conf", &c, err, sizeof(err));
+	if (rc != 0) {
+		FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+		FUZZ_CHECK(err[0] != '\0');
+		FUZZ_CHECK(c.n == 0 && c.m == NULL);
+	}
+	FUZZ_CHECK(c.n <= SERVE_MODULES_MAX);
+	for (size_t i = 0; i < c.n; i++) {
+		const struct serve_module_text *m = &c.m[i];
+		struct serve_module_opts mo;
+		size_t len = strlen(m->name);
+
+		FUZZ_CHECK(len >= 1 && len <= SERVE_MODULE_NAME_MAX);
+		FUZZ_CHECK(strcspn(m->name, "[]= \t#\r\n") == len);
+		FUZZ_CHECK(m->n <= SERVE_MODULE_OPTIONS_MAX);
+		for (size_t j = 0; j < m->n; j++) {
+			FUZZ_CHECK(m->e[j].key != NULL &&
+			    m->e[j].key[0] != '\0');
+			FUZZ_CHECK(strlen(m->e[j].key) <= SERVE_CONFIG_LINE_MAX);
+		}
+		memset(err, 0x5a, sizeof(err));
+		/* the module's options through the command-line parser */
+		if (serve_config_options(m, "fuzz.conf", &mo, err,
+		    sizeof(err)) == 0) {
+			FUZZ_CHECK(mo.o.noperands == 1);
+			FUZZ_CHECK(mo.o.password_arg == NULL);
+			FUZZ_CHECK(mo.o.keylog == NULL && mo.o.serve == NULL);
+			FUZZ_CHECK(mo.o.qos <= 2 && mo.o.timeout_us >= 1000);
+			serve_module_opts_free(&mo);
+		} else
+			FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL &&
+			    err[0] != '\0');
+	}
+	serve_config_text_free(&c);
+	free(text);
 }

@@ -23,4 +23,8 @@ void fuzz_target_one(const uint8_t *data, size_t size);
 /* The input split at NUL bytes into argv[1..], after "mqtts-probe". */
 void fuzz_options_one(const uint8_t *data, size_t size);
 
+/* The input as an exporter module file (--config): parsed, then each
+ * module's options through options_parse. */
+void fuzz_serve_config_one(const uint8_t *data, size_t size);
+
 #endif

@@ -34,6 +34,7 @@ static const struct {
 	{ "mqtt", fuzz_mqtt_one },
 	{ "target", fuzz_target_one },
 	{ "options", fuzz_options_one },
+	{ "serve_config", fuzz_serve_config_one },
 };
 
 /* The whole file, in a buffer of exactly its size. */

@@ -23,6 +23,7 @@
 #include "html.h"
 #include "run.h"
 #include "secret.h"
+#include "serve.h"
 #include "tls.h"
 
 #define MAIN_NAGIOS_UNKNOWN 3
@@ -345,6 +346,19 @@ main(int argc, char *argv[])
 	main_nagios = o.format == FORMAT_NAGIOS;
 	main_prom = o.format == FORMAT_PROMETHEUS;
 	main_keylog_env(&o);
+
+	if (o.serve != NULL) {
+		struct serve_settings ss = {
+			.listen = o.serve, .config_file = o.serve_config,
+			.max_concurrent = o.max_concurrent,
+			.allow = o.allow_target, .nallow = o.nallow_target,
+		};
+
+		/* the modules' secrets are read later, by the exporter */
+		main_protect();
+		/* the exporter logs its own errors, one line per event */
+		return serve_main(&ss);
+	}
 
 	/* holding for Enter without a terminal would hang a script */
 	if (o.pause && !isatty(STDIN_FILENO))

@@ -36,6 +36,7 @@ options_defaults(struct options *o)
 	o->count = 1;
 	o->interval_us = INTERVAL_DEFAULT_US;
 	o->parallel = PARALLEL_DEFAULT;
+	o->max_concurrent = OPTIONS_MAX_CONCURRENT_DEFAULT;
 }
 
 /*
@@ -240,6 +241,31 @@ check_combinations(const struct options *o, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * The exporter takes its targets from requests and its probe settings
+ * from the modules of --config, so nothing else may come with it.
+ */
+static int
+check_serve(const struct options *o, char *msg, size_t msglen)
+{
+	const char *name;
+
+	if (o->serve == NULL)
+		return options_fail(msg, msglen, "--%s only applies with "
+		    "--serve", o->serve_config != NULL ? "config" :
+		    o->nallow_target > 0 ? "allow-target" : "max-concurrent");
+	if (o->noperands > 0 || o->targets_file != NULL)
+		return options_fail(msg, msglen, "--serve takes no TARGET or "
+		    "--targets: each /probe request names its target");
+	if (o->probe_option != 0) {
+		name = options_long_name(o->probe_option);
+		return options_fail(msg, msglen, "--%s cannot be used with "
+		    "--serve: probe settings go in the modules of --config "
+		    "FILE", name != NULL ? name : "?");
+	}
+	return 0;
+}
+
 int
 options_parse(int argc, char *argv[], struct options *o,
     char *msg, size_t msglen)
@@ -279,6 +305,9 @@ options_parse(int argc, char *argv[], struct options *o,
 		}
 		if ((rc = options_apply(o, c, optarg, msg, msglen)) != 0)
 			return rc;
+		if (c != OPT_SERVE && c != OPT_CONFIG &&
+		    c != OPT_MAX_CONCURRENT && c != OPT_ALLOW_TARGET)
+			o->probe_option = c;
 	}
 	/*
 	 * Whatever follows "--" (argv[optind..argc)) is operands too:
@@ -295,6 +324,10 @@ options_parse(int argc, char *argv[], struct options *o,
 	if (o->help || o->version)
 		return 0;
 
+	if (o->serve != NULL || o->serve_config != NULL ||
+	    o->nallow_target > 0 ||
+	    o->max_concurrent != OPTIONS_MAX_CONCURRENT_DEFAULT)
+		return check_serve(o, msg, msglen);
 	if (o->noperands == 0) {
 		if (o->targets_file == NULL)
 			return options_fail(msg, msglen,

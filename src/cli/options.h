@@ -16,6 +16,11 @@
 
 #include "target.h"
 
+/* --allow-target patterns at most; more is a usage error. */
+#define OPTIONS_ALLOW_MAX 64
+#define OPTIONS_MAX_CONCURRENT_MAX 1024
+#define OPTIONS_MAX_CONCURRENT_DEFAULT 32
+
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum tls_version_pin { TLSV_ANY = 0, TLSV_12 = 12, TLSV_13 = 13 };
 enum output_format {
@@ -102,6 +107,16 @@ struct options {
 					   main.c checks for a terminal */
 	bool trace;			/* FORMAT_TEXT or FORMAT_JSONL */
 	bool hexdump;			/* sets trace too */
+
+	/* the exporter (--serve); probe settings then come from modules */
+	const char *serve;		/* "[ADDR:]PORT", NULL: not serving */
+	const char *serve_config;	/* --config, not opened here */
+	unsigned max_concurrent;	/* probes at once, default 32 */
+	const char *allow_target[OPTIONS_ALLOW_MAX];	/* fnmatch patterns */
+	size_t nallow_target;
+	int probe_option;		/* the last option that is not one of
+					   the exporter's, 0: none (checked
+					   against --serve) */
 
 	bool help;
 	bool version;

@@ -7,12 +7,15 @@
 
 #include <string.h>
 
+#include "serve_listen.h"
+
 /* One option with its value (if any); returns 0 or EXIT_USAGE. */
 int
 options_apply(struct options *o, int c, const char *v, char *msg,
     size_t msglen)
 {
 	unsigned long long n;
+	struct sockaddr_storage ss;
 
 	switch (c) {
 	case 'h':
@@ -215,6 +218,31 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 			return options_bad_value(msg, msglen, c, v,
 			    "is not a number of seconds from 0 to 86400, up to "
 			    "6 decimals");
+		return 0;
+	case OPT_SERVE:
+		if (serve_listen_parse(v, &ss, msg, msglen) != 0)
+			return EXIT_USAGE;
+		o->serve = v;
+		return 0;
+	case OPT_CONFIG:
+		if (options_values_nonempty(msg, msglen, c, v) != 0)
+			return EXIT_USAGE;
+		o->serve_config = v;
+		return 0;
+	case OPT_MAX_CONCURRENT:
+		if (options_values_number(v, 1, OPTIONS_MAX_CONCURRENT_MAX,
+		    &n) != 0)
+			return options_bad_value(msg, msglen, c, v,
+			    "is not a whole number from 1 to 1024");
+		o->max_concurrent = (unsigned)n;
+		return 0;
+	case OPT_ALLOW_TARGET:
+		if (options_values_nonempty(msg, msglen, c, v) != 0)
+			return EXIT_USAGE;
+		if (o->nallow_target >= OPTIONS_ALLOW_MAX)
+			return options_fail(msg, msglen, "--allow-target: more "
+			    "than %d patterns", OPTIONS_ALLOW_MAX);
+		o->allow_target[o->nallow_target++] = v;
 		return 0;
 	case OPT_PARALLEL:
 		if (options_values_number(v, 1, PARALLEL_MAX, &n) != 0)

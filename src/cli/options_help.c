@@ -23,12 +23,14 @@
 const char options_short_opts[] = "-:c:hi:kP:qt:u:vV:";
 
 const struct option options_long_opts[] = {
+	{ "allow-target",	required_argument,	NULL, OPT_ALLOW_TARGET },
 	{ "alpn",		required_argument,	NULL, OPT_ALPN },
 	{ "cafile",		required_argument,	NULL, OPT_CAFILE },
 	{ "capath",		required_argument,	NULL, OPT_CAPATH },
 	{ "cert",		required_argument,	NULL, OPT_CERT },
 	{ "client-id",		required_argument,	NULL, 'i' },
 	{ "color",		required_argument,	NULL, OPT_COLOR },
+	{ "config",		required_argument,	NULL, OPT_CONFIG },
 	{ "connect-to",		required_argument,	NULL, OPT_CONNECT_TO },
 	{ "count",		required_argument,	NULL, 'c' },
 	{ "crit-days",		required_argument,	NULL, OPT_CRIT_DAYS },
@@ -44,6 +46,7 @@ const struct option options_long_opts[] = {
 	{ "key-password-file",	required_argument,	NULL,
 	    OPT_KEY_PASSWORD_FILE },
 	{ "keylog",		required_argument,	NULL, OPT_KEYLOG },
+	{ "max-concurrent",	required_argument,	NULL, OPT_MAX_CONCURRENT },
 	{ "mqtt-version",	required_argument,	NULL, 'V' },
 	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "password",		required_argument,	NULL, 'P' },
@@ -53,6 +56,7 @@ const struct option options_long_opts[] = {
 	{ "qos",		required_argument,	NULL, OPT_QOS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "report",		required_argument,	NULL, OPT_REPORT },
+	{ "serve",		required_argument,	NULL, OPT_SERVE },
 	{ "sni-hostname",	required_argument,	NULL, OPT_SNI_HOSTNAME },
 	{ "steps",		required_argument,	NULL, OPT_STEPS },
 	{ "targets",		required_argument,	NULL, OPT_TARGETS },
@@ -75,15 +79,17 @@ const struct option options_long_opts[] = {
  */
 #define USAGE_TEXT \
 "usage: mqtts-probe [-hkqv] [-c count] [-i client-id] [-P password]\n" \
-"                   [-t seconds] [-u username] [-V version] [--alpn list]\n" \
+"                   [-t seconds] [-u username] [-V version]\n" \
+"                   [--allow-target pattern] [--alpn list]\n" \
 "                   [--cafile file] [--capath directory] [--cert file]\n" \
-"                   [--color when] [--connect-to address]\n" \
+"                   [--color when] [--config file] [--connect-to address]\n" \
 "                   [--crit-days days] [--crit-ms ms] [--explain]\n" \
 "                   [--format format] [--hexdump] [--interval seconds]\n" \
 "                   [--keepalive seconds] [--key file]\n" \
 "                   [--key-password-file file] [--keylog file]\n" \
-"                   [--parallel n] [--password-file file] [--pause]\n" \
-"                   [--priority string] [--qos level] [--report file]\n" \
+"                   [--max-concurrent n] [--parallel n]\n" \
+"                   [--password-file file] [--pause] [--priority string]\n" \
+"                   [--qos level] [--report file] [--serve address]\n" \
 "                   [--sni-hostname name] [--steps n] [--targets file]\n" \
 "                   [--tls-version version] [--topic topic] [--trace]\n" \
 "                   [--verify-hostname name] [--version]\n" \
@@ -177,6 +183,20 @@ const char help_text[] = USAGE_TEXT
 "  --parallel n               probe up to n targets at once, 1 to 256\n"
 "                             (default 4)\n"
 "\n"
+"Exporter for Prometheus (no target; see EXPORTER in mqtts-probe(1)):\n"
+"  --serve address            answer /probe?target=T&module=M, /metrics\n"
+"                             and / over HTTP on address, [ADDR:]PORT\n"
+"                             (ADDR an IP address, default 127.0.0.1;\n"
+"                             PORT 0 picks a free one, which is logged)\n"
+"  --config file              the probe modules, one [name] section each\n"
+"                             with options by their long names (default:\n"
+"                             one module \"default\" with every default)\n"
+"  --max-concurrent n         probes at once, 1 to 1024 (default 32);\n"
+"                             beyond it /probe answers 503 at once\n"
+"  --allow-target pattern     probe only targets whose HOST or HOST:PORT\n"
+"                             matches the shell pattern; repeatable, up\n"
+"                             to 64 (default: any target)\n"
+"\n"
 "Teaching (text output only, --trace also with jsonl):\n"
 "  --explain                  explain each step in plain words\n"
 "  --pause                    wait for Enter before each step (one\n"
@@ -255,7 +275,14 @@ options_value_hint(int val)
 	case OPT_PASSWORD_FILE:
 	case OPT_REPORT:
 	case OPT_TARGETS:
+	case OPT_CONFIG:
 		return "a file name";
+	case OPT_SERVE:
+		return "[ADDR:]PORT, e.g. 9883 or 127.0.0.1:9883";
+	case OPT_MAX_CONCURRENT:
+		return "a number of probes from 1 to 1024";
+	case OPT_ALLOW_TARGET:
+		return "a shell pattern, e.g. '*.example.net:8883'";
 	case OPT_FORMAT:
 		return "text, json, jsonl, nagios or prometheus";
 	case OPT_WARN_DAYS:

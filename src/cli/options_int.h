@@ -35,6 +35,10 @@
 /* Values for options that have no short letter. */
 enum {
 	OPT_ALPN = 256,
+	OPT_ALLOW_TARGET,
+	OPT_CONFIG,
+	OPT_MAX_CONCURRENT,
+	OPT_SERVE,
 	OPT_CAFILE,
 	OPT_CAPATH,
 	OPT_CERT,

@@ -311,43 +311,59 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->hints.paused = o->pause;
 }
 
-/* Run probe number n of job; false when the series must stop. */
-static bool
-run_probe(const struct run_shared *s, struct run_job *job,
-    const struct output_target *ot, unsigned n)
+bool
+run_engine(const struct run_shared *s, const struct run_target *rt,
+    uint64_t timeout_us, void (*before_step)(void *, int), void *step_ctx,
+    struct report *r)
 {
 	struct run_ids ids = { .topic = NULL };
 	struct engine_config ec;
 	struct engine_io io = { 0 };
-	struct pause_ctx pc = { .in = stdin, .out = stdout,
-	    .color = s->oc->color };
-	struct output_probe op;
-	struct report r;
-	struct stats_facts f;
 
 	if (!run_ids_make(s->o, &ids)) {
 		free(ids.topic);
-		job->status = EXIT_INTERNAL;
 		return false;
 	}
-	run_engine_config(s, job->target, &ids, &ec);
+	run_engine_config(s, rt, &ids, &ec);
+	if (timeout_us != 0)
+		ec.timeout_us = timeout_us;
 	io.clock = clock_monotonic;
 	io.net = net_system;
 	io.tls = tls_gnutls_ops(s->creds);
-	io.before_step = s->o->pause ? pause_before_step : NULL;
-	io.step_ctx = &pc;
-
-	output_probe_begin(&op, ot, n);
-	report_init(&r, output_probe_live, &op);
+	io.before_step = before_step;
+	io.step_ctx = step_ctx;
 	{
 		/* what the local files' checks found, before connecting */
 		const struct report_finding *lf;
 		size_t nlf = tls_creds_findings(s->creds, &lf);
 
 		for (size_t i = 0; i < nlf; i++)
-			report_finding(&r, &lf[i]);
+			report_finding(r, &lf[i]);
 	}
-	engine_run(&ec, &io, &r);
+	engine_run(&ec, &io, r);
+	free(ids.topic);
+	return true;
+}
+
+/* Run probe number n of job; false when the series must stop. */
+static bool
+run_probe(const struct run_shared *s, struct run_job *job,
+    const struct output_target *ot, unsigned n)
+{
+	struct pause_ctx pc = { .in = stdin, .out = stdout,
+	    .color = s->oc->color };
+	struct output_probe op;
+	struct report r;
+	struct stats_facts f;
+
+	output_probe_begin(&op, ot, n);
+	report_init(&r, output_probe_live, &op);
+	if (!run_engine(s, job->target, 0, s->o->pause ? pause_before_step :
+	    NULL, &pc, &r)) {
+		report_free(&r);
+		job->status = EXIT_INTERNAL;
+		return false;
+	}
 	stats_facts(&r, &f);
 	/* a failure while Ctrl-C was stopping us is the signal's doing */
 	if (f.failed_step != 0 && iowait_interrupted)
@@ -355,7 +371,6 @@ run_probe(const struct run_shared *s, struct run_job *job,
 	output_probe_finish(&op, &r, &f);
 	stats_target_add(&job->stats, &r, &f);
 	report_free(&r);
-	free(ids.topic);
 	return !f.interrupted;
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "report.h"
 #include "output.h"
 #include "target.h"
 #include "tls.h"
@@ -58,6 +59,18 @@ struct run_shared {
  * 128 + the signal after Ctrl-C, or what the nagios format maps it to.
  */
 int run_all(const struct run_shared *s, const struct run_list *l);
+
+/*
+ * One probe of rt with the options, credentials and password of s: the
+ * path every probe takes, the command line's and the exporter's (which
+ * has no output config: s->oc may be NULL).  r is initialised by the
+ * caller, with its listener; timeout_us 0 keeps the options' timeout.
+ * before_step (NULL: none) runs before each step, as under --pause.
+ * False, with r untouched, when no random client id could be made.
+ */
+bool run_engine(const struct run_shared *s, const struct run_target *rt,
+    uint64_t timeout_us, void (*before_step)(void *, int), void *step_ctx,
+    struct report *r);
 
 /* n random bytes from GnuTLS as 2n hex digits; false if none came. */
 bool run_random_hex(char *buf, size_t nbytes);
