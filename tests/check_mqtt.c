@@ -78,6 +78,48 @@ static const uint8_t g_c5_pwonly[] = {
 	0x10, 0x12, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x40, 0x00, 0x0a,
 	0x00, 0x00, 0x01, 'p', 0x00, 0x02, 'p', 'w' };
 
+/* 3.1 is "MQIsdp" at level 3; the rest of CONNECT is as in 3.1.1. */
+static const struct mqtt_connect c31_basic = {
+	MQTT_V31, "probe", 60, true, NULL, NULL, 0, 0 };
+static const uint8_t g_c31_basic[] = {
+	0x10, 0x13, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02,
+	0x00, 0x3c, 0x00, 0x05, 'p', 'r', 'o', 'b', 'e' };
+
+/* A will: flag 0x04, QoS 1 in bits 3-4, retain 0x20; after the id. */
+static const struct mqtt_connect c311_will = {
+	.version = MQTT_V311, .client_id = "p", .keepalive = 5, .clean = true,
+	.will_topic = "w/t", .will_payload = { (const uint8_t *)"bye", 3 },
+	.will_qos = 1, .will_retain = true };
+static const uint8_t g_c311_will[] = {
+	0x10, 0x17, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x2e, 0x00, 0x05,
+	0x00, 0x01, 'p', 0x00, 0x03, 'w', '/', 't', 0x00, 0x03, 'b', 'y',
+	'e' };
+/* 5.0 puts an (empty) will property length before the will topic. */
+static const struct mqtt_connect c5_will = {
+	.version = MQTT_V5, .client_id = "p", .keepalive = 5, .clean = true,
+	.will_topic = "w", .will_payload = { (const uint8_t *)"x", 1 } };
+static const uint8_t g_c5_will[] = {
+	0x10, 0x15, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x06, 0x00, 0x05,
+	0x00, 0x00, 0x01, 'p', 0x00, 0x00, 0x01, 'w', 0x00, 0x01, 'x' };
+
+/* 5.0 subscription identifier 200: property 0x0B, varint 0xc8 0x01. */
+static const struct mqtt_subscribe sub_id200 = { 1, "a", 0, 200 };
+static const uint8_t g_sub5_id[] = {
+	0x82, 0x0a, 0x00, 0x01, 0x03, 0x0b, 0xc8, 0x01, 0x00, 0x01, 'a',
+	0x00 };
+
+/* 5.0 topic alias 1 with and without the topic name. */
+static const struct mqtt_publish pub5_alias_set = {
+	.qos = 0, .topic = BYTES("t"), .payload = BYTES("hi"),
+	.props = { .present = 1ull << 0x23, .topic_alias = 1 } };
+static const uint8_t g_pub5_alias_set[] = {
+	0x30, 0x09, 0x00, 0x01, 't', 0x03, 0x23, 0x00, 0x01, 'h', 'i' };
+static const struct mqtt_publish pub5_alias_use = {
+	.qos = 0, .topic = { NULL, 0 }, .payload = BYTES("hi"),
+	.props = { .present = 1ull << 0x23, .topic_alias = 1 } };
+static const uint8_t g_pub5_alias_use[] = {
+	0x30, 0x08, 0x00, 0x00, 0x03, 0x23, 0x00, 0x01, 'h', 'i' };
+
 static const struct mqtt_subscribe sub_ab = { 1, "a/b", 1 };
 static const uint8_t g_sub311[] = {
 	0x82, 0x08, 0x00, 0x01, 0x00, 0x03, 'a', '/', 'b', 0x01 };
@@ -148,6 +190,17 @@ static const struct enc_case enc_cases[] = {
 	CASE("connect 5 auth", K_CONNECT, MQTT_V5, 0, &c5_auth, g_c5_auth),
 	CASE("connect 5 password only", K_CONNECT, MQTT_V5, 0, &c5_pwonly,
 	    g_c5_pwonly),
+	CASE("connect 3.1", K_CONNECT, MQTT_V31, 0, &c31_basic, g_c31_basic),
+	CASE("connect 3.1.1 will", K_CONNECT, MQTT_V311, 0, &c311_will,
+	    g_c311_will),
+	CASE("connect 5 will", K_CONNECT, MQTT_V5, 0, &c5_will, g_c5_will),
+	CASE("subscribe 5 id", K_SUBSCRIBE, MQTT_V5, 0, &sub_id200,
+	    g_sub5_id),
+	CASE("publish 5 alias set", K_PUBLISH, MQTT_V5, 0, &pub5_alias_set,
+	    g_pub5_alias_set),
+	CASE("publish 5 alias use", K_PUBLISH, MQTT_V5, 0, &pub5_alias_use,
+	    g_pub5_alias_use),
+	CASE("subscribe 3.1", K_SUBSCRIBE, MQTT_V31, 0, &sub_ab, g_sub311),
 	CASE("subscribe 3.1.1", K_SUBSCRIBE, MQTT_V311, 0, &sub_ab, g_sub311),
 	CASE("subscribe 5", K_SUBSCRIBE, MQTT_V5, 0, &sub_ab, g_sub5),
 	CASE("subscribe 3.1.1 #", K_SUBSCRIBE, MQTT_V311, 0, &sub_hash,
@@ -295,7 +348,7 @@ START_TEST(test_encode_invalid)
 	    MQTT_MALFORMED);
 
 	c = c311_basic;
-	c.version = (enum mqtt_version)3;
+	c.version = (enum mqtt_version)2;
 	ck_assert_uint_eq(mqtt_connect_size(&c), 0);
 	ck_assert_int_eq(mqtt_connect_encode(&c, buf, sizeof(buf), &w),
 	    MQTT_MALFORMED);
@@ -353,6 +406,23 @@ START_TEST(test_encode_invalid)
 	p = pub_q0;
 	p.topic.len = 0;
 	ck_assert_uint_eq(mqtt_publish_size(MQTT_V5, &p), 0);
+	/* an empty topic needs an alias, and only 5.0 has aliases */
+	p = pub5_alias_use;
+	ck_assert_uint_eq(mqtt_publish_size(MQTT_V311, &p), 0);
+
+	/* a will needs a topic without wildcards and a QoS up to 2 */
+	c = c311_will;
+	c.will_topic = "";
+	ck_assert_uint_eq(mqtt_connect_size(&c), 0);
+	c = c311_will;
+	c.will_topic = "w/#";
+	ck_assert_uint_eq(mqtt_connect_size(&c), 0);
+	c = c311_will;
+	c.will_qos = 3;
+	ck_assert_uint_eq(mqtt_connect_size(&c), 0);
+	s = sub_id200;
+	s.sub_id = MQTT_MAX_REMAINING + 1;
+	ck_assert_uint_eq(mqtt_subscribe_size(MQTT_V5, &s), 0);
 	/* The payload pushes the remaining length past the varint limit. */
 	p = pub_q0;
 	p.payload.len = MQTT_MAX_REMAINING;
@@ -857,7 +927,7 @@ static const struct bad_case bad_cases[] = {
 	    0xf0, 0x01, 0x00),
 	BAD(MQTT_V5, "reason code not allowed in this packet type",
 	    0xf0, 0x02, 0x87, 0x00),
-	BAD((enum mqtt_version)3, "unsupported protocol version", 0xd0, 0x00),
+	BAD((enum mqtt_version)2, "unsupported protocol version", 0xd0, 0x00),
 };
 
 START_TEST(test_decode_bad)

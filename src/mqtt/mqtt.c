@@ -223,7 +223,16 @@ static int malformed(const char **why, const char *msg)
 
 static bool version_ok(enum mqtt_version v)
 {
-	return v == MQTT_V311 || v == MQTT_V5;
+	return v == MQTT_V31 || v == MQTT_V311 || v == MQTT_V5;
+}
+
+/*
+ * 3.1 differs from 3.1.1 only in CONNECT (protocol name and level);
+ * everything else is coded as 3.1.1, so entry points fold it in here.
+ */
+static enum mqtt_version wire_version(enum mqtt_version v)
+{
+	return v == MQTT_V31 ? MQTT_V311 : v;
 }
 
 static bool reason_allowed(enum mqtt_type t, uint8_t code)
@@ -840,6 +849,7 @@ int mqtt_decode(enum mqtt_version v, const uint8_t *pkt, size_t len,
 	if (out == NULL)
 		return MQTT_MALFORMED;
 	memset(out, 0, sizeof(*out));
+	v = wire_version(v);
 	if (!version_ok(v)) {
 		rc = malformed(&w, "unsupported protocol version");
 	} else if (pkt == NULL || len < 2) {
@@ -994,27 +1004,47 @@ static size_t connect_props_len(const struct mqtt_connect *c)
 	return c->session_expiry != 0 ? 5 : 0;
 }
 
+/* 3.1 names the protocol "MQIsdp" at level 3; later versions "MQTT". */
+static const char *connect_protocol_name(enum mqtt_version v)
+{
+	return v == MQTT_V31 ? "MQIsdp" : "MQTT";
+}
+
 static int connect_rem(const struct mqtt_connect *c, size_t *rem)
 {
-	size_t idlen, userlen = 0;
+	size_t idlen, userlen = 0, willlen = 0;
 	int rc;
 
 	if (c == NULL || !version_ok(c->version))
 		return MQTT_MALFORMED;
 	/* 3.1.1 ties the password flag to the user name flag. */
-	if (c->version == MQTT_V311 && c->password != NULL && c->username == NULL)
+	if (wire_version(c->version) == MQTT_V311 && c->password != NULL &&
+	    c->username == NULL)
 		return MQTT_MALFORMED;
 	rc = check_cstr(nullable_empty(c->client_id), &idlen);
 	if (rc == MQTT_OK && c->username != NULL)
 		rc = check_cstr(c->username, &userlen);
+	if (rc == MQTT_OK && c->will_topic != NULL)
+		rc = check_cstr(c->will_topic, &willlen);
 	if (rc != MQTT_OK)
 		return rc;
 	if (c->password != NULL && c->password_len > 65535)
 		return MQTT_TOO_LARGE;
+	if (c->will_topic != NULL && (willlen == 0 || c->will_qos > 2 ||
+	    (c->will_payload.data == NULL && c->will_payload.len > 0) ||
+	    has_wildcard((const uint8_t *)c->will_topic, willlen)))
+		return MQTT_MALFORMED;
+	if (c->will_topic != NULL && c->will_payload.len > 65535)
+		return MQTT_TOO_LARGE;
 	/* Protocol name, level, flags, keep alive. */
-	*rem = 2 + 4 + 1 + 1 + 2 + 2 + idlen;
+	*rem = 2 + strlen(connect_protocol_name(c->version)) + 1 + 1 + 2 +
+	    2 + idlen;
 	if (c->version == MQTT_V5)
 		*rem += 1 + connect_props_len(c);
+	/* will properties (5.0: none), topic, payload */
+	if (c->will_topic != NULL)
+		*rem += (c->version == MQTT_V5 ? 1 : 0) + 2 + willlen + 2 +
+		    c->will_payload.len;
 	if (c->username != NULL)
 		*rem += 2 + userlen;
 	if (c->password != NULL)
@@ -1041,13 +1071,17 @@ static uint8_t connect_flags(const struct mqtt_connect *c)
 		f |= 0x40u;
 	if (c->clean)
 		f |= 0x02u;
+	if (c->will_topic != NULL)
+		f |= (uint8_t)(0x04u | ((unsigned)c->will_qos << 3) |
+		    (c->will_retain ? 0x20u : 0u));
 	return f;
 }
 
 int mqtt_connect_encode(const struct mqtt_connect *c, uint8_t *buf,
     size_t cap, size_t *written)
 {
-	static const uint8_t name[] = { 'M', 'Q', 'T', 'T' };
+	const char *name = connect_protocol_name(c != NULL ? c->version :
+	    MQTT_V311);
 	const char *id;
 	struct mqtt_writer w;
 	size_t rem;
@@ -1059,7 +1093,7 @@ int mqtt_connect_encode(const struct mqtt_connect *c, uint8_t *buf,
 		rc = begin(rem, 0x10, buf, cap, &w);
 	if (rc != MQTT_OK)
 		return rc;
-	ok = put_binary(&w, name, sizeof(name)) &&
+	ok = put_binary(&w, name, strlen(name)) &&
 	    put_u8(&w, (uint8_t)c->version) &&
 	    put_u8(&w, connect_flags(c)) && put_u16(&w, c->keepalive);
 	if (ok && c->version == MQTT_V5) {
@@ -1069,11 +1103,23 @@ int mqtt_connect_encode(const struct mqtt_connect *c, uint8_t *buf,
 	}
 	id = nullable_empty(c->client_id);
 	ok = ok && put_binary(&w, id, strlen(id));
+	if (ok && c->will_topic != NULL) {
+		if (c->version == MQTT_V5)
+			ok = put_varint(&w, 0);
+		ok = ok && put_binary(&w, c->will_topic, strlen(c->will_topic)) &&
+		    put_binary(&w, c->will_payload.data, c->will_payload.len);
+	}
 	if (ok && c->username != NULL)
 		ok = put_binary(&w, c->username, strlen(c->username));
 	if (ok && c->password != NULL)
 		ok = put_binary(&w, c->password, c->password_len);
 	return finish(ok, &w, rem, written);
+}
+
+/* 5.0: a subscription identifier when one is asked for. */
+static size_t subscribe_props_len(const struct mqtt_subscribe *s)
+{
+	return s->sub_id != 0 ? 1 + mqtt_varint_size(s->sub_id) : 0;
 }
 
 static int subscribe_rem(enum mqtt_version v, const struct mqtt_subscribe *s,
@@ -1088,9 +1134,10 @@ static int subscribe_rem(enum mqtt_version v, const struct mqtt_subscribe *s,
 	rc = check_cstr(s->topic, &tlen);
 	if (rc != MQTT_OK)
 		return rc;
-	if (tlen == 0)
+	if (tlen == 0 || s->sub_id > MQTT_MAX_REMAINING)
 		return MQTT_MALFORMED;
-	*rem = 2 + (v == MQTT_V5 ? 1 : 0) + 2 + tlen + 1;
+	*rem = 2 + (v == MQTT_V5 ? 1 + subscribe_props_len(s) : 0) + 2 +
+	    tlen + 1;
 	return MQTT_OK;
 }
 
@@ -1117,11 +1164,22 @@ int mqtt_subscribe_encode(enum mqtt_version v, const struct mqtt_subscribe *s,
 	if (rc != MQTT_OK)
 		return rc;
 	ok = put_u16(&w, s->packet_id);
-	if (ok && v == MQTT_V5)
-		ok = put_varint(&w, 0);
+	if (ok && v == MQTT_V5) {
+		ok = put_varint(&w, (uint32_t)subscribe_props_len(s));
+		if (ok && s->sub_id != 0)
+			ok = put_u8(&w, 0x0b) && put_varint(&w, s->sub_id);
+	}
 	ok = ok && put_binary(&w, s->topic, strlen(s->topic)) &&
 	    put_u8(&w, s->qos);
 	return finish(ok, &w, rem, written);
+}
+
+/* The topic alias to send (5.0, props.topic_alias when present), or 0. */
+static uint16_t publish_alias(enum mqtt_version v, const struct mqtt_publish *p)
+{
+	if (v != MQTT_V5 || !MQTT_PROP_PRESENT(&p->props, 0x23))
+		return 0;
+	return p->props.topic_alias;
 }
 
 static int publish_rem(enum mqtt_version v, const struct mqtt_publish *p,
@@ -1133,8 +1191,10 @@ static int publish_rem(enum mqtt_version v, const struct mqtt_publish *p,
 	if (p == NULL || !version_ok(v) || p->qos > 2 ||
 	    (p->dup && p->qos == 0) || (p->qos > 0 && p->packet_id == 0))
 		return MQTT_MALFORMED;
-	/* No topic alias is sent, so the name itself is required. */
-	if (p->topic.data == NULL || p->topic.len == 0 ||
+	/* Without a topic alias (5.0) the name itself is required. */
+	if (publish_alias(v, p) == 0 && p->topic.len == 0)
+		return MQTT_MALFORMED;
+	if ((p->topic.data == NULL && p->topic.len > 0) ||
 	    (p->payload.data == NULL && p->payload.len > 0))
 		return MQTT_MALFORMED;
 	rc = check_utf8_field(p->topic.data, p->topic.len);
@@ -1142,7 +1202,8 @@ static int publish_rem(enum mqtt_version v, const struct mqtt_publish *p,
 		return rc;
 	if (has_wildcard(p->topic.data, p->topic.len))
 		return MQTT_MALFORMED;
-	head = 2 + p->topic.len + (p->qos > 0 ? 2 : 0) + (v == MQTT_V5 ? 1 : 0);
+	head = 2 + p->topic.len + (p->qos > 0 ? 2 : 0) +
+	    (v == MQTT_V5 ? 1 + (publish_alias(v, p) != 0 ? 3 : 0) : 0);
 	if (p->payload.len > MQTT_MAX_REMAINING - head)
 		return MQTT_TOO_LARGE;
 	*rem = head + p->payload.len;
@@ -1178,8 +1239,13 @@ int mqtt_publish_encode(enum mqtt_version v, const struct mqtt_publish *p,
 	ok = put_binary(&w, p->topic.data, p->topic.len);
 	if (ok && p->qos > 0)
 		ok = put_u16(&w, p->packet_id);
-	if (ok && v == MQTT_V5)
-		ok = put_varint(&w, 0);
+	if (ok && v == MQTT_V5) {
+		uint16_t alias = publish_alias(v, p);
+
+		ok = put_varint(&w, alias != 0 ? 3 : 0);
+		if (ok && alias != 0)
+			ok = put_u8(&w, 0x23) && put_u16(&w, alias);
+	}
 	ok = ok && put_raw(&w, p->payload.data, p->payload.len);
 	return finish(ok, &w, rem, written);
 }
@@ -1195,7 +1261,7 @@ static int ack_rem(enum mqtt_version v, enum mqtt_type t,
 {
 	if (a == NULL || !version_ok(v) || !is_ack_type(t) || a->packet_id == 0)
 		return MQTT_MALFORMED;
-	if (v == MQTT_V311 || a->reason == 0) {
+	if (wire_version(v) == MQTT_V311 || a->reason == 0) {
 		*rem = 2;
 		return MQTT_OK;
 	}
@@ -1295,7 +1361,7 @@ const char *mqtt_suback_name(enum mqtt_version v, uint8_t code)
 {
 	if (code == 0)
 		return "granted QoS 0";
-	if (v == MQTT_V311) {
+	if (wire_version(v) == MQTT_V311) {
 		if (code == 0x80)
 			return "failure";
 		if (code > 2)

@@ -18,6 +18,7 @@
 
 /* Protocol level byte as it appears in CONNECT. */
 enum mqtt_version {
+	MQTT_V31 = 3,		/* "MQIsdp": differs from 3.1.1 in CONNECT only */
 	MQTT_V311 = 4,
 	MQTT_V5 = 5,
 };
@@ -103,7 +104,7 @@ struct mqtt_props {
 
 #define MQTT_PROP_PRESENT(p, id) ((((p)->present) >> (id)) & 1u)
 
-/* CONNECT, as the probe sends it (no will message). */
+/* CONNECT, as the probe sends it. */
 struct mqtt_connect {
 	enum mqtt_version version;
 	const char *client_id;		/* may be "" */
@@ -113,6 +114,12 @@ struct mqtt_connect {
 	const uint8_t *password;	/* NULL: none */
 	size_t password_len;
 	uint32_t session_expiry;	/* 5.0 only; 0 = not sent */
+	/* the will message, sent when will_topic is not NULL (5.0: with
+	 * no will properties) */
+	const char *will_topic;
+	struct mqtt_bytes will_payload;
+	uint8_t will_qos;
+	bool will_retain;
 };
 
 struct mqtt_connack {
@@ -142,6 +149,7 @@ struct mqtt_subscribe {
 	uint16_t packet_id;
 	const char *topic;
 	uint8_t qos;			/* requested maximum QoS */
+	uint32_t sub_id;		/* 5.0 subscription identifier, 0: none */
 };
 
 #define MQTT_SUBACK_MAX_CODES 16
@@ -197,7 +205,9 @@ size_t mqtt_subscribe_size(enum mqtt_version v, const struct mqtt_subscribe *s);
 int mqtt_subscribe_encode(enum mqtt_version v, const struct mqtt_subscribe *s,
     uint8_t *buf, size_t cap, size_t *written);
 
-/* Outgoing PUBLISH: uses qos, retain, dup, topic, packet_id, payload. */
+/* Outgoing PUBLISH: uses qos, retain, dup, topic, packet_id, payload and,
+ * in 5.0, a topic alias when props has 0x23 present (the topic may then
+ * be empty: the alias stands for it). */
 size_t mqtt_publish_size(enum mqtt_version v, const struct mqtt_publish *p);
 int mqtt_publish_encode(enum mqtt_version v, const struct mqtt_publish *p,
     uint8_t *buf, size_t cap, size_t *written);
