@@ -223,6 +223,11 @@ check_combinations(const struct options *o, char *msg, size_t msglen)
 			    "target: not with --targets or several TARGETs");
 	}
 
+	if (o->capabilities && o->steps < 7)
+		return options_fail(msg, msglen, "--%s needs step 7 (a "
+		    "connection the broker accepted): not with --steps %u",
+		    o->require != NULL ? "require" : "capabilities", o->steps);
+
 	/* Fewer days left is worse, so the critical mark is the lower. */
 	if (o->warn_days >= 0 && o->crit_days > o->warn_days)
 		return options_fail(msg, msglen, "--crit-days %d is more than "

@@ -87,6 +87,8 @@ struct options {
 	const char *topic;		/* NULL: mqtts-probe/<client-id> */
 	unsigned qos;			/* default 1 */
 	unsigned steps;			/* stop after step N, default 8 */
+	bool capabilities;		/* --capabilities, or --require */
+	const char *require;		/* --require LIST, checked names */
 
 	/* output */
 	enum output_format format;	/* default FORMAT_TEXT */

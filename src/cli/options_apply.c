@@ -5,9 +5,39 @@
 #include "options.h"
 #include "options_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
 #include "serve_listen.h"
+
+/* --require: every name one --capabilities decides, none empty. */
+static int
+options_apply_require(const char *v, char *msg, size_t msglen)
+{
+	const char *p = v;
+
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		char name[64];
+
+		if (len == 0 || len >= sizeof(name))
+			return options_fail(msg, msglen, "--require: %s in "
+			    "'%.48s'; give capability names separated by "
+			    "commas: %s", len == 0 ? "an empty name" :
+			    "a name too long", v, caps_names());
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!caps_known(name))
+			return options_fail(msg, msglen, "--require: unknown "
+			    "capability '%.48s'; known: %s", name,
+			    caps_names());
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
 
 /* One option with its value (if any); returns 0 or EXIT_USAGE. */
 int
@@ -32,6 +62,15 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		return 0;
 	case OPT_EXPLAIN:
 		o->explain = true;
+		return 0;
+	case OPT_CAPABILITIES:
+		o->capabilities = true;
+		return 0;
+	case OPT_REQUIRE:
+		if (options_apply_require(v, msg, msglen) != 0)
+			return EXIT_USAGE;
+		o->require = v;
+		o->capabilities = true;
 		return 0;
 	case OPT_PAUSE:
 		o->pause = true;

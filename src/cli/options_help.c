@@ -26,6 +26,7 @@ const struct option options_long_opts[] = {
 	{ "allow-target",	required_argument,	NULL, OPT_ALLOW_TARGET },
 	{ "alpn",		required_argument,	NULL, OPT_ALPN },
 	{ "cafile",		required_argument,	NULL, OPT_CAFILE },
+	{ "capabilities",	no_argument,		NULL, OPT_CAPABILITIES },
 	{ "capath",		required_argument,	NULL, OPT_CAPATH },
 	{ "cert",		required_argument,	NULL, OPT_CERT },
 	{ "client-id",		required_argument,	NULL, 'i' },
@@ -56,6 +57,7 @@ const struct option options_long_opts[] = {
 	{ "qos",		required_argument,	NULL, OPT_QOS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "report",		required_argument,	NULL, OPT_REPORT },
+	{ "require",		required_argument,	NULL, OPT_REQUIRE },
 	{ "serve",		required_argument,	NULL, OPT_SERVE },
 	{ "sni-hostname",	required_argument,	NULL, OPT_SNI_HOSTNAME },
 	{ "steps",		required_argument,	NULL, OPT_STEPS },
@@ -81,15 +83,17 @@ const struct option options_long_opts[] = {
 "usage: mqtts-probe [-hkqv] [-c count] [-i client-id] [-P password]\n" \
 "                   [-t seconds] [-u username] [-V version]\n" \
 "                   [--allow-target pattern] [--alpn list]\n" \
-"                   [--cafile file] [--capath directory] [--cert file]\n" \
-"                   [--color when] [--config file] [--connect-to address]\n" \
+"                   [--cafile file] [--capabilities] [--capath directory]\n" \
+"                   [--cert file] [--color when] [--config file]\n" \
+"                   [--connect-to address]\n" \
 "                   [--crit-days days] [--crit-ms ms] [--explain]\n" \
 "                   [--format format] [--hexdump] [--interval seconds]\n" \
 "                   [--keepalive seconds] [--key file]\n" \
 "                   [--key-password-file file] [--keylog file]\n" \
 "                   [--max-concurrent n] [--parallel n]\n" \
 "                   [--password-file file] [--pause] [--priority string]\n" \
-"                   [--qos level] [--report file] [--serve address]\n" \
+"                   [--qos level] [--report file] [--require list]\n" \
+"                   [--serve address]\n" \
 "                   [--sni-hostname name] [--steps n] [--targets file]\n" \
 "                   [--tls-version version] [--topic topic] [--trace]\n" \
 "                   [--verify-hostname name] [--version]\n" \
@@ -152,6 +156,16 @@ const char help_text[] = USAGE_TEXT
 "  --steps n                  stop after step n, 1 to 8 (default 8;\n"
 "                             7 connects without publishing)\n"
 "\n"
+"Capabilities (what the broker really allows, tried after step 7):\n"
+"  --capabilities             try MQTT versions, QoS, retain, wildcards,\n"
+"                             shared subscriptions, subscription ids,\n"
+"                             topic aliases, packet, topic and client id\n"
+"                             limits, sessions, will, keep-alive; each\n"
+"                             with its evidence, within --timeout\n"
+"  --require list             comma-separated capabilities that must be\n"
+"                             there, e.g. qos2,retain,shared (implies\n"
+"                             --capabilities); one missing: exit 8\n"
+"\n"
 "Output:\n"
 "  --format format            text, json, jsonl, nagios or prometheus\n"
 "                             (default text)\n"
@@ -209,7 +223,8 @@ const char help_text[] = USAGE_TEXT
 "Exit status:\n"
 "  0      every requested step succeeded\n"
 "  1-8    the number of the step that failed or timed out (with several\n"
-"         targets, the highest status of any target)\n"
+"         targets, the highest status of any target); 8 also when a\n"
+"         capability named in --require is missing\n"
 "  64     bad usage (also a password without a user name under 3.1.1)\n"
 "  66     a local file (CA, certificate, key, password) is missing,\n"
 "         unreadable or holds nothing usable (or a first line longer\n"
@@ -320,6 +335,8 @@ options_value_hint(int val)
 		return "a topic name";
 	case OPT_QOS:
 		return "0, 1 or 2";
+	case OPT_REQUIRE:
+		return "a comma-separated list of capabilities";
 	case OPT_STEPS:
 		return "a step number from 1 to 8";
 	case OPT_COLOR:

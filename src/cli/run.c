@@ -309,6 +309,8 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->hints.verify_hostname = o->verify_hostname;
 	ec->hints.tls_version = (int)o->tls_version;
 	ec->hints.paused = o->pause;
+	ec->capabilities = o->capabilities;
+	ec->require = o->require;
 }
 
 bool

@@ -14,35 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "engine.h"
+#include "engine_int.h"
 #include "hints.h"
 #include "mqtt.h"
 
-/* Largest packet we accept from a broker: far above what a probe needs,
- * low enough that a hostile length cannot make us allocate much. */
-#define ENGINE_MAX_PACKET (1u << 20)
-/* TCP, TLS, WebSocket */
-#define ENGINE_MAX_LAYERS 3
-
-struct engine {
-	const struct engine_config *cfg;
-	const struct engine_io *io;
-	struct report *r;
-	uint64_t deadline;
-	bool stop;			/* --steps reached inside the handshake */
-	int fd;
-	struct tls_session *tls;
-	/* the byte streams under MQTT, bottom (TCP) first; MQTT talks to
-	 * the top one and knows nothing of what is below */
-	struct probe_stream stack[ENGINE_MAX_LAYERS];
-	int depth;
-	uint8_t *buf;			/* bytes received, not yet consumed */
-	size_t len, cap;
-	uint16_t next_id;
-	int sys_errno;			/* of the failure, for hints.c */
-};
-
-static uint64_t
+uint64_t
 engine_now(const struct engine *e)
 {
 	return e->io->clock.now_us(e->io->clock.ctx);
@@ -90,7 +68,7 @@ engine_step_start(struct engine *e, int step)
  * bytes.  secret_len trailing bytes (CONNECT's password, always last)
  * are replaced by '*' in the copy, so no form of output can show them.
  */
-static void
+void
 engine_packet(struct engine *e, enum report_dir dir, const uint8_t *pkt,
     size_t len, size_t secret_len, const char *text)
 {
@@ -239,7 +217,7 @@ engine_top(const struct engine *e)
 	return &e->stack[e->depth - 1];
 }
 
-static int
+int
 engine_send(struct engine *e, const uint8_t *pkt, size_t len,
     struct io_error *err)
 {
@@ -249,7 +227,7 @@ engine_send(struct engine *e, const uint8_t *pkt, size_t len,
 }
 
 /* Drop the first n buffered bytes (one handled packet). */
-static void
+void
 engine_consume(struct engine *e, size_t n)
 {
 	memmove(e->buf, e->buf + n, e->len - n);
@@ -260,7 +238,7 @@ engine_consume(struct engine *e, size_t n)
  * Read one whole packet into e->buf and decode it.  Returns its size (to
  * consume once handled), 0 when the peer closed, -1 with err filled.
  */
-static long
+long
 engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
 {
 	for (;;) {
@@ -333,7 +311,7 @@ engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
 static const char *
 engine_version_name(int v)
 {
-	return v == MQTT_V5 ? "5.0" : "3.1.1";
+	return v == MQTT_V5 ? "5.0" : v == MQTT_V31 ? "3.1" : "3.1.1";
 }
 
 static bool
@@ -344,10 +322,15 @@ engine_connect(struct engine *e)
 		.version = (enum mqtt_version)c->mqtt_version,
 		.client_id = c->client_id,
 		.keepalive = (uint16_t)c->keepalive,
-		.clean = true,
+		.clean = !c->keep_session,
 		.username = c->username,
 		.password = c->password,
 		.password_len = c->password_len,
+		.session_expiry = c->session_expiry,
+		.will_topic = c->will_topic,
+		.will_payload = { (const uint8_t *)c->will_payload,
+		    c->will_payload != NULL ? strlen(c->will_payload) : 0 },
+		.will_qos = (uint8_t)c->will_qos,
 	};
 	size_t size = mqtt_connect_size(&con), n = 0;
 	uint8_t *pkt;
@@ -360,8 +343,10 @@ engine_connect(struct engine *e)
 	report_detail(e->r, STEP_CONNECT, "client_id", "%s", c->client_id);
 	report_detail(e->r, STEP_CONNECT, "keepalive", "%u", c->keepalive);
 	/* the probe always starts afresh (Clean Session in 3.1.1, Clean
-	 * Start in 5.0): nothing of an earlier session may skew the walk */
-	report_detail(e->r, STEP_CONNECT, "clean", "yes");
+	 * Start in 5.0): nothing of an earlier session may skew the walk;
+	 * only a capability experiment on sessions keeps one */
+	report_detail(e->r, STEP_CONNECT, "clean", "%s",
+	    c->keep_session ? "no" : "yes");
 	/* an empty value is an absent one (fields.h): a user literally
 	 * named "none" stays a name */
 	report_detail(e->r, STEP_CONNECT, "username", "%s",
@@ -386,10 +371,13 @@ engine_connect(struct engine *e)
 	if (engine_send(e, pkt, n, &err) == 0) {
 		char desc[REPORT_TEXT_MAX];
 
-		snprintf(desc, sizeof(desc), "CONNECT version=%s client_id='%s' "
-		    "keepalive=%u clean=1 username=%s%s%s password=%s",
+		snprintf(desc, sizeof(desc), "CONNECT version=%s client_id='%.64s%s' "
+		    "keepalive=%u clean=%d%s%s username=%s%s%s password=%s",
 		    engine_version_name(c->mqtt_version), c->client_id,
-		    c->keepalive, c->username != NULL ? "'" : "",
+		    strlen(c->client_id) > 64 ? "..." : "", c->keepalive,
+		    c->keep_session ? 0 : 1, c->will_topic != NULL ?
+		    " will=" : "", c->will_topic != NULL ? c->will_topic : "",
+		    c->username != NULL ? "'" : "",
 		    c->username != NULL ? c->username : "none",
 		    c->username != NULL ? "'" : "",
 		    c->password != NULL ? "****" : "none");
@@ -577,6 +565,21 @@ engine_connack(struct engine *e)
 		report_detail(e->r, STEP_CONNACK, "connack_reason", "%s", name);
 		report_detail(e->r, STEP_CONNACK, "session_present", "%s",
 		    ca->session_present ? "yes" : "no");
+		/* kept for the capability experiments; the strings point
+		 * into the buffer consumed below, so they are not */
+		e->connack = *ca;
+		memset(&e->connack.props.assigned_client_id, 0,
+		    sizeof(e->connack.props.assigned_client_id));
+		memset(&e->connack.props.reason_string, 0,
+		    sizeof(e->connack.props.reason_string));
+		memset(&e->connack.props.response_information, 0,
+		    sizeof(e->connack.props.response_information));
+		memset(&e->connack.props.server_reference, 0,
+		    sizeof(e->connack.props.server_reference));
+		memset(&e->connack.props.authentication_method, 0,
+		    sizeof(e->connack.props.authentication_method));
+		memset(&e->connack.props.content_type, 0,
+		    sizeof(e->connack.props.content_type));
 		if (v == MQTT_V5)
 			engine_connack_props(e, &ca->props);
 		if (ca->code != 0) {
@@ -595,7 +598,7 @@ engine_connack(struct engine *e)
 }
 
 /* Encode with a size-first encoder into a stack buffer and send. */
-static int
+int
 engine_send_ack(struct engine *e, enum mqtt_type type, uint16_t id,
     struct io_error *err)
 {
@@ -620,7 +623,7 @@ engine_send_ack(struct engine *e, enum mqtt_type type, uint16_t id,
 	return engine_send(e, pkt, n, err);
 }
 
-static uint16_t
+uint16_t
 engine_packet_id(struct engine *e)
 {
 	if (++e->next_id == 0)
@@ -927,7 +930,7 @@ engine_pubsub(struct engine *e)
 }
 
 /* DISCONNECT, then close_notify, so the broker logs a clean goodbye. */
-static void
+void
 engine_goodbye(struct engine *e)
 {
 	uint8_t pkt[4];
@@ -1058,6 +1061,72 @@ engine_hints(struct engine *e)
 	hints_add(e->r, &hc, e->sys_errno);
 }
 
+/*
+ * Steps 1 to 7 (as far as cfg->steps goes) on e, whose cfg, io, r and
+ * deadline are set: the one connection code path, for the probe and for
+ * every session of the capability experiments (session.c).  True when
+ * the last requested step succeeded.
+ */
+bool
+engine_open(struct engine *e)
+{
+	const struct engine_config *cfg = e->cfg;
+	struct report *r = e->r;
+	struct io_observer obs = { engine_observe, e };
+	struct io_error err = { 0 };
+	char peer[REPORT_TEXT_MAX] = "";
+	bool ok;
+
+	engine_step_start(e, STEP_TCP);
+	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
+	    cfg->port);
+	e->fd = e->io->net.connect(e->io->net.ctx, cfg->connect_host,
+	    cfg->port, e->deadline, &obs, peer, sizeof(peer), &err);
+	ok = e->fd != -1;
+	if (!ok)
+		engine_fail(e, STEP_TCP, &err, NULL);
+	else {
+		struct probe_stream tcp = { engine_tcp_send, engine_tcp_recv,
+		    NULL, e, "TCP" };
+
+		engine_push(e, &tcp);
+		report_detail(r, STEP_TCP, "peer", "%s", peer);
+		report_step_ok(r, STEP_TCP, engine_now(e));
+	}
+
+	if (ok && !cfg->use_tls)
+		engine_no_tls(e);
+	else if (ok && cfg->steps >= STEP_CLIENT_HELLO) {
+		engine_handshake(e);
+		ok = r->failed_step == 0 && !e->stop;
+	}
+	if (ok && cfg->steps >= STEP_CONNECT)
+		ok = engine_connect(e);
+	if (ok && cfg->steps >= STEP_CONNACK)
+		ok = engine_connack(e);
+	return ok;
+}
+
+/* Close every layer, top down, and free what e holds. */
+void
+engine_close(struct engine *e)
+{
+	/* the goodbye gets its own short bound, so that a probe that timed
+	 * out still closes politely but promptly */
+	for (int i = e->depth - 1; i >= 0; i--)
+		if (e->stack[i].close != NULL)
+			e->stack[i].close(e->stack[i].ctx, engine_bye(e));
+	e->depth = 0;
+	/* a session whose handshake failed never joined the stack */
+	if (e->tls != NULL)
+		engine_tls_close(e, engine_bye(e));
+	e->io->net.close(e->io->net.ctx, e->fd);
+	e->fd = -1;
+	free(e->buf);
+	e->buf = NULL;
+	e->len = e->cap = 0;
+}
+
 void
 engine_run(const struct engine_config *cfg, const struct engine_io *io,
     struct report *r)
@@ -1065,9 +1134,6 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 	struct engine e = {
 		.cfg = cfg, .io = io, .r = r, .fd = -1,
 	};
-	struct io_observer obs = { engine_observe, &e };
-	struct io_error err = { 0 };
-	char peer[REPORT_TEXT_MAX] = "";
 	uint64_t start = engine_now(&e);
 	bool ok;
 
@@ -1077,33 +1143,7 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 	if (!cfg->use_tls)
 		report_unencrypted(r);
 
-	engine_step_start(&e, STEP_TCP);
-	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
-	    cfg->port);
-	e.fd = io->net.connect(io->net.ctx, cfg->connect_host, cfg->port,
-	    e.deadline, &obs, peer, sizeof(peer), &err);
-	ok = e.fd != -1;
-	if (!ok)
-		engine_fail(&e, STEP_TCP, &err, NULL);
-	else {
-		struct probe_stream tcp = { engine_tcp_send, engine_tcp_recv,
-		    NULL, &e, "TCP" };
-
-		engine_push(&e, &tcp);
-		report_detail(r, STEP_TCP, "peer", "%s", peer);
-		report_step_ok(r, STEP_TCP, engine_now(&e));
-	}
-
-	if (ok && !cfg->use_tls)
-		engine_no_tls(&e);
-	else if (ok && cfg->steps >= STEP_CLIENT_HELLO) {
-		engine_handshake(&e);
-		ok = r->failed_step == 0 && !e.stop;
-	}
-	if (ok && cfg->steps >= STEP_CONNECT)
-		ok = engine_connect(&e);
-	if (ok && cfg->steps >= STEP_CONNACK)
-		ok = engine_connack(&e);
+	ok = engine_open(&e);
 	if (ok && cfg->steps >= STEP_PUBSUB) {
 		ok = engine_pubsub(&e);
 		if (ok) {
@@ -1118,16 +1158,11 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 			if (r->steps[s].status == STEP_NOT_REACHED)
 				report_step_skip(r, (int)s);
 
-	/* top down; the goodbye gets its own short bound, so that a probe
-	 * that timed out still closes politely but promptly */
-	for (int i = e.depth - 1; i >= 0; i--)
-		if (e.stack[i].close != NULL)
-			e.stack[i].close(e.stack[i].ctx, engine_bye(&e));
-	/* a session whose handshake failed never joined the stack */
-	if (e.tls != NULL)
-		engine_tls_close(&e, engine_bye(&e));
-	io->net.close(io->net.ctx, e.fd);
-	free(e.buf);
+	engine_close(&e);
 	engine_hints(&e);
+	/* the experiments open connections of their own, on what steps 1
+	 * to 7 proved works, within what is left of --timeout */
+	if (ok && cfg->capabilities)
+		caps_run(cfg, io, r, e.deadline);
 	report_end(r, engine_now(&e));
 }

@@ -24,7 +24,7 @@ struct engine_config {
 	struct tls_params tls;
 	bool insecure;
 
-	int mqtt_version;		/* 4 or 5 */
+	int mqtt_version;		/* 4 or 5 (3: 3.1, experiments only) */
 	const char *client_id;
 	const char *username;		/* NULL: none */
 	const uint8_t *password;	/* NULL: none; never recorded */
@@ -39,6 +39,20 @@ struct engine_config {
 	uint64_t timeout_us;		/* for the whole probe */
 	struct hints_config hints;	/* what the advice on a failure may
 					 * name (hints.c) */
+
+	/* --capabilities: experiments after step 7 (caps.c) */
+	bool capabilities;
+	const char *require;		/* "qos2,retain": the ones that must
+					 * be there (caps_known checks the
+					 * names), or NULL */
+
+	/* Settings of one connection that a probe leaves zero and the
+	 * experiments change (session.c) */
+	bool keep_session;		/* Clean Session / Clean Start 0 */
+	uint32_t session_expiry;	/* 5.0, seconds */
+	const char *will_topic;		/* NULL: no will */
+	const char *will_payload;
+	unsigned will_qos;
 };
 
 struct engine_io {

@@ -107,6 +107,7 @@ report_free(struct report *r)
 	free(r->certs);
 	free(r->hints);
 	free(r->findings);
+	free(r->caps);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -157,7 +158,7 @@ report_apply(struct report *r, const struct report_change *c)
 	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
 	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
 	    c->kind != RC_UNENCRYPTED &&
-	    c->kind != RC_FINDING) {
+	    c->kind != RC_FINDING && c->kind != RC_CAPABILITY) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -303,6 +304,24 @@ report_apply(struct report *r, const struct report_change *c)
 	case RC_UNVERIFIED:
 		r->unverified = true;
 		break;
+	case RC_CAPABILITY: {
+		struct report_capability *k;
+
+		r->caps_ran = true;
+		if (c->cap == NULL || r->ncaps >= REPORT_MAX_CAPS ||
+		    !report_grow(r, (void **)&r->caps, r->ncaps,
+		    sizeof(*r->caps)))
+			return;
+		k = &r->caps[r->ncaps++];
+		*k = *c->cap;
+		k->start_us = c->cap->start_us >= r->origin_us ?
+		    c->cap->start_us - r->origin_us : 0;
+		k->end_us = c->cap->end_us >= r->origin_us ?
+		    c->cap->end_us - r->origin_us : 0;
+		if (k->required && k->result != CAP_YES)
+			r->caps_missing++;
+		break;
+	}
 	case RC_UNENCRYPTED:
 		r->unencrypted = true;
 		r->steps[0].state[LAYER_TLS] = ST_TLS_NONE;
@@ -587,5 +606,36 @@ report_find_detail(const struct report *r, int step, const char *key)
 int
 report_exit_status(const struct report *r)
 {
+	if (r->failed_step == 0 && r->caps_missing > 0)
+		return STEP_PUBSUB;
 	return r->failed_step;
+}
+
+void
+report_capability(struct report *r, const struct report_capability *cap)
+{
+	struct report_change c = { .kind = RC_CAPABILITY, .cap = cap,
+	    .now_us = cap->end_us };
+
+	report_apply(r, &c);
+}
+
+static const char *const report_cap_names[] = {
+	"undecided", "yes", "no", "partly", "n/a",
+};
+
+const char *
+report_cap_result_name(enum cap_result c)
+{
+	return (unsigned)c < sizeof(report_cap_names) /
+	    sizeof(report_cap_names[0]) ? report_cap_names[c] : "?";
+}
+
+const struct report_capability *
+report_find_cap(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->ncaps; i++)
+		if (strcmp(r->caps[i].name, name) == 0)
+			return &r->caps[i];
+	return NULL;
 }

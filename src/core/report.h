@@ -130,6 +130,33 @@ struct report_stage {
 	uint64_t end_us;
 };
 
+/*
+ * One capability experiment of --capabilities (caps.c): what the broker
+ * was seen to do, the evidence (packets and reason codes) and its time.
+ * name is a stable key ("retain", "max_packet_size") for JSON,
+ * Prometheus and --require.
+ */
+enum cap_result {
+	CAP_UNDECIDED = 0,	/* could not be decided in time */
+	CAP_YES,
+	CAP_NO,
+	CAP_PARTIAL,		/* e.g. QoS 2 accepted but downgraded */
+	CAP_NA,			/* does not apply (5.0 only, on 3.1.1) */
+};
+#define REPORT_MAX_CAPS 48
+struct report_capability {
+	char name[REPORT_KEY_MAX];
+	enum cap_result result;
+	bool has_value;
+	long long value;		/* QoS, bytes, seconds: see name */
+	char evidence[REPORT_TEXT_MAX];
+	char advertised[128];		/* 5.0 CONNACK's claim, or "" */
+	bool mismatch;			/* the claim and the observation differ */
+	bool required;			/* named in --require */
+	uint64_t start_us;		/* offsets from probe start */
+	uint64_t end_us;
+};
+
 /* A fact about a step: a stable key (for JSON and tests) and its text. */
 struct report_detail {
 	char key[REPORT_KEY_MAX];
@@ -176,6 +203,7 @@ enum report_change_kind {
 	RC_UNENCRYPTED,		/* mqtt:// or ws://: no TLS at all */
 	RC_STAGE,		/* a timed stage inside a step, once ended */
 	RC_FINDING,		/* a finding (see struct report_finding) */
+	RC_CAPABILITY,		/* one --capabilities result (cap) */
 	RC_END,			/* probe over */
 };
 
@@ -198,6 +226,8 @@ struct report_change {
 	int64_t wall_us;
 	/* RC_CERT */
 	const struct report_cert *cert;
+	/* RC_CAPABILITY: times are monotonic, absolute */
+	const struct report_capability *cap;
 	/* RC_STAGE: key = id, text = name, cause = CAUSE_NONE if it
 	 * succeeded; it began at start_us (monotonic, absolute) */
 	uint64_t start_us;
@@ -229,6 +259,10 @@ struct report {
 	struct report_stage stages[REPORT_MAX_STAGES];
 	size_t nfindings;		/* at most REPORT_MAX_FINDINGS */
 	struct report_finding *findings;
+	bool caps_ran;			/* --capabilities ran */
+	size_t ncaps;
+	struct report_capability *caps;
+	size_t caps_missing;		/* required ones that are not there */
 	report_listener listener;
 	void *listener_ctx;
 	bool oom;			/* an allocation failed: report incomplete */
@@ -276,6 +310,8 @@ void report_unencrypted(struct report *r);
 /* A stage of step that began at start and ends now; ok or not. */
 void report_stage(struct report *r, int step, const char *id,
     const char *name, uint64_t start, uint64_t now, bool ok);
+/* A capability result; its start_us and end_us are monotonic. */
+void report_capability(struct report *r, const struct report_capability *c);
 void report_end(struct report *r, uint64_t now);
 
 /* Lookups for renderers. */
@@ -286,9 +322,13 @@ const char *report_state_name(int layer, int state);	/* "Established" */
 const char *report_status_name(enum step_status s);	/* "ok" */
 const char *report_cause_name(enum report_cause c);	/* "timeout" */
 const char *report_severity_name(enum report_severity s);	/* "warning" */
+const char *report_cap_result_name(enum cap_result c);	/* "yes" */
+const struct report_capability *report_find_cap(const struct report *r,
+    const char *name);
 const char *report_find_detail(const struct report *r, int step,
     const char *key);
-/* Exit status for the run: 0 or the failed step's number. */
+/* Exit status for the run: 0 or the failed step's number; 8 when a
+ * capability named in --require is missing. */
 int report_exit_status(const struct report *r);
 
 #endif

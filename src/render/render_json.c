@@ -692,6 +692,54 @@ json_hints(struct json_w *w, const struct report *r)
 	json_close(w, ']');
 }
 
+/*
+ * --capabilities: one object per experiment's conclusion, keyed by its
+ * stable name; null when the experiments did not run.
+ */
+static void
+json_capabilities(struct json_w *w, const struct report *r)
+{
+	json_key(w, "capabilities");
+	if (!r->caps_ran) {
+		json_null(w);
+		return;
+	}
+	json_open(w, '{');
+	for (size_t i = 0; i < r->ncaps; i++) {
+		const struct report_capability *c = &r->caps[i];
+
+		json_key(w, c->name);
+		json_open(w, '{');
+		json_key_str(w, "result", report_cap_result_name(c->result));
+		json_key(w, "value");
+		if (c->has_value)
+			json_int(w, c->value);
+		else
+			json_null(w);
+		json_key_str(w, "evidence", c->evidence);
+		json_key_str(w, "advertised", c->advertised[0] != '\0' ?
+		    c->advertised : NULL);
+		json_key(w, "consistent");
+		if (c->advertised[0] != '\0')
+			json_bool(w, !c->mismatch);
+		else
+			json_null(w);
+		json_key(w, "required");
+		json_bool(w, c->required);
+		json_key_int(w, "start_us", (long long)c->start_us);
+		json_key_int(w, "duration_us",
+		    (long long)(c->end_us - c->start_us));
+		json_close(w, '}');
+	}
+	json_close(w, '}');
+	json_key(w, "missing_required");
+	json_open(w, '[');
+	for (size_t i = 0; i < r->ncaps; i++)
+		if (r->caps[i].required && r->caps[i].result != CAP_YES)
+			json_str(w, r->caps[i].name);
+	json_close(w, ']');
+}
+
 void
 json_result(const struct json_ctx *j, const struct report *r,
     const struct stats_facts *f)
@@ -715,6 +763,7 @@ json_result(const struct json_ctx *j, const struct report *r,
 	json_round_trip(&w, j->limits, f->has_rtt, f->rtt_us);
 	json_expiry(&w, j->limits, f->has_expiry, f->expiry_s, f->days_left,
 	    f->expired);
+	json_capabilities(&w, r);
 	json_hints(&w, r);
 	json_findings(&w, r, -1);
 	json_close(&w, '}');

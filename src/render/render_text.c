@@ -603,6 +603,20 @@ render_verdict(const struct report *r, const char *target, int steps,
 		    report_step_name(f), r->steps[f].reason);
 		return;
 	}
+	if (r->caps_missing > 0) {
+		size_t o;
+
+		snprintf(buf, len, "FAIL %s: required capabilit%s missing:",
+		    target, r->caps_missing == 1 ? "y" : "ies");
+		for (size_t i = 0; i < r->ncaps; i++)
+			if (r->caps[i].required && r->caps[i].result != CAP_YES) {
+				o = strlen(buf);
+				snprintf(buf + o, len - o, " %s (%s)",
+				    r->caps[i].name, report_cap_result_name(
+				    r->caps[i].result));
+			}
+		return;
+	}
 	render_ms(r->end_us, total, sizeof(total));
 	ver = report_find_detail(r, STEP_KEYS, "tls_version");
 	suite = report_find_detail(r, STEP_KEYS, "cipher_suite");
@@ -625,12 +639,53 @@ render_verdict(const struct report *r, const char *target, int steps,
 	    r->unverified ? " (certificate NOT trusted, --insecure)" : "");
 }
 
+/*
+ * --capabilities as a table: name (* when --require names it), result,
+ * value, time, evidence; a line under it when 5.0's CONNACK claimed
+ * otherwise.
+ */
+static void
+render_caps(struct render_text *rt, const struct report *r)
+{
+	char clean[REPORT_TEXT_MAX * 4], ms[32], val[24];
+
+	if (!r->caps_ran)
+		return;
+	fprintf(rt->out, "\n%sCapabilities%s (tried, not read; * = "
+	    "required)\n", render_color(rt, C_BOLD),
+	    render_color(rt, C_RESET));
+	fprintf(rt->out, "   %-27s %-9s %9s %10s  %s\n", "capability",
+	    "result", "value", "time", "evidence");
+	for (size_t i = 0; i < r->ncaps; i++) {
+		const struct report_capability *c = &r->caps[i];
+		const char *color = c->result == CAP_YES ? C_GREEN :
+		    c->result == CAP_NO ? (c->required ? C_RED : C_YELLOW) :
+		    c->result == CAP_PARTIAL ? C_YELLOW : C_DIM;
+
+		render_ms(c->end_us - c->start_us, ms, sizeof(ms));
+		if (c->has_value)
+			snprintf(val, sizeof(val), "%lld", c->value);
+		else
+			val[0] = '\0';
+		fprintf(rt->out, "  %c%-27s %s%-9s%s %9s %10s  %s\n",
+		    c->required ? '*' : ' ', c->name, render_color(rt, color), report_cap_result_name(c->result),
+		    render_color(rt, C_RESET), val, ms,
+		    render_clean(c->evidence, clean, sizeof(clean)));
+		if (c->mismatch)
+			fprintf(rt->out, "  %*s %s! CONNACK advertises %s, but "
+			    "that is not what was observed%s\n", 28, "",
+			    render_color(rt, C_YELLOW), render_clean(
+			    c->advertised, clean, sizeof(clean)),
+			    render_color(rt, C_RESET));
+	}
+}
+
 void
 render_text_finish(struct render_text *rt, const struct report *r)
 {
 	char raw[REPORT_TEXT_MAX * 2], verdict[REPORT_TEXT_MAX * 8];
 	char clean[REPORT_TEXT_MAX * 4];
-	bool ok = r->failed_step == 0;
+	bool ok = r->failed_step == 0 && r->caps_missing == 0;
 
 	render_verdict(r, rt->target, rt->steps, raw, sizeof(raw));
 	render_clean(raw, verdict, sizeof(verdict));
@@ -658,6 +713,7 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		fprintf(rt->out, "hint: %s\n", render_clean(r->hints[i], clean,
 		    sizeof(clean)));
 	render_tracker(rt, r);
+	render_caps(rt, r);
 	if (r->unverified) {
 		fputc('\n', rt->out);
 		render_unverified_banner(rt);

@@ -1,0 +1,209 @@
+/*
+ * caps.c: the runner of --capabilities and what its experiments share.
+ *
+ * The experiments (caps_*.c) run one after the other, each deciding one
+ * or a few named capabilities; the keep-alive one is started first and
+ * finished last, so its wait overlaps the others instead of adding to
+ * the run.  A capability that the deadline cuts short is recorded as
+ * undecided, saying so, never guessed.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "caps_int.h"
+
+/* The names, in the order the runner decides them. */
+static const char *const caps_all[] = {
+	"mqtt_3_1", "mqtt_3_1_1", "mqtt_5",
+	"max_qos", "qos0", "qos1", "qos2",
+	"retain",
+	"wildcard_plus", "wildcard_hash", "shared",
+	"subscription_ids", "topic_alias",
+	"max_packet_size", "max_topic_length",
+	"client_id_max_length", "client_id_chars",
+	"empty_client_id_clean", "empty_client_id_persistent",
+	"persistent_session", "will", "keepalive_enforced",
+};
+
+#define CAPS_N (sizeof(caps_all) / sizeof(caps_all[0]))
+
+bool
+caps_known(const char *name)
+{
+	for (size_t i = 0; i < CAPS_N; i++)
+		if (strcmp(caps_all[i], name) == 0)
+			return true;
+	return false;
+}
+
+const char *
+caps_names(void)
+{
+	static char list[512];
+
+	if (list[0] == '\0')
+		for (size_t i = 0; i < CAPS_N; i++) {
+			size_t o = strlen(list);
+
+			snprintf(list + o, sizeof(list) - o, "%s%s",
+			    i > 0 ? "," : "", caps_all[i]);
+		}
+	return list;
+}
+
+/* Is name in the comma-separated list? */
+static bool
+caps_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (list != NULL && *list != '\0') {
+		const char *end = strchr(list, ',');
+		size_t len = end != NULL ? (size_t)(end - list) : strlen(list);
+
+		if (len == n && strncmp(list, name, n) == 0)
+			return true;
+		list = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static uint64_t
+caps_now(const struct caps *k)
+{
+	return k->io->clock.now_us(k->io->clock.ctx);
+}
+
+void
+caps_begin(struct caps *k, const char *name)
+{
+	memset(&k->cur, 0, sizeof(k->cur));
+	snprintf(k->cur.name, sizeof(k->cur.name), "%s", name);
+	k->cur.start_us = caps_now(k);
+}
+
+void
+caps_value(struct caps *k, long long v)
+{
+	k->cur.has_value = true;
+	k->cur.value = v;
+}
+
+void
+caps_claim(struct caps *k, bool agrees, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->cur.advertised, sizeof(k->cur.advertised), fmt, ap);
+	va_end(ap);
+	k->cur.mismatch = !agrees;
+}
+
+void
+caps_end(struct caps *k, enum cap_result res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->cur.evidence, sizeof(k->cur.evidence), fmt, ap);
+	va_end(ap);
+	k->cur.result = res;
+	k->cur.end_us = caps_now(k);
+	k->cur.required = caps_listed(k->cfg->require, k->cur.name);
+	report_capability(k->r, &k->cur);
+	if (k->cur.required && res != CAP_YES)
+		report_hint(k->r, "required capability %s is missing (%s): %s",
+		    k->cur.name, report_cap_result_name(res), k->cur.evidence);
+}
+
+bool
+caps_out_of_time(struct caps *k)
+{
+	if (caps_now(k) < k->deadline)
+		return false;
+	caps_end(k, CAP_UNDECIDED, "no time left to decide it (--timeout "
+	    "%.3g s bounds the whole run)", (double)k->cfg->timeout_us / 1e6);
+	return true;
+}
+
+bool
+caps_now_past(const struct caps *k)
+{
+	return caps_now(k) >= k->deadline;
+}
+
+uint64_t
+caps_wait_until(const struct caps *k)
+{
+	uint64_t t = caps_now(k) + k->wait_us;
+
+	return t < k->deadline ? t : k->deadline;
+}
+
+void
+caps_topic(struct caps *k, const char *what, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.200s/caps/%s-%u", k->cfg->topic, what, ++k->seq);
+}
+
+void
+caps_client_id(struct caps *k, char *buf, size_t len)
+{
+	/* the probe's id starts them, so a broker's prefix rule that lets
+	 * the probe in lets the experiments in too */
+	snprintf(buf, len, "%.40s-c%u", k->cfg->client_id, ++k->seq);
+}
+
+struct session *
+caps_open(struct caps *k, struct session_settings *set,
+    struct session_outcome *out)
+{
+	struct session *s;
+	bool fresh = set->client_id == NULL;
+
+	if (set->mqtt_version == 0)
+		set->mqtt_version = k->version;
+	/* the probe's own id would take over (and end) another session */
+	if (fresh) {
+		caps_client_id(k, k->idbuf, sizeof(k->idbuf));
+		set->client_id = k->idbuf;
+	}
+	s = session_open(k->cfg, k->io, set, k->deadline, out);
+	if (fresh)
+		set->client_id = NULL;
+	return s;
+}
+
+void
+caps_run(const struct engine_config *cfg, const struct engine_io *io,
+    struct report *r, uint64_t deadline)
+{
+	struct caps k = {
+		.cfg = cfg, .io = io, .r = r, .deadline = deadline,
+		.version = cfg->mqtt_version,
+	};
+	struct session *ka;
+
+	/* a tenth of --timeout, at least 0.2 s: long enough for a
+	 * loopback or LAN broker to deliver, short enough that the
+	 * experiments that wait for nothing fit in the run */
+	k.wait_us = cfg->timeout_us / 10;
+	if (k.wait_us < 200000)
+		k.wait_us = 200000;
+	caps_versions(&k);
+	ka = caps_keepalive_start(&k);
+	caps_qos(&k);
+	caps_retain(&k);
+	caps_subscriptions(&k);
+	caps_v5_features(&k);
+	caps_packet_size(&k);
+	caps_topic_length(&k);
+	caps_client_ids(&k);
+	caps_sessions(&k);
+	caps_will(&k);
+	caps_keepalive_finish(&k, ka);
+}

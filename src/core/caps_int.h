@@ -1,0 +1,69 @@
+/*
+ * caps_int.h: what the experiment files (caps_*.c) share with the
+ * runner (caps.c).
+ */
+#ifndef CAPS_INT_H
+#define CAPS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+#include "session.h"
+
+struct caps {
+	const struct engine_config *cfg;
+	const struct engine_io *io;
+	struct report *r;
+	uint64_t deadline;		/* of every experiment */
+	uint64_t wait_us;		/* how long "it never came" waits */
+	int version;			/* MQTT version of the experiments */
+	bool v5;			/* the broker accepts 5.0 */
+	bool adv_known;			/* a 5.0 CONNACK advertised: */
+	struct mqtt_props adv;
+	unsigned seq;			/* makes topics and ids unique */
+	struct report_capability cur;	/* the one being decided */
+	struct report_capability ka;	/* keep-alive, decided last */
+	char idbuf[64];			/* a fresh id while a session opens */
+};
+
+/* Start deciding name. */
+void caps_begin(struct caps *k, const char *name);
+/* Record it: result, evidence. */
+void caps_end(struct caps *k, enum cap_result res, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void caps_value(struct caps *k, long long v);
+/* What the 5.0 CONNACK claimed, and whether the observation agrees. */
+void caps_claim(struct caps *k, bool agrees, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* True (and the capability recorded as undecided) when no time is left. */
+bool caps_out_of_time(struct caps *k);
+
+/* A unique topic under the probe's own, and a unique client id. */
+void caps_topic(struct caps *k, const char *what, char *buf, size_t len);
+void caps_client_id(struct caps *k, char *buf, size_t len);
+/* Open a session with the experiments' version and, unless set names
+ * one, a fresh client id. */
+struct session *caps_open(struct caps *k, struct session_settings *set,
+    struct session_outcome *out);
+/* The deadline has passed (nothing recorded). */
+bool caps_now_past(const struct caps *k);
+/* now + wait_us, not past the deadline */
+uint64_t caps_wait_until(const struct caps *k);
+
+/* The groups of experiments. */
+void caps_versions(struct caps *k);
+void caps_qos(struct caps *k);
+void caps_retain(struct caps *k);
+void caps_subscriptions(struct caps *k);
+void caps_v5_features(struct caps *k);
+void caps_packet_size(struct caps *k);
+void caps_topic_length(struct caps *k);
+void caps_client_ids(struct caps *k);
+void caps_sessions(struct caps *k);
+void caps_will(struct caps *k);
+struct session *caps_keepalive_start(struct caps *k);
+void caps_keepalive_finish(struct caps *k, struct session *s);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * caps_session.c: the experiments about connections: MQTT versions,
+ * persistent sessions, the will, keep-alive.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "caps_int.h"
+
+static const struct {
+	int version;
+	const char *cap;
+	const char *name;
+} caps_version_list[] = {
+	{ MQTT_V31, "mqtt_3_1", "3.1" },
+	{ MQTT_V311, "mqtt_3_1_1", "3.1.1" },
+	{ MQTT_V5, "mqtt_5", "5.0" },
+};
+
+/* An open that failed, as a result: a timeout decides nothing. */
+static enum cap_result
+caps_refused(const struct session_outcome *o)
+{
+	return o->cause == CAUSE_TIMEOUT || o->cause == CAUSE_INTERRUPTED ?
+	    CAP_UNDECIDED : CAP_NO;
+}
+
+/* Each version on a connection of its own: CONNACK 0 or not. */
+void
+caps_versions(struct caps *k)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct session_settings set = { .keepalive = -1,
+		    .mqtt_version = caps_version_list[i].version };
+		struct session_outcome o;
+		struct session *s;
+
+		caps_begin(k, caps_version_list[i].cap);
+		if (caps_out_of_time(k))
+			continue;
+		s = caps_open(k, &set, &o);
+		if (s == NULL) {
+			caps_end(k, caps_refused(&o), "CONNECT at level %d: %s",
+			    caps_version_list[i].version, o.reason);
+			continue;
+		}
+		if (caps_version_list[i].version == MQTT_V5) {
+			k->v5 = true;
+			k->adv_known = true;
+			k->adv = o.props;
+		}
+		session_close(s, true);
+		caps_end(k, CAP_YES, "CONNECT at level %d (%s): CONNACK 0x00",
+		    caps_version_list[i].version, caps_version_list[i].name);
+	}
+}
+
+/*
+ * A persistent session: subscribe with Clean Session 0 (5.0: Clean
+ * Start 0 and an expiry), leave, have a QoS 1 message sent meanwhile,
+ * come back: the session and the message must be there.  Then end the
+ * session (Clean Session 1 / expiry 0), so nothing stays behind.
+ */
+void
+caps_sessions(struct caps *k)
+{
+	char id[64], topic[256];
+	struct session_settings keep = { .keepalive = -1, .client_id = id,
+	    .keep_session = true, .session_expiry = 60 };
+	struct session_settings pub = { .keepalive = -1 };
+	struct session_settings clean = { .keepalive = -1, .client_id = id };
+	struct session_outcome o;
+	struct session_reply rep;
+	struct session_msg m;
+	struct io_error err = { 0 };
+	struct session *s;
+	int rc;
+
+	caps_begin(k, "persistent_session");
+	if (caps_out_of_time(k))
+		return;
+	caps_client_id(k, id, sizeof(id));
+	caps_topic(k, "session", topic, sizeof(topic));
+	if (k->version != MQTT_V5)
+		keep.session_expiry = 0;
+	s = caps_open(k, &keep, &o);
+	if (s == NULL) {
+		caps_end(k, caps_refused(&o), "CONNECT with Clean Session 0: %s",
+		    o.reason);
+		return;
+	}
+	rc = session_subscribe(s, topic, 1, 0, NULL, &err) == 0 ?
+	    session_wait(s, MQTT_SUBACK, 0, k->deadline, &rep, &err) : -1;
+	session_close(s, true);
+	if (rc != 1 || rep.code >= 0x80) {
+		caps_end(k, rc == -1 && err.cause == CAUSE_TIMEOUT ?
+		    CAP_UNDECIDED : CAP_NO, "SUBSCRIBE in the session: %s",
+		    rc == 1 ? "refused" : err.text);
+		goto cleanup;
+	}
+	s = caps_open(k, &pub, &o);
+	rc = s == NULL ? -1 : session_publish_flow(s, topic, "while-away", 10,
+	    1, false, k->deadline, &rep, &err);
+	session_close(s, true);
+	if (rc != 1) {
+		caps_end(k, CAP_UNDECIDED, "could not publish to the absent "
+		    "session: %s", s == NULL ? o.reason : err.text);
+		goto cleanup;
+	}
+	s = caps_open(k, &keep, &o);
+	if (s == NULL) {
+		caps_end(k, caps_refused(&o), "reconnecting: %s", o.reason);
+		goto cleanup;
+	}
+	rc = session_wait_msg(s, topic, caps_wait_until(k), &m, &err);
+	session_close(s, true);
+	if (!o.session_present)
+		caps_end(k, CAP_NO, "reconnected with Clean Session 0: CONNACK "
+		    "session present 0, the session was not kept%s",
+		    rc == 1 ? " (yet the message came)" : "");
+	else if (rc != 1)
+		caps_end(k, CAP_PARTIAL, "CONNACK session present 1, but the "
+		    "QoS 1 message sent meanwhile was not delivered: %s",
+		    err.text);
+	else
+		caps_end(k, CAP_YES, "CONNACK session present 1 on reconnect; "
+		    "the QoS 1 message sent meanwhile was delivered (QoS %u)",
+		    m.qos);
+cleanup:
+	/* a clean connect with the same id ends the session (5.0: with
+	 * no expiry, it ends at the DISCONNECT) */
+	s = caps_open(k, &clean, &o);
+	session_close(s, true);
+}
+
+/* The will: published when a connection drops without DISCONNECT. */
+void
+caps_will(struct caps *k)
+{
+	char topic[256], payload[64];
+	struct session_settings sub = { .keepalive = -1 };
+	struct session_settings will = { .keepalive = -1,
+	    .will_topic = topic, .will_payload = payload };
+	struct session_outcome o;
+	struct session_reply rep;
+	struct session_msg m;
+	struct io_error err = { 0 };
+	struct session *s, *d;
+	int rc;
+
+	caps_begin(k, "will");
+	if (caps_out_of_time(k))
+		return;
+	caps_topic(k, "will", topic, sizeof(topic));
+	snprintf(payload, sizeof(payload), "will-%u", k->seq);
+	s = caps_open(k, &sub, &o);
+	if (s == NULL) {
+		caps_end(k, caps_refused(&o), "subscriber: %s", o.reason);
+		return;
+	}
+	rc = session_subscribe(s, topic, 1, 0, NULL, &err) == 0 ?
+	    session_wait(s, MQTT_SUBACK, 0, k->deadline, &rep, &err) : -1;
+	if (rc != 1 || rep.code >= 0x80) {
+		session_close(s, true);
+		caps_end(k, CAP_UNDECIDED, "could not subscribe to the will "
+		    "topic: %s", rc == 1 ? "refused" : err.text);
+		return;
+	}
+	d = caps_open(k, &will, &o);
+	if (d == NULL) {
+		session_close(s, true);
+		caps_end(k, caps_refused(&o), "CONNECT with a will: %s",
+		    o.reason);
+		return;
+	}
+	/* no DISCONNECT: the connection just ends */
+	session_close(d, false);
+	rc = session_wait_msg(s, topic, caps_wait_until(k), &m, &err);
+	session_close(s, true);
+	if (rc == 1)
+		caps_end(k, CAP_YES, "the connection closed without "
+		    "DISCONNECT; the will came on '%s' (%zu bytes)", topic,
+		    m.payload_len);
+	else
+		caps_end(k, rc == -1 && err.cause != CAUSE_TIMEOUT ?
+		    CAP_UNDECIDED : CAP_NO, "the connection closed without "
+		    "DISCONNECT, but no will came: %s", err.text);
+}
+
+/* Keep-alive 1 s and silence: the broker should close within 1.5 s. */
+#define CAPS_KEEPALIVE 1
+#define CAPS_KA_WAITS 3
+
+struct session *
+caps_keepalive_start(struct caps *k)
+{
+	struct session_settings set = { .keepalive = CAPS_KEEPALIVE };
+	struct session_outcome o;
+	struct session *s;
+
+	caps_begin(k, "keepalive_enforced");
+	if (caps_out_of_time(k))
+		return NULL;
+	s = caps_open(k, &set, &o);
+	if (s == NULL)
+		caps_end(k, caps_refused(&o), "CONNECT with keep-alive %d s: %s",
+		    CAPS_KEEPALIVE, o.reason);
+	/* decided last: the others run meanwhile */
+	k->ka = k->cur;
+	return s;
+}
+
+void
+caps_keepalive_finish(struct caps *k, struct session *s)
+{
+	struct session_reply rep;
+	struct io_error err = { 0 };
+	uint64_t t0, until, after;
+	int rc;
+
+	if (s == NULL)
+		return;
+	k->cur = k->ka;
+	t0 = k->cur.start_us;
+	/* MQTT allows one and a half keep-alive periods, and brokers check
+	 * on a coarse timer (mosquitto closes after 2 to 3 s): wait three
+	 * periods and the usual margin, within the deadline */
+	until = t0 + CAPS_KA_WAITS * CAPS_KEEPALIVE * 1000000ull + k->wait_us;
+	if (until > k->deadline)
+		until = k->deadline;
+	rc = session_wait(s, MQTT_AUTH, 0, until, &rep, &err);
+	after = session_now(s) - t0;
+	session_close(s, false);
+	if (rc == 0) {
+		caps_value(k, (long long)(after / 1000));
+		caps_end(k, CAP_YES, "keep-alive %d s and no PINGREQ: %s "
+		    "after %.2f s", CAPS_KEEPALIVE, err.text,
+		    (double)after / 1e6);
+	} else if (err.cause == CAUSE_TIMEOUT && until < t0 + CAPS_KA_WAITS *
+	    CAPS_KEEPALIVE * 1000000ull)
+		caps_end(k, CAP_UNDECIDED, "no time left to wait %d keep-alive "
+		    "periods (--timeout %.3g s)", CAPS_KA_WAITS,
+		    (double)k->cfg->timeout_us / 1e6);
+	else
+		caps_end(k, err.cause == CAUSE_TIMEOUT ? CAP_NO : CAP_UNDECIDED,
+		    "keep-alive %d s and no PINGREQ: the connection was still "
+		    "open after %.2f s (%s)", CAPS_KEEPALIVE,
+		    (double)(until - t0) / 1e6, err.text);
+}
