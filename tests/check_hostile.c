@@ -40,8 +40,20 @@
  * Start the peer in mode; its port in *port.  The peer bounds itself
  * with alarm(); the caller stops it with hostile_stop.
  */
+static pid_t hostile_start_cert(const char *mode, const char *cert,
+    const char *key, int *port);
+
 static pid_t
 hostile_start(const char *mode, int *port)
+{
+	return hostile_start_cert(mode, pki("server.pem"), pki("server.key"),
+	    port);
+}
+
+/* The same with the certificate and key the peer presents. */
+static pid_t
+hostile_start_cert(const char *mode, const char *cert, const char *key,
+    int *port)
 {
 	const char *peer = getenv("HOSTILE_PEER");
 	char line[32] = "";
@@ -58,8 +70,7 @@ hostile_start(const char *mode, int *port)
 		dup2(fds[1], STDOUT_FILENO);
 		/* Check's SIGALRM handler must not replace the peer's bound */
 		signal(SIGALRM, SIG_DFL);
-		execl(peer, peer, mode, pki("server.pem"), pki("server.key"),
-		      "20", (char *)NULL);
+		execl(peer, peer, mode, cert, key, "20", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -92,15 +103,51 @@ hostile_stop(pid_t pid)
 	talker_stop(pid);
 }
 
-/* Bytes a terminal would act on: everything below 0x20 but newline. */
+/*
+ * What a terminal would act on, or what would make the text read other
+ * than it is: C0 controls but newline, DEL, bytes that are not
+ * well-formed UTF-8, C1 controls (U+0080-U+009F; U+009B is CSI), and
+ * bidirectional and invisible formatting characters.  Decoded here on
+ * its own, not with the probe's code, so the two cannot share a blind
+ * spot.  Returns where the first one starts, or NULL.
+ */
 static const char *
 hostile_control_byte(const struct run *r)
 {
-	for (size_t i = 0; i < r->len; i++) {
-		unsigned char ch = (unsigned char)r->out[i];
+	const unsigned char *s = (const unsigned char *)r->out;
 
-		if ((ch < 0x20 && ch != '\n') || ch == 0x7f)
+	for (size_t i = 0; i < r->len;) {
+		unsigned ch = s[i], need, cp;
+
+		if (ch < 0x80) {
+			if ((ch < 0x20 && ch != '\n') || ch == 0x7f)
+				return r->out + i;
+			i++;
+			continue;
+		}
+		if (ch >= 0xc2 && ch <= 0xdf)
+			need = 1, cp = ch & 0x1f;
+		else if (ch >= 0xe0 && ch <= 0xef)
+			need = 2, cp = ch & 0x0f;
+		else if (ch >= 0xf0 && ch <= 0xf4)
+			need = 3, cp = ch & 0x07;
+		else
 			return r->out + i;
+		if (i + need >= r->len)
+			return r->out + i;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return r->out + i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    cp <= 0x9f || cp == 0x61c ||
+		    (cp >= 0x200b && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff)
+			return r->out + i;
+		i += need + 1;
 	}
 	return NULL;
 }
@@ -162,6 +209,10 @@ static const struct hostile_case hostile_cases[] = {
 	    "malformed CONNACK", "property length runs past the packet" } },
 	{ "reason-utf8", { "-V", "5", NULL }, 7, { "FAIL step 7",
 	    "malformed CONNACK", "not well-formed UTF-8" } },
+	/* C1 controls and bidirectional overrides in well-formed UTF-8 */
+	{ "reason-terminal", { "-V", "5", NULL }, 7, { "FAIL step 7",
+	    "C\\u009b31mRED\\u202egnp.exe\\u2066x\\u2069\\u200f\\u0085",
+	    NULL } },
 	/* 60000 bytes of terminal escapes: refused, shown escaped, cut */
 	{ "reason-long", { "-V", "5", NULL }, 7, { "FAIL step 7",
 	    "0x87 (not authorized)", "\\x1b[31mRED" } },
@@ -251,6 +302,62 @@ START_TEST(test_hostile)
 END_TEST
 
 /*
+ * A certificate subject that would drive the terminal or read backwards
+ * (made by certtool here): every place that shows it shows it escaped.
+ */
+START_TEST(test_cert_subject_terminal)
+{
+	char tmpl[4200], key[4200], cert[4200];
+	const char *certtool = getenv("CERTTOOL");
+	const char *genkey[] = { certtool, "--generate-privkey", "--key-type",
+	    "ecdsa", "--outfile", key, NULL };
+	const char *gencert[] = { certtool, "--generate-self-signed",
+	    "--load-privkey", key, "--template", tmpl, "--outfile", cert,
+	    NULL };
+	const char *bad;
+	struct run r;
+	FILE *f;
+	int port;
+	pid_t pid;
+
+	snprintf(tmpl, sizeof tmpl, "%s/terminal.tmpl", g_dir);
+	snprintf(key, sizeof key, "%s/terminal.key", g_dir);
+	snprintf(cert, sizeof cert, "%s/terminal.pem", g_dir);
+	f = fopen(tmpl, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("cn = \"evil\xe2\x80\xae" "gnp.exe\xc2\x9b" "31m\"\n"
+	    "organization = \"O\xe2\x81\xa6" "x\xe2\x81\xa9\xe2\x80\x8f\"\n"
+	    "dns_name = \"localhost\"\nip_address = \"127.0.0.1\"\n"
+	    "expiration_days = 30\nsigning_key\nencryption_key\n"
+	    "tls_www_server\n", f);
+	fclose(f);
+	run_argv(&r, genkey, NULL, 60);
+	EXPECT_EXIT(&r, 0);
+	free(r.out);
+	run_argv(&r, gencert, NULL, 60);
+	EXPECT_EXIT(&r, 0);
+	free(r.out);
+
+	pid = hostile_start_cert("tls", cert, key, &port);
+	run_probe(&r, NULL, "-t", HOSTILE_TIMEOUT, "-vv",
+	    target_port("127.0.0.1", port), NULL);
+	hostile_stop(pid);
+	/* self-signed and not trusted: step 4, subject and issuer shown */
+	/* the output is long: messages show a Check-sized piece of it */
+	ck_assert_msg(r.status == 4, "%s\nexit status %d, expected 4\n%.2000s",
+	    r.cmd, r.status, r.out);
+	ck_assert_msg(strstr(r.out, "CN=evil\\u202egnp.exe\\u009b31m,"
+	    "O=O\\u2066x\\u2069\\u200f") != NULL,
+	    "the subject is not shown escaped\n%.2000s", r.out);
+	bad = hostile_control_byte(&r);
+	ck_assert_msg(bad == NULL, "%s\nunsafe text at offset %zu of the "
+	    "output:\n%.200s", r.cmd, bad ? (size_t)(bad - r.out) : 0,
+	    bad ? bad : "");
+	free(r.out);
+}
+END_TEST
+
+/*
  * Ctrl-C in the middle of a long wait: the probe says which step it was
  * in and that it was interrupted, and exits with 128 + SIGINT at once,
  * not at its 30 s deadline.
@@ -295,6 +402,7 @@ static void
 add_tests(TCase *tc)
 {
 	tcase_add_loop_test(tc, test_hostile, 0, (int)HOSTILE_NCASES);
+	tcase_add_test(tc, test_cert_subject_terminal);
 	tcase_add_test(tc, test_sigint);
 	tcase_add_test(tc, test_sigterm);
 }

@@ -699,6 +699,63 @@ END_TEST
 
 /* A broker's reason string or a certificate subject must not reach the
  * terminal as control bytes: they come out as \xNN. */
+/* render_clean: what is escaped, what passes, and how it is cut. */
+static const struct {
+	const char *in, *out;
+} render_clean_cases[] = {
+	{ "plain text", "plain text" },
+	{ "a\x1b[2Jb\x7f", "a\\x1b[2Jb\\x7f" },
+	/* letters from other scripts pass */
+	{ "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
+	    "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80" },
+	/* C1: U+009B is CSI to xterm, U+0085 a line break, U+0080 */
+	{ "x\xc2\x9b" "31my", "x\\u009b31my" },
+	{ "\xc2\x85\xc2\x80\xc2\x9f\xc2\xa0", "\\u0085\\u0080\\u009f\xc2\xa0" },
+	/* bidirectional overrides, isolates and marks */
+	{ "doc\xe2\x80\xae" "txt.exe", "doc\\u202etxt.exe" },
+	{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+	    "\\u202a\\u202b\\u202c\\u202d" },
+	{ "\xe2\x81\xa6" "a\xe2\x81\xa7" "b\xe2\x81\xa8" "c\xe2\x81\xa9",
+	    "\\u2066a\\u2067b\\u2068c\\u2069" },
+	{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\xe2\x80\x8b\xef\xbb\xbf",
+	    "\\u200e\\u200f\\u061c\\u200b\\ufeff" },
+	{ "\xe2\x80\xa8\xe2\x80\xa9", "\\u2028\\u2029" },
+	/* not UTF-8: stray, overlong, surrogate, past U+10FFFF, cut short */
+	{ "a\x9b" "b\xff" "c", "a\\x9bb\\xffc" },
+	{ "\xc0\xaf\xe0\x80\xaf", "\\xc0\\xaf\\xe0\\x80\\xaf" },
+	{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },
+	{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },
+	{ "end\xe2\x80", "end\\xe2\\x80" },
+};
+
+START_TEST(test_clean_unicode)
+{
+	char out[256];
+
+	ck_assert_str_eq(render_clean(render_clean_cases[_i].in, out,
+	    sizeof(out)), render_clean_cases[_i].out);
+}
+END_TEST
+
+/* Cut to fit, never in the middle of an escape or a character. */
+START_TEST(test_clean_cut)
+{
+	char out[8];
+
+	ck_assert_str_eq(render_clean("abcdefghij", out, sizeof(out)),
+	    "abcdefg");
+	ck_assert_str_eq(render_clean("abc\x1b", out, sizeof(out)), "abc\\x1b");
+	ck_assert_str_eq(render_clean("abcd\x1b", out, sizeof(out)), "abcd");
+	ck_assert_str_eq(render_clean("abcd\xc3\xa9\xc3\xa9", out,
+	    sizeof(out)), "abcd\xc3\xa9");
+	ck_assert_str_eq(render_clean("a\xe2\x80\xae", out, sizeof(out)),
+	    "a\\u202e");
+	ck_assert_str_eq(render_clean("ab\xe2\x80\xae", out, sizeof(out)),
+	    "ab");
+	ck_assert_str_eq(render_clean("x", out, 1), "");
+}
+END_TEST
+
 START_TEST(test_control_bytes_escaped)
 {
 	struct render_cap c;
@@ -1407,6 +1464,9 @@ render_suite(void)
 	tcase_add_test(tc, test_hostile_text);
 	tcase_add_test(tc, test_hostile_target);
 	tcase_add_test(tc, test_control_bytes_escaped);
+	tcase_add_loop_test(tc, test_clean_unicode, 0,
+	    (int)(sizeof(render_clean_cases) / sizeof(render_clean_cases[0])));
+	tcase_add_test(tc, test_clean_cut);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("teaching");

@@ -524,7 +524,7 @@ hostile_mode_raw(struct hostile *h)
 /* CONNACKs that break the rules, by mode; version 4 is 3.1.1. */
 static const struct {
 	const char *mode;
-	uint8_t v311[8], v5[12];
+	uint8_t v311[8], v5[40];
 	size_t n311, n5;
 } hostile_bad_connacks[] = {
 	/* PUBACK where CONNACK belongs */
@@ -554,6 +554,14 @@ static const struct {
 	/* a reason string that is not UTF-8 */
 	{ "reason-utf8", { 0 }, { 0x20, 0x09, 0x00, 0x87, 0x06, 0x1f, 0x00,
 	    0x03, 'o', 0xff, 0xfe }, 0, 11 },
+	/* well-formed UTF-8 a terminal acts on: C1 CSI (U+009B) and NEL
+	 * (U+0085), right-to-left override (U+202E), an isolate (U+2066,
+	 * U+2069) and a right-to-left mark (U+200F) */
+	{ "reason-terminal", { 0 }, { 0x20, 0x25, 0x00, 0x87, 0x22, 0x1f,
+	    0x00, 0x1f, 'C', 0xc2, 0x9b, '3', '1', 'm', 'R', 'E', 'D',
+	    0xe2, 0x80, 0xae, 'g', 'n', 'p', '.', 'e', 'x', 'e',
+	    0xe2, 0x81, 0xa6, 'x', 0xe2, 0x81, 0xa9, 0xe2, 0x80, 0x8f,
+	    0xc2, 0x85 }, 0, 39 },
 };
 
 static void
@@ -623,7 +631,7 @@ static const char *const hostile_modes[] = {
 	"tls", "drip-handshake", "connack-type", "connack-length",
 	"connack-reserved", "connack-truncated", "remaining-max",
 	"remaining-over", "props-invalid", "props-duplicate", "props-short",
-	"reason-long", "reason-utf8", "drip-connack", "close-after-connect",
+	"reason-long", "reason-utf8", "reason-terminal", "drip-connack", "close-after-connect",
 	"reset-after-connect", "close-after-connack", "data-after-close",
 	"publish-payload", "publish-topic", "suback-id",
 	NULL

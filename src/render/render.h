@@ -24,8 +24,10 @@ struct render_text {
 	bool running;		/* a "step running" line awaits its end */
 };
 
-/* Copy untrusted text (peer names, reasons) to out with control bytes as
- * \xNN, so it cannot drive a terminal; returns out. */
+/* Copy untrusted text (peer names, reasons) to out with C0 controls, DEL
+ * and bytes that are not UTF-8 as \xNN, and C1 controls, bidirectional
+ * and invisible formatting characters as \uNNNN, so it can neither drive
+ * a terminal nor read other than it is; returns out. */
 const char *render_clean(const char *in, char *out, size_t len);
 
 /* Listener for report_init: prints each step as it ends. */

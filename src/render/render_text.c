@@ -42,22 +42,99 @@
 #define EXPLAIN_WIDTH 72
 
 /*
+ * Code points a terminal acts on or that change what the eye reads:
+ * C1 controls (U+009B is CSI to xterm), bidirectional marks, embeddings,
+ * overrides and isolates (which can make "exe.txt" read "txt.exe"), and
+ * invisible separators and joiners.
+ */
+static bool
+render_unsafe_cp(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) ||	/* C1 controls */
+	    cp == 0x061c ||			/* Arabic letter mark */
+	    (cp >= 0x200b && cp <= 0x200f) ||	/* zero widths, LRM, RLM */
+	    (cp >= 0x2028 && cp <= 0x202e) ||	/* separators, LRE..RLO */
+	    (cp >= 0x2060 && cp <= 0x2069) ||	/* joiners, LRI..PDI */
+	    cp == 0xfeff;			/* zero width no-break */
+}
+
+/*
+ * The length (2 to 4) of the well-formed UTF-8 sequence at p, its code
+ * point in *cp; 0 if p does not start one (a stray or overlong byte, a
+ * surrogate, past U+10FFFF, cut short).
+ */
+static size_t
+render_utf8(const unsigned char *p, uint32_t *cp)
+{
+	size_t n;
+	uint32_t v;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		v = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		v = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		v = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* the NUL at the end, too */
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/*
  * Certificate subjects, broker reason strings and topics are untrusted:
- * control bytes are shown as \xNN so a hostile peer cannot drive the
- * user's terminal with escape sequences.
+ * C0 controls and DEL are shown as \xNN, as is every byte that is not
+ * part of well-formed UTF-8, and the code points of render_unsafe_cp as
+ * \uNNNN, so a hostile peer can neither drive the user's terminal with
+ * escape sequences nor make the text read other than it is.  Output
+ * stops before an escape or character that would not fit whole.
  */
 const char *
 render_clean(const char *in, char *out, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)in;
 	size_t o = 0;
 
-	for (; *in != '\0' && o + 5 < len; in++) {
-		unsigned char ch = (unsigned char)*in;
+	if (len == 0)
+		return out;
+	while (*p != '\0') {
+		uint32_t cp = 0;
+		size_t n = *p < 0x80 ? 1 : render_utf8(p, &cp);
+		char esc[8];
+		const char *piece = (const char *)p;
+		size_t plen = n;
 
-		if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
-		else
-			out[o++] = (char)ch;
+		if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			piece = esc;
+			plen = 4;
+		} else if (n == 0) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			piece = esc;
+			plen = 4;
+			n = 1;
+		} else if (n > 1 && render_unsafe_cp(cp)) {
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+			piece = esc;
+			plen = 6;
+		}
+		if (o + plen >= len)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		p += n;
 	}
 	out[o] = '\0';
 	return out;
