@@ -112,10 +112,17 @@ capture_start(int *port, const char *path)
 	return pid;
 }
 
+/*
+ * Wait for the server to have written everything: it ends when the
+ * probe hangs up (or after a SUBSCRIBE), and its alarm bounds the wait.
+ */
 static void
 capture_stop(pid_t pid)
 {
-	talker_stop(pid);
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
 }
 
 /* The whole capture file; *len its size. */
