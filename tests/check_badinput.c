@@ -329,55 +329,55 @@ badinput_is_nagios(size_t f)
 /*
  * The MQTT password, good (the walk goes to step 8) and wrong (refused
  * at step 7), from each source, through every output form and both
- * protocol versions: never shown.
+ * protocol versions: never shown.  One Check test per output form, so
+ * that no single test runs a dozen probes against Check's timeout.
  */
 START_TEST(test_password_never_shown)
 {
 	static const char *const versions[] = { "3.1.1", "5" };
+	const size_t f = (size_t)_i;
 
-	for (size_t f = 0; f < BADINPUT_NFORMS; f++) {
-		for (size_t v = 0; v < 2; v++) {
-			for (int wrong = 0; wrong <= 1; wrong++) {
-				const char *argv[MAX_ARGS];
-				size_t n = 0;
-				struct run r;
+	for (size_t v = 0; v < 2; v++) {
+		for (int wrong = 0; wrong <= 1; wrong++) {
+			const char *argv[MAX_ARGS];
+			size_t n = 0;
+			struct run r;
 
-				/* the refused walk in fewer forms suffices */
-				if (wrong && f % 3 != 0)
-					continue;
-				argv[n++] = g_probe;
-				argv[n++] = "--cafile";
-				argv[n++] = pki("ca.pem");
-				argv[n++] = "-t";
-				argv[n++] = "5";
-				argv[n++] = "-V";
-				argv[n++] = versions[v];
-				argv[n++] = "-u";
-				argv[n++] = "probeuser";
-				for (size_t i = 0; badinput_forms[f][i]; i++)
-					argv[n++] = badinput_forms[f][i];
-				/* each source in turn */
-				if ((f + v) % 3 == 1) {
-					argv[n++] = "--password-file";
-					argv[n++] = pki(wrong ?
-					    "wrong-password.txt" :
-					    "password.txt");
-				} else if ((f + v) % 3 == 2) {
-					argv[n++] = "-P";
-					argv[n++] = wrong ? WRONG_PASSWORD :
-					    GOOD_PASSWORD;
-				}
-				argv[n++] = target(L_PASSWORD);
-				argv[n] = NULL;
-				run_argv(&r, argv, (f + v) % 3 == 0 ? (wrong ?
-					 WRONG_PASSWORD : GOOD_PASSWORD) : NULL,
-					 RUN_LIMIT_SECONDS);
-				if (!badinput_is_nagios(f))
-					EXPECT_EXIT(&r, wrong ? 7 : 0);
-				badinput_expect_hidden(&r, GOOD_PASSWORD);
-				badinput_expect_hidden(&r, WRONG_PASSWORD);
-				free(r.out);
+			/* the refused walk in fewer forms suffices */
+			if (wrong && f % 3 != 0)
+				continue;
+			argv[n++] = g_probe;
+			argv[n++] = "--cafile";
+			argv[n++] = pki("ca.pem");
+			argv[n++] = "-t";
+			argv[n++] = "5";
+			argv[n++] = "-V";
+			argv[n++] = versions[v];
+			argv[n++] = "-u";
+			argv[n++] = "probeuser";
+			for (size_t i = 0; badinput_forms[f][i]; i++)
+				argv[n++] = badinput_forms[f][i];
+			/* each source in turn */
+			if ((f + v) % 3 == 1) {
+				argv[n++] = "--password-file";
+				argv[n++] = pki(wrong ?
+				    "wrong-password.txt" :
+				    "password.txt");
+			} else if ((f + v) % 3 == 2) {
+				argv[n++] = "-P";
+				argv[n++] = wrong ? WRONG_PASSWORD :
+				    GOOD_PASSWORD;
 			}
+			argv[n++] = target(L_PASSWORD);
+			argv[n] = NULL;
+			run_argv(&r, argv, (f + v) % 3 == 0 ? (wrong ?
+				 WRONG_PASSWORD : GOOD_PASSWORD) : NULL,
+				 RUN_LIMIT_SECONDS);
+			if (!badinput_is_nagios(f))
+				EXPECT_EXIT(&r, wrong ? 7 : 0);
+			badinput_expect_hidden(&r, GOOD_PASSWORD);
+			badinput_expect_hidden(&r, WRONG_PASSWORD);
+			free(r.out);
 		}
 	}
 }
@@ -386,39 +386,39 @@ END_TEST
 /* The key passphrase: right (mutual TLS works) and wrong (exit 66). */
 START_TEST(test_passphrase_never_shown)
 {
-	for (size_t f = 0; f < BADINPUT_NFORMS; f++) {
-		for (int wrong = 0; wrong <= 1; wrong++) {
-			const char *argv[MAX_ARGS];
-			size_t n = 0;
-			struct run r;
+	const size_t f = (size_t)_i;	/* one test per output form */
 
-			if (wrong && f % 3 != 0)
-				continue;
-			argv[n++] = g_probe;
-			argv[n++] = "--cafile";
-			argv[n++] = pki("ca.pem");
-			argv[n++] = "-t";
-			argv[n++] = "5";
-			argv[n++] = "--cert";
-			argv[n++] = pki("client.pem");
-			argv[n++] = "--key";
-			argv[n++] = pki("client-enc.key");
-			argv[n++] = "--key-password-file";
-			argv[n++] = pki(wrong ? "wrong-keypass.txt" :
-					"keypass.txt");
-			for (size_t i = 0; badinput_forms[f][i]; i++)
-				argv[n++] = badinput_forms[f][i];
-			argv[n++] = target(L_MTLS);
-			argv[n] = NULL;
-			run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
-			if (!badinput_is_nagios(f))
-				EXPECT_EXIT(&r, wrong ? 66 : 0);
-			if (wrong)
-				EXPECT_HAS(&r, "wrong passphrase");
-			badinput_expect_hidden(&r, KEY_PASSPHRASE);
-			badinput_expect_hidden(&r, WRONG_PASSPHRASE);
-			free(r.out);
-		}
+	for (int wrong = 0; wrong <= 1; wrong++) {
+		const char *argv[MAX_ARGS];
+		size_t n = 0;
+		struct run r;
+
+		if (wrong && f % 3 != 0)
+			continue;
+		argv[n++] = g_probe;
+		argv[n++] = "--cafile";
+		argv[n++] = pki("ca.pem");
+		argv[n++] = "-t";
+		argv[n++] = "5";
+		argv[n++] = "--cert";
+		argv[n++] = pki("client.pem");
+		argv[n++] = "--key";
+		argv[n++] = pki("client-enc.key");
+		argv[n++] = "--key-password-file";
+		argv[n++] = pki(wrong ? "wrong-keypass.txt" :
+				"keypass.txt");
+		for (size_t i = 0; badinput_forms[f][i]; i++)
+			argv[n++] = badinput_forms[f][i];
+		argv[n++] = target(L_MTLS);
+		argv[n] = NULL;
+		run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
+		if (!badinput_is_nagios(f))
+			EXPECT_EXIT(&r, wrong ? 66 : 0);
+		if (wrong)
+			EXPECT_HAS(&r, "wrong passphrase");
+		badinput_expect_hidden(&r, KEY_PASSPHRASE);
+		badinput_expect_hidden(&r, WRONG_PASSPHRASE);
+		free(r.out);
 	}
 }
 END_TEST
@@ -504,8 +504,10 @@ add_tests(TCase *tc)
 	/* after itest.c's fixture, which makes the PKI */
 	tcase_add_unchecked_fixture(tc, badinput_setup, NULL);
 	tcase_add_loop_test(tc, test_badinput, 0, (int)BADINPUT_NCASES);
-	tcase_add_test(tc, test_password_never_shown);
-	tcase_add_test(tc, test_passphrase_never_shown);
+	tcase_add_loop_test(tc, test_password_never_shown, 0,
+			    (int)BADINPUT_NFORMS);
+	tcase_add_loop_test(tc, test_passphrase_never_shown, 0,
+			    (int)BADINPUT_NFORMS);
 	tcase_add_loop_test(tc, test_readable_secret_warns, 0,
 			    (int)BADINPUT_NWARNINGS);
 	tcase_add_test(tc, test_readable_cert_with_key_warns);
