@@ -200,6 +200,14 @@ hints_verify(struct report *r, const struct hints_config *c)
 		hints_wrong_name(r, c);
 	if (hints_has_word(problems, "self-signed"))
 		hints_self_signed(r);
+	else if (hints_has_word(problems, "incomplete-chain"))
+		/* --cafile is the wrong cure there: every other client
+		 * would still fail until the broker sends its chain */
+		report_hint(r, "fix the broker, not the client: its "
+		    "certificate file must hold its own certificate followed "
+		    "by the intermediate (mosquitto: certfile); giving that "
+		    "intermediate with --cafile would only hide the problem "
+		    "from this probe");
 	else if (hints_has_word(problems, "unknown-issuer"))
 		hints_unknown_issuer(r, c);
 	if (r->nhints == before)
