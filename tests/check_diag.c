@@ -9,6 +9,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -546,6 +547,138 @@ START_TEST(test_not_authorized_without_sni)
 }
 END_TEST
 
+/* ---- follow-up experiments ---------------------------------------------- */
+
+/* tests/hostile_peer in mode (a picky broker that takes several
+ * connections); its port in *port.  It bounds itself with alarm(). */
+static pid_t
+picky_start(const char *mode, int *port)
+{
+	const char *peer = getenv("HOSTILE_PEER");
+	char line[32] = "";
+	size_t used = 0;
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
+	    peer ? peer : "unset");
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		signal(SIGALRM, SIG_DFL);
+		execl(peer, peer, mode, pki("server.pem"), pki("server.key"),
+		    "30", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(fds[0], line + used, sizeof line - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		line[used] = '\0';
+	}
+	close(fds[0]);
+	*port = atoi(line);
+	if (*port <= 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_abort_msg("hostile_peer %s did not say its port", mode);
+	}
+	return pid;
+}
+
+START_TEST(test_diagnose_mqtt5_refused)
+{
+	struct run r;
+	int port = 0;
+	pid_t pid = picky_start("v311-only", &port);
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V", "5",
+	    target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	/* the walk's own verdict and exit status stand */
+	EXPECT_EXIT(&r, 7);
+	EXPECT_HAS(&r, "FAIL step 7");
+	EXPECT_HAS(&r, "Diagnosis");
+	EXPECT_HAS(&r, "confirmed");
+	EXPECT_HAS(&r, "this broker does not speak MQTT 5: use -V 3.1.1");
+	free(r.out);
+
+	pid = picky_start("v311-only", &port);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V", "5",
+	    "--format", "json", target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 7);
+	EXPECT_HAS(&r, "\"diagnosis\":[{\"key\":\"mqtt_version\","
+	    "\"verdict\":\"confirmed\"");
+	free(r.out);
+
+	/* --no-diagnose: the walk alone */
+	pid = picky_start("v311-only", &port);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V", "5",
+	    "--no-diagnose", target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 7);
+	EXPECT_LACKS(&r, "Diagnosis");
+	EXPECT_LACKS(&r, "MQTT 5: use");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_diagnose_client_id)
+{
+	struct run r;
+	int port = 0;
+	pid_t pid = picky_start("id-prefix", &port);
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-i",
+	    "sensor-17", target_port("127.0.0.1", port), NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 7);
+	EXPECT_HAS(&r, "the broker closed the connection");
+	EXPECT_HAS(&r, "the client id 'sensor-17' was the cause");
+	free(r.out);
+
+	/* the id is not the cause: the diagnosis says so */
+	pid = picky_start("v311-only", &port);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V",
+	    "3.1.1", "-i", "mqtts-probe-x", target_port("127.0.0.1", port),
+	    NULL);
+	talker_stop(pid);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LACKS(&r, "Diagnosis");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_diagnose_tls_offers)
+{
+	struct run r;
+	double limit;
+
+	/* a TLS 1.3-only broker, and a client that offers only 1.2 */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "3",
+	    "--tls-version", "1.2", target(L_TLS13ONLY), NULL);
+	EXPECT_EXIT(&r, 3);
+	EXPECT_HAS(&r, "Diagnosis");
+	EXPECT_HAS(&r, "tried TLS 1.3 only");
+	EXPECT_HAS(&r, "the server accepted it: TLS1.3");
+	EXPECT_HAS(&r, "use --tls-version 13");
+	/* the walk's 3 s plus at most one more --timeout */
+	limit = (3.0 + 3.0 + 2.0) * itest_slowdown();
+	ck_assert_msg(r.seconds < limit, "took %.2f s", r.seconds);
+	free(r.out);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -563,6 +696,9 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_own_certificate_checked);
 	tcase_add_test(tc, test_silent_publish_denial);
 	tcase_add_test(tc, test_not_authorized_without_sni);
+	tcase_add_test(tc, test_diagnose_mqtt5_refused);
+	tcase_add_test(tc, test_diagnose_client_id);
+	tcase_add_test(tc, test_diagnose_tls_offers);
 }
 
 int

@@ -10,6 +10,12 @@
  * the ClientHello without TLS; the others complete a real GnuTLS handshake
  * with CERT and KEY, read CONNECT and then misbehave in MQTT.
  *
+ * Two modes play a picky broker that accepts several connections in turn
+ * (the probe's diagnosis connects again): v311-only closes the
+ * connection on an MQTT 5 CONNECT, as RabbitMQ 3.10 does, and serves a
+ * 3.1.1 one; id-prefix closes it unless the client id begins with
+ * "mqtts-probe-".
+ *
  * Whatever happens, alarm() ends the process after SECONDS (default 20),
  * so a test that forgets it cannot leave it behind for long; the tests
  * also kill it themselves.  Only loopback is ever bound.
@@ -32,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +55,7 @@ struct hostile {
 	gnutls_session_t s;		/* NULL until the handshake */
 	bool drip;			/* push one byte at a time, slowly */
 	int version;			/* protocol level from CONNECT: 4, 5 */
+	char client_id[128];		/* from CONNECT, cut to fit */
 	uint8_t in[HOSTILE_MAX_PACKET];	/* MQTT bytes read, not consumed */
 	size_t inlen;
 };
@@ -317,6 +325,27 @@ hostile_read_connect(struct hostile *h)
 	if (b + 6 >= n)
 		hostile_die("short CONNECT");
 	h->version = pkt[b + 6];
+	/* level, flags, keep-alive; 5.0 properties; then the client id */
+	b += 6 + 1 + 1 + 2;
+	if (h->version == 5 && b < n) {
+		size_t plen = 0, i = 0;
+
+		do
+			plen |= (size_t)(pkt[b + i] & 0x7f) << (7 * i);
+		while ((pkt[b + i++] & 0x80) && i < 4 && b + i < n);
+		b += i + plen;
+	}
+	h->client_id[0] = '\0';
+	if (b + 2 <= n) {
+		size_t len = (size_t)pkt[b] << 8 | pkt[b + 1];
+
+		if (len >= sizeof(h->client_id))
+			len = sizeof(h->client_id) - 1;
+		if (b + 2 + len <= n) {
+			memcpy(h->client_id, pkt + b + 2, len);
+			h->client_id[len] = '\0';
+		}
+	}
 }
 
 static size_t
@@ -623,6 +652,57 @@ hostile_mode_tls(struct hostile *h)
 	}
 }
 
+/* One connection of a picky broker: CONNECT read, then closed without a
+ * word (TLS close_notify, then FIN) or served. */
+static void
+hostile_mode_picky(struct hostile *h)
+{
+	bool refuse;
+
+	hostile_tls_start(h);
+	hostile_read_connect(h);
+	if (strcmp(h->mode, "v311-only") == 0)
+		refuse = h->version == 5;
+	else
+		refuse = strncmp(h->client_id, "mqtts-probe-", 12) != 0;
+	if (refuse) {
+		gnutls_bye(h->s, GNUTLS_SHUT_WR);
+		hostile_drain(h->fd);
+		return;
+	}
+	hostile_serve(h);
+}
+
+/* Up to eight connections, one at a time, each in its own child so that
+ * one probe leaving early (hostile_gone) does not end the broker. */
+static void
+hostile_picky_loop(struct hostile *h, int lfd)
+{
+	for (int i = 0; i < 8; i++) {
+		int fd = accept(lfd, NULL, NULL);
+		pid_t pid;
+
+		if (fd == -1)
+			hostile_die("accept: %s", strerror(errno));
+		pid = fork();
+		if (pid == 0) {
+			/* a child does not inherit the parent's alarm */
+			alarm(20);
+			close(lfd);
+			h->fd = fd;
+			hostile_mode_picky(h);
+			if (h->s != NULL)
+				gnutls_deinit(h->s);
+			close(h->fd);
+			exit(0);
+		}
+		close(fd);
+		if (pid > 0)
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+	}
+}
+
 static const char *const hostile_modes[] = {
 	/* raw: no TLS at all */
 	"silent", "close-after-hello", "reset-after-hello", "alert", "http",
@@ -634,6 +714,8 @@ static const char *const hostile_modes[] = {
 	"reason-long", "reason-utf8", "reason-terminal", "drip-connack", "close-after-connect",
 	"reset-after-connect", "close-after-connack", "data-after-close",
 	"publish-payload", "publish-topic", "suback-id",
+	/* several connections, one after the other */
+	"v311-only", "id-prefix",
 	NULL
 };
 
@@ -679,12 +761,19 @@ main(int argc, char *argv[])
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (lfd == -1 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(lfd, 1) == -1 ||
+	    listen(lfd, 4) == -1 ||
 	    getsockname(lfd, (struct sockaddr *)&sa, &salen) == -1)
 		hostile_die("cannot listen on 127.0.0.1: %s", strerror(errno));
 	printf("%u\n", (unsigned)ntohs(sa.sin_port));
 	fflush(stdout);
 
+	if (strcmp(h.mode, "v311-only") == 0 ||
+	    strcmp(h.mode, "id-prefix") == 0) {
+		hostile_picky_loop(&h, lfd);
+		close(lfd);
+		gnutls_certificate_free_credentials(h.cred);
+		return 0;
+	}
 	h.fd = accept(lfd, NULL, NULL);
 	if (h.fd == -1)
 		hostile_die("accept: %s", strerror(errno));

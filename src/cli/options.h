@@ -119,6 +119,8 @@ struct options {
 	int probe_option;		/* the last option that is not one of
 					   the exporter's, 0: none (checked
 					   against --serve) */
+	/* after a failure, no follow-up experiments (diagnose.c) */
+	bool no_diagnose;
 
 	bool help;
 	bool version;

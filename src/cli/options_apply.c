@@ -72,6 +72,9 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		o->require = v;
 		o->capabilities = true;
 		return 0;
+	case OPT_NO_DIAGNOSE:
+		o->no_diagnose = true;
+		return 0;
 	case OPT_PAUSE:
 		o->pause = true;
 		return 0;

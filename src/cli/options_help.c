@@ -49,6 +49,7 @@ const struct option options_long_opts[] = {
 	{ "keylog",		required_argument,	NULL, OPT_KEYLOG },
 	{ "max-concurrent",	required_argument,	NULL, OPT_MAX_CONCURRENT },
 	{ "mqtt-version",	required_argument,	NULL, 'V' },
+	{ "no-diagnose",	no_argument,		NULL, OPT_NO_DIAGNOSE },
 	{ "parallel",		required_argument,	NULL, OPT_PARALLEL },
 	{ "password",		required_argument,	NULL, 'P' },
 	{ "password-file",	required_argument,	NULL, OPT_PASSWORD_FILE },
@@ -90,7 +91,7 @@ const struct option options_long_opts[] = {
 "                   [--format format] [--hexdump] [--interval seconds]\n" \
 "                   [--keepalive seconds] [--key file]\n" \
 "                   [--key-password-file file] [--keylog file]\n" \
-"                   [--max-concurrent n] [--parallel n]\n" \
+"                   [--max-concurrent n] [--no-diagnose] [--parallel n]\n" \
 "                   [--password-file file] [--pause] [--priority string]\n" \
 "                   [--qos level] [--report file] [--require list]\n" \
 "                   [--serve address]\n" \
@@ -178,6 +179,13 @@ const char help_text[] = USAGE_TEXT
 "                             waterfall, ladder, tracker, chain\n"
 "  -h, --help                 print this help and exit\n"
 "  --version                  print the version and exit\n"
+"\n"
+"Diagnosis:\n"
+"  --no-diagnose              after a failure, do not run the follow-up\n"
+"                             experiments (another MQTT version, client\n"
+"                             id or TLS offer), which take at most one\n"
+"                             more --timeout and never change the exit\n"
+"                             status\n"
 "\n"
 "Monitoring, repeat mode and many targets:\n"
 "  --warn-days days           warn when fewer than days, 0 to 36500, are\n"

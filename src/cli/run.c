@@ -23,6 +23,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "diagnose.h"
 #include "engine.h"
 #include "pause.h"
 #include "run.h"
@@ -313,6 +314,20 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->require = o->require;
 }
 
+/* After a failure: the follow-up experiments, within one more
+ * --timeout, through the same engine. */
+static void
+run_diagnose(const struct engine_config *ec, const struct engine_io *io,
+    struct report *r)
+{
+	char other[64] = "mqtts-probe-";
+	struct diagnose_config dc = { .budget_us = ec->timeout_us };
+
+	if (run_random_hex(other + strlen(other), 6))
+		dc.other_client_id = other;
+	diagnose_run(ec, io, &dc, r);
+}
+
 bool
 run_engine(const struct run_shared *s, const struct run_target *rt,
     uint64_t timeout_us, void (*before_step)(void *, int), void *step_ctx,
@@ -343,6 +358,10 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 			report_finding(r, &lf[i]);
 	}
 	engine_run(&ec, &io, r);
+	/* not for the exporter: a scrape has its own time limit */
+	if (r->failed_step != 0 && !s->o->no_diagnose && s->o->serve == NULL &&
+	    !iowait_interrupted)
+		run_diagnose(&ec, &io, r);
 	free(ids.topic);
 	return true;
 }

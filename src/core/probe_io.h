@@ -163,6 +163,8 @@ struct tls_params {
 	const char *keylog;		/* file for NSS key log lines, or NULL */
 	int warn_days;			/* chain expiring within: a finding;
 					 * 0: the built-in default */
+	const char *priority;		/* NULL: the credentials' offer; else
+					 * this session's own (diagnosis) */
 };
 
 struct tls_hooks {

@@ -158,7 +158,8 @@ report_apply(struct report *r, const struct report_change *c)
 	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
 	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
 	    c->kind != RC_UNENCRYPTED &&
-	    c->kind != RC_FINDING && c->kind != RC_CAPABILITY) {
+	    c->kind != RC_FINDING && c->kind != RC_CAPABILITY &&
+	    c->kind != RC_DIAGNOSIS) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -300,6 +301,12 @@ report_apply(struct report *r, const struct report_change *c)
 		    sizeof(*r->findings)))
 			return;
 		r->findings[r->nfindings++] = *c->finding;
+		break;
+	case RC_DIAGNOSIS:
+		if (c->diagnosis == NULL ||
+		    r->ndiagnoses >= REPORT_MAX_DIAGNOSES)
+			return;
+		r->diagnoses[r->ndiagnoses++] = *c->diagnosis;
 		break;
 	case RC_UNVERIFIED:
 		r->unverified = true;
@@ -489,6 +496,14 @@ report_finding(struct report *r, const struct report_finding *f)
 }
 
 void
+report_diagnosis(struct report *r, const struct report_diagnosis *d)
+{
+	struct report_change c = { .kind = RC_DIAGNOSIS, .diagnosis = d };
+
+	report_apply(r, &c);
+}
+
+void
 report_findingf(struct report *r, int step, enum report_severity sev,
     int cert, const char *key, const char *fmt, ...)
 {
@@ -590,6 +605,15 @@ report_severity_name(enum report_severity s)
 	static const char *const names[] = { "info", "warning", "error" };
 
 	return (unsigned)s <= SEV_ERROR ? names[s] : "?";
+}
+
+const char *
+report_diag_verdict_name(enum report_diag_verdict v)
+{
+	static const char *const names[] = { "confirmed", "ruled_out",
+	    "inconclusive" };
+
+	return (unsigned)v <= DIAG_INCONCLUSIVE ? names[v] : "?";
 }
 
 const char *

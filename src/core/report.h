@@ -157,6 +157,22 @@ struct report_capability {
 	uint64_t end_us;
 };
 
+/*
+ * A follow-up experiment run after a failure (diagnose.c): what was
+ * tried, whether it confirmed a cause or ruled one out, and the
+ * conclusion in words.  key is stable ("mqtt_version", "client_id",
+ * "tls_1_2_only", ...).
+ */
+enum report_diag_verdict { DIAG_CONFIRMED, DIAG_RULED_OUT, DIAG_INCONCLUSIVE };
+#define REPORT_MAX_DIAGNOSES 8
+struct report_diagnosis {
+	char key[REPORT_KEY_MAX];
+	enum report_diag_verdict verdict;
+	char tried[256];
+	char text[REPORT_TEXT_MAX];
+	uint64_t duration_us;
+};
+
 /* A fact about a step: a stable key (for JSON and tests) and its text. */
 struct report_detail {
 	char key[REPORT_KEY_MAX];
@@ -204,6 +220,7 @@ enum report_change_kind {
 	RC_STAGE,		/* a timed stage inside a step, once ended */
 	RC_FINDING,		/* a finding (see struct report_finding) */
 	RC_CAPABILITY,		/* one --capabilities result (cap) */
+	RC_DIAGNOSIS,		/* a follow-up experiment's result */
 	RC_END,			/* probe over */
 };
 
@@ -233,6 +250,8 @@ struct report_change {
 	uint64_t start_us;
 	/* RC_FINDING */
 	const struct report_finding *finding;
+	/* RC_DIAGNOSIS */
+	const struct report_diagnosis *diagnosis;
 };
 
 struct report;
@@ -263,6 +282,8 @@ struct report {
 	size_t ncaps;
 	struct report_capability *caps;
 	size_t caps_missing;		/* required ones that are not there */
+	size_t ndiagnoses;		/* at most REPORT_MAX_DIAGNOSES */
+	struct report_diagnosis diagnoses[REPORT_MAX_DIAGNOSES];
 	report_listener listener;
 	void *listener_ctx;
 	bool oom;			/* an allocation failed: report incomplete */
@@ -301,6 +322,7 @@ void report_cert(struct report *r, const struct report_cert *cert);
 void report_hint(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void report_finding(struct report *r, const struct report_finding *f);
+void report_diagnosis(struct report *r, const struct report_diagnosis *d);
 /* A finding built from its parts; cert -1 when about no certificate. */
 void report_findingf(struct report *r, int step, enum report_severity sev,
     int cert, const char *key, const char *fmt, ...)
@@ -325,6 +347,8 @@ const char *report_severity_name(enum report_severity s);	/* "warning" */
 const char *report_cap_result_name(enum cap_result c);	/* "yes" */
 const struct report_capability *report_find_cap(const struct report *r,
     const char *name);
+/* "confirmed", "ruled_out", "inconclusive" */
+const char *report_diag_verdict_name(enum report_diag_verdict v);
 const char *report_find_detail(const struct report *r, int step,
     const char *key);
 /* Exit status for the run: 0 or the failed step's number; 8 when a

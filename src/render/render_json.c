@@ -417,6 +417,26 @@ json_findings(struct json_w *w, const struct report *r, int step)
 	json_close(w, ']');
 }
 
+/* The follow-up experiments after a failure. */
+static void
+json_diagnosis(struct json_w *w, const struct report *r)
+{
+	json_key(w, "diagnosis");
+	json_open(w, '[');
+	for (size_t i = 0; i < r->ndiagnoses; i++) {
+		const struct report_diagnosis *d = &r->diagnoses[i];
+
+		json_open(w, '{');
+		json_key_str(w, "key", d->key);
+		json_key_str(w, "verdict", report_diag_verdict_name(d->verdict));
+		json_key_str(w, "tried", d->tried);
+		json_key_str(w, "text", d->text);
+		json_key_int(w, "duration_us", (long long)d->duration_us);
+		json_close(w, '}');
+	}
+	json_close(w, ']');
+}
+
 /* The members of one step's object (without the braces). */
 static void
 json_step_members(struct json_w *w, const struct report *r, int step)
@@ -766,6 +786,7 @@ json_result(const struct json_ctx *j, const struct report *r,
 	json_capabilities(&w, r);
 	json_hints(&w, r);
 	json_findings(&w, r, -1);
+	json_diagnosis(&w, r);
 	json_close(&w, '}');
 	fputc('\n', j->out);
 	fflush(j->out);

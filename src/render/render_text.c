@@ -757,6 +757,32 @@ render_caps(struct render_text *rt, const struct report *r)
 	}
 }
 
+/* The follow-up experiments, apart from the walk. */
+static void
+render_diagnosis(struct render_text *rt, const struct report *r)
+{
+	char clean[REPORT_TEXT_MAX * 4];
+
+	if (r->ndiagnoses == 0)
+		return;
+	fprintf(rt->out, "\n%sDiagnosis%s (follow-up experiments; "
+	    "--no-diagnose turns them off)\n", render_color(rt, C_BOLD),
+	    render_color(rt, C_RESET));
+	for (size_t i = 0; i < r->ndiagnoses; i++) {
+		const struct report_diagnosis *d = &r->diagnoses[i];
+		const char *color = d->verdict == DIAG_CONFIRMED ? C_GREEN :
+		    d->verdict == DIAG_RULED_OUT ? C_DIM : C_YELLOW;
+
+		fprintf(rt->out, "  %s%-12s%s tried %s (%.2f ms)\n",
+		    render_color(rt, color),
+		    report_diag_verdict_name(d->verdict),
+		    render_color(rt, C_RESET), render_clean(d->tried, clean,
+		    sizeof(clean)), (double)d->duration_us / 1000.0);
+		fprintf(rt->out, "  %-12s %s\n", "", render_clean(d->text,
+		    clean, sizeof(clean)));
+	}
+}
+
 void
 render_text_finish(struct render_text *rt, const struct report *r)
 {
@@ -789,6 +815,7 @@ render_text_finish(struct render_text *rt, const struct report *r)
 	for (size_t i = 0; i < r->nhints; i++)
 		fprintf(rt->out, "hint: %s\n", render_clean(r->hints[i], clean,
 		    sizeof(clean)));
+	render_diagnosis(rt, r);
 	render_tracker(rt, r);
 	render_caps(rt, r);
 	if (r->unverified) {

@@ -87,7 +87,8 @@ void
 tls_hello_details(struct tls_session *t, struct tls_milestone *m)
 {
 	const unsigned *list = NULL;
-	int n = gnutls_priority_protocol_list(t->creds->prio, &list);
+	int n = gnutls_priority_protocol_list(t->prio != NULL ? t->prio :
+	    t->creds->prio, &list);
 	char versions[128] = "";
 	size_t used = 0;
 
@@ -152,13 +153,27 @@ tls_start(void *ctx, int fd, const struct tls_params *p,
 		return NULL;
 	}
 	gnutls_session_set_ptr(t->s, t);
-	gnutls_priority_set(t->s, c->prio);
+	if (p->priority != NULL) {
+		/* a follow-up experiment's own offer (diagnose.c) */
+		rc = gnutls_priority_init(&t->prio, p->priority, NULL);
+		if (rc < 0) {
+			tls_err(err, CAUSE_LOCAL, "priority '%s': %s",
+			    p->priority, gnutls_strerror(rc));
+			gnutls_deinit(t->s);
+			free(t);
+			return NULL;
+		}
+		gnutls_priority_set(t->s, t->prio);
+	} else
+		gnutls_priority_set(t->s, c->prio);
 	gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, c->cred);
 	if (p->sni != NULL)
 		gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, p->sni,
 		    strlen(p->sni));
 	if (tls_set_alpn(t, err) == -1) {
 		gnutls_deinit(t->s);
+		if (t->prio != NULL)
+			gnutls_priority_deinit(t->prio);
 		free(t);
 		return NULL;
 	}
@@ -177,6 +192,8 @@ tls_start(void *ctx, int fd, const struct tls_params *p,
 			tls_err(err, CAUSE_LOCAL, "key log %s: %s", p->keylog,
 			    tls_keylog_error(errno));
 			gnutls_deinit(t->s);
+			if (t->prio != NULL)
+				gnutls_priority_deinit(t->prio);
 			free(t);
 			return NULL;
 		}
@@ -528,6 +545,8 @@ tls_close(struct tls_session *t, uint64_t deadline_us)
 	if (t->keylog != NULL)
 		fclose(t->keylog);
 	gnutls_deinit(t->s);
+	if (t->prio != NULL)
+		gnutls_priority_deinit(t->prio);
 	free(t);
 }
 

@@ -77,6 +77,7 @@ struct tls_session {
 	int fd;
 	struct tls_hooks hooks;
 	struct tls_params params;
+	gnutls_priority_t prio;	/* params.priority's, or NULL: the creds' */
 	FILE *keylog;
 
 	bool hello_pending;	/* a ClientHello is built, not yet written */
