@@ -200,16 +200,19 @@ hints_verify(struct report *r, const struct hints_config *c)
 		hints_wrong_name(r, c);
 	if (hints_has_word(problems, "self-signed"))
 		hints_self_signed(r);
-	else if (hints_has_word(problems, "incomplete-chain"))
-		/* --cafile is the wrong cure there: every other client
-		 * would still fail until the broker sends its chain */
-		report_hint(r, "fix the broker, not the client: its "
-		    "certificate file must hold its own certificate followed "
-		    "by the intermediate (mosquitto: certfile); giving that "
-		    "intermediate with --cafile would only hide the problem "
-		    "from this probe");
 	else if (hints_has_word(problems, "unknown-issuer"))
 		hints_unknown_issuer(r, c);
+	if (hints_has_word(problems, "incomplete-chain"))
+		/* a lone leaf: its issuer may be a root we lack or, more
+		 * often, the intermediate the broker did not send, and then
+		 * --cafile is the wrong cure: every other client would
+		 * still fail until the broker sends its chain */
+		report_hint(r, "if '%s' is an intermediate CA, fix the broker, "
+		    "not the client: its certificate file must hold its own "
+		    "certificate followed by that intermediate (mosquitto: "
+		    "certfile); giving it with --cafile would only hide the "
+		    "problem from this probe", r->ncerts > 0 ?
+		    r->certs[0].issuer : "?");
 	if (r->nhints == before)
 		report_hint(r, "the certificate must be fixed on the broker%s",
 		    c->ca_given ? "" : ", or its CA given with --cafile");
