@@ -16,6 +16,11 @@
  * 3.1.1 one; id-prefix closes it unless the client id begins with
  * "mqtts-probe-".
  *
+ * "caps-liar" accepts every connection at once (a child for each): a
+ * broker for --capabilities whose MQTT 5.0 CONNACK claims retained
+ * messages, wildcard and shared subscriptions (and, by leaving Maximum
+ * QoS out, QoS 2), yet grants QoS 0 and delivers nothing.
+ *
  * Whatever happens, alarm() ends the process after SECONDS (default 20),
  * so a test that forgets it cannot leave it behind for long; the tests
  * also kill it themselves.  Only loopback is ever bound.
@@ -391,8 +396,13 @@ hostile_connack_ok(struct hostile *h)
 {
 	static const uint8_t v311[] = { 0x20, 0x02, 0x00, 0x00 };
 	static const uint8_t v5[] = { 0x20, 0x03, 0x00, 0x00, 0x00 };
+	/* retain available, wildcard and shared subscriptions available */
+	static const uint8_t v5_claims[] = { 0x20, 0x09, 0x00, 0x00, 0x06,
+	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01 };
 
-	if (h->version == 5)
+	if (h->version == 5 && strcmp(h->mode, "caps-liar") == 0)
+		hostile_send(h, v5_claims, sizeof(v5_claims));
+	else if (h->version == 5)
 		hostile_send(h, v5, sizeof(v5));
 	else
 		hostile_send(h, v311, sizeof(v311));
@@ -430,7 +440,7 @@ hostile_serve(struct hostile *h)
 			ack[k++] = (uint8_t)id;
 			if (h->version == 5)
 				ack[k++] = 0;
-			ack[k++] = 1;
+			ack[k++] = strcmp(h->mode, "caps-liar") == 0 ? 0 : 1;
 			hostile_send(h, ack, k);
 		} else if (type == 3 && b + 2 <= n) {	/* PUBLISH */
 			size_t tlen = (size_t)pkt[b] << 8 | pkt[b + 1];
@@ -455,7 +465,9 @@ hostile_serve(struct hostile *h)
 				at += 1 + pkt[at];	/* property length */
 			if (at > n)
 				hostile_die("short PUBLISH");
-			if (strcmp(h->mode, "publish-payload") == 0)
+			if (strcmp(h->mode, "caps-liar") == 0)
+				;	/* taken, acknowledged, never delivered */
+			else if (strcmp(h->mode, "publish-payload") == 0)
 				hostile_publish(h, topic, tlen,
 				    (const uint8_t *)other, strlen(other));
 			else if (strcmp(h->mode, "publish-topic") == 0)
@@ -468,6 +480,10 @@ hostile_serve(struct hostile *h)
 			uint8_t comp[4] = { 0x70, 0x02, pkt[b], pkt[b + 1] };
 
 			hostile_send(h, comp, sizeof(comp));
+		} else if (type == 12) {		/* PINGREQ */
+			static const uint8_t pong[] = { 0xd0, 0x00 };
+
+			hostile_send(h, pong, sizeof(pong));
 		} else if (type == 14) {		/* DISCONNECT */
 			break;
 		}
@@ -716,6 +732,8 @@ static const char *const hostile_modes[] = {
 	"publish-payload", "publish-topic", "suback-id",
 	/* several connections, one after the other */
 	"v311-only", "id-prefix",
+	/* every connection, each in a child */
+	"caps-liar",
 	NULL
 };
 
@@ -761,7 +779,7 @@ main(int argc, char *argv[])
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (lfd == -1 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(lfd, 4) == -1 ||
+	    listen(lfd, 8) == -1 ||
 	    getsockname(lfd, (struct sockaddr *)&sa, &salen) == -1)
 		hostile_die("cannot listen on 127.0.0.1: %s", strerror(errno));
 	printf("%u\n", (unsigned)ntohs(sa.sin_port));
@@ -774,7 +792,26 @@ main(int argc, char *argv[])
 		gnutls_certificate_free_credentials(h.cred);
 		return 0;
 	}
-	h.fd = accept(lfd, NULL, NULL);
+	/* caps-liar: every connection, each in a child of its own, until
+	 * the alarm ends the parent (and each child its own) */
+	while (strcmp(h.mode, "caps-liar") == 0) {
+		int c = accept(lfd, NULL, NULL);
+		pid_t pid;
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (c == -1)
+			continue;
+		pid = fork();
+		if (pid == 0) {
+			alarm(seconds > 0 ? seconds : 20);
+			h.fd = c;
+			break;
+		}
+		close(c);
+	}
+	if (h.fd == -1)
+		h.fd = accept(lfd, NULL, NULL);
 	if (h.fd == -1)
 		hostile_die("accept: %s", strerror(errno));
 	close(lfd);

@@ -137,11 +137,30 @@ caps_now_past(const struct caps *k)
 }
 
 uint64_t
-caps_wait_until(const struct caps *k)
+caps_wait_until(struct caps *k)
 {
 	uint64_t t = caps_now(k) + k->wait_us;
 
+	k->wait_cut = t >= k->deadline;
 	return t < k->deadline ? t : k->deadline;
+}
+
+enum cap_result
+caps_missed(struct caps *k, int rc, struct io_error *err)
+{
+	if (rc == 0)
+		return CAP_NO;
+	if (err->cause != CAUSE_TIMEOUT)
+		return CAP_UNDECIDED;
+	if (k->wait_cut) {
+		snprintf(err->text, sizeof(err->text), "the deadline came "
+		    "first (--timeout %.3g s)", (double)k->cfg->timeout_us /
+		    1e6);
+		return CAP_UNDECIDED;
+	}
+	snprintf(err->text, sizeof(err->text), "nothing came within %.2f s",
+	    (double)k->wait_us / 1e6);
+	return CAP_NO;
 }
 
 void

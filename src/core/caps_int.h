@@ -18,6 +18,8 @@ struct caps {
 	struct report *r;
 	uint64_t deadline;		/* of every experiment */
 	uint64_t wait_us;		/* how long "it never came" waits */
+	bool wait_cut;			/* the last such wait was cut short
+					 * by the deadline */
 	int version;			/* MQTT version of the experiments */
 	bool v5;			/* the broker accepts 5.0 */
 	bool adv_known;			/* a 5.0 CONNACK advertised: */
@@ -49,8 +51,12 @@ struct session *caps_open(struct caps *k, struct session_settings *set,
     struct session_outcome *out);
 /* The deadline has passed (nothing recorded). */
 bool caps_now_past(const struct caps *k);
-/* now + wait_us, not past the deadline */
-uint64_t caps_wait_until(const struct caps *k);
+/* now + wait_us, not past the deadline (then wait_cut is set) */
+uint64_t caps_wait_until(struct caps *k);
+/* What a wait for a delivery that failed says: no when it closed or
+ * waited its full time (err's text then says how long), undecided when
+ * the deadline cut it short or something else broke. */
+enum cap_result caps_missed(struct caps *k, int rc, struct io_error *err);
 
 /* The groups of experiments. */
 void caps_versions(struct caps *k);

@@ -86,7 +86,11 @@ caps_try_publish(struct caps *k, struct caps_try *t, size_t topic_len,
 	snprintf(t->last, sizeof(t->last), "%s", err.text);
 	session_close(t->s, false);
 	t->s = NULL;
-	return rc == 0 || err.cause == CAUSE_CLOSED ? TRY_NO : TRY_UNDECIDED;
+	/* a broker that resets the connection refuses as much as one that
+	 * closes it; only a timeout (or our own failure) decides nothing */
+	return rc == 0 || (err.cause != CAUSE_TIMEOUT &&
+	    err.cause != CAUSE_LOCAL && err.cause != CAUSE_INTERRUPTED) ?
+	    TRY_NO : TRY_UNDECIDED;
 }
 
 /*

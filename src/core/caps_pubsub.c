@@ -129,7 +129,7 @@ caps_qos(struct caps *k)
 		}
 		rc = session_wait_msg(s, topic, caps_wait_until(k), &m, &err);
 		if (rc != 1) {
-			caps_end(k, rc == 0 ? CAP_NO : caps_failed(rc, &err),
+			caps_end(k, caps_missed(k, rc, &err),
 			    "PUBLISH at QoS %u accepted, but it did not come "
 			    "back to the subscription: %s", q, err.text);
 			if (rc == 0) {
@@ -209,9 +209,7 @@ caps_retain(struct caps *k)
 		caps_end(k, CAP_UNDECIDED, "no subscriber: %s", s == NULL ?
 		    o.reason : "SUBSCRIBE refused");
 	else
-		caps_end(k, caps_failed(rc, &err) == CAP_UNDECIDED &&
-		    err.cause != CAUSE_TIMEOUT ? CAP_UNDECIDED : CAP_NO,
-		    "PUBACK for the retained message, but a later subscriber "
+		caps_end(k, caps_missed(k, rc, &err), "PUBACK for the retained message, but a later subscriber "
 		    "did not get it: %s", err.text);
 	/* an empty retained message removes it from the broker */
 	session_publish_flow(p, topic, "", 0, 1, true, k->deadline, &rep,
@@ -267,7 +265,7 @@ caps_route(struct caps *k, struct session **sp, const char *filter,
 		    (m.has_sub_id && m.sub_id == sub_id))), "%s %s", adv_name,
 		    adv ? "yes" : "no");
 	if (rc != 1) {
-		caps_end(k, caps_failed(rc, &err), "SUBSCRIBE '%s' granted, but "
+		caps_end(k, caps_missed(k, rc, &err), "SUBSCRIBE '%s' granted, but "
 		    "a message on '%s' did not come: %s", filter, topic,
 		    err.text);
 		if (rc == 0) {
@@ -361,7 +359,7 @@ caps_alias(struct caps *k)
 		caps_end(k, CAP_YES, "PUBLISH with topic alias 1, then with the "
 		    "alias alone: both came on '%s'", topic);
 	else
-		caps_end(k, code > 2 ? CAP_UNDECIDED : caps_failed(rc, &err),
+		caps_end(k, code > 2 ? CAP_UNDECIDED : caps_missed(k, rc, &err),
 		    "PUBLISH with topic alias 1, then the alias alone: %s",
 		    code > 2 ? "SUBSCRIBE refused" : err.text);
 }

@@ -184,14 +184,13 @@ caps_will(struct caps *k)
 		    "DISCONNECT; the will came on '%s' (%zu bytes)", topic,
 		    m.payload_len);
 	else
-		caps_end(k, rc == -1 && err.cause != CAUSE_TIMEOUT ?
-		    CAP_UNDECIDED : CAP_NO, "the connection closed without "
+		caps_end(k, caps_missed(k, rc, &err), "the connection closed without "
 		    "DISCONNECT, but no will came: %s", err.text);
 }
 
 /* Keep-alive 1 s and silence: the broker should close within 1.5 s. */
 #define CAPS_KEEPALIVE 1
-#define CAPS_KA_WAITS 3
+#define CAPS_KA_WAITS 5
 
 struct session *
 caps_keepalive_start(struct caps *k)
@@ -225,8 +224,9 @@ caps_keepalive_finish(struct caps *k, struct session *s)
 	k->cur = k->ka;
 	t0 = k->cur.start_us;
 	/* MQTT allows one and a half keep-alive periods, and brokers check
-	 * on a coarse timer (mosquitto closes after 2 to 3 s): wait three
-	 * periods and the usual margin, within the deadline */
+	 * on a coarse timer in whole seconds (mosquitto closes after 2 to
+	 * 4.5 s): wait five periods and the usual margin, within the
+	 * deadline */
 	until = t0 + CAPS_KA_WAITS * CAPS_KEEPALIVE * 1000000ull + k->wait_us;
 	if (until > k->deadline)
 		until = k->deadline;

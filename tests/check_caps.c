@@ -1,0 +1,579 @@
+/*
+ * check_caps.c -- --capabilities against real brokers and a liar.
+ *
+ * mosquitto as shipped (itest.c's "good" listener), a mosquitto started
+ * here with limits (max_qos 1, retain_available false, max_packet_size,
+ * max_topic_alias 0, allow_zero_length_clientid false, a client id
+ * prefix rule, persistent_client_expiration), and hostile_peer's
+ * caps-liar, whose CONNACK claims what it does not do.  Every expected
+ * answer is asserted from the JSON result; the text table and
+ * --require's exit status 8 are checked too, and that nothing stays on
+ * the broker afterwards (no retained message, no session).
+ *
+ * Environment, besides itest.c's: HOSTILE_PEER, the peer binary.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+#include "json_reader.h"
+
+/* The run's --timeout: the keep-alive experiment alone waits up to 3 s
+ * for mosquitto, which closes after 2 to 3 s; scaled under valgrind. */
+static char caps_timeout[16];
+
+static const char *
+timeout_arg(void)
+{
+	snprintf(caps_timeout, sizeof caps_timeout, "%.0f",
+	    20 * itest_slowdown());
+	return caps_timeout;
+}
+
+/* The limited mosquitto: its pid (timeout's), TLS and plain ports. */
+static pid_t lim_pid = -1;
+static int lim_port, lim_plain;
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int
+port_open(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ok = fd >= 0 &&
+	    connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Start mosquitto with the limits under `timeout`, on two free ports. */
+static void
+limited_start(void)
+{
+	char conf[8192], path[4200], plog[4300];
+	const char *mosquitto = getenv("MOSQUITTO");
+	int fd1 = bind_loopback(&lim_port), fd2 = bind_loopback(&lim_plain);
+
+	ck_assert(fd1 >= 0 && fd2 >= 0);
+	close(fd1);
+	close(fd2);
+	snprintf(plog, sizeof plog, "%s", pki("caps-mosquitto.log"));
+	snprintf(conf, sizeof conf,
+	    "per_listener_settings false\n"
+	    "%s"
+	    "log_dest file %s\n"
+	    "persistence false\n"
+	    "sys_interval 1\n"
+	    "allow_anonymous true\n"
+	    "retain_available false\n"
+	    "max_packet_size 10000\n"
+	    "allow_zero_length_clientid false\n"
+	    "clientid_prefixes mqtts-probe-\n"
+	    "persistent_client_expiration 1h\n"
+	    /* a listener's own settings follow its line (before any, they
+	     * would open the default listener on 1883) */
+	    "listener %d 127.0.0.1\n"
+	    "max_qos 1\n"
+	    "max_topic_alias 0\n"
+	    "certfile %s\n", getuid() == 0 ? "user root\n" : "", plog,
+	    lim_port, pki("server.pem"));
+	snprintf(conf + strlen(conf), sizeof conf - strlen(conf),
+	    "keyfile %s\nlistener %d 127.0.0.1\nmax_qos 1\n"
+	    "max_topic_alias 0\n", pki("server.key"), lim_plain);
+	snprintf(path, sizeof path, "%s", pki("caps-mosquitto.conf"));
+	write_text(path, conf);
+	lim_pid = fork();
+	ck_assert_int_ge(lim_pid, 0);
+	if (lim_pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execlp("timeout", "timeout", "120", mosquitto, "-c", path,
+		    (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {		/* 10 s */
+		if (port_open(lim_port) && port_open(lim_plain))
+			return;
+		if (waitpid(lim_pid, NULL, WNOHANG) == lim_pid) {
+			lim_pid = -1;
+			break;
+		}
+		usleep(50000);
+	}
+	ck_abort_msg("the limited mosquitto did not come up (see %s)", plog);
+}
+
+static void
+limited_stop(void)
+{
+	if (lim_pid > 0) {
+		/* timeout passes the TERM on to mosquitto */
+		kill(lim_pid, SIGTERM);
+		waitpid(lim_pid, NULL, 0);
+	}
+	lim_pid = -1;
+}
+
+/* hostile_peer in mode, as check_hostile.c starts it. */
+static pid_t
+liar_start(int *port)
+{
+	const char *peer = getenv("HOSTILE_PEER");
+	char line[32] = "";
+	size_t used = 0;
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
+	    peer ? peer : "unset");
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		signal(SIGALRM, SIG_DFL);
+		/* its own process group, so the test stops its children */
+		setpgid(0, 0);
+		execl(peer, peer, "caps-liar", pki("server.pem"),
+		    pki("server.key"), "60", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(fds[0], line + used, sizeof line - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		line[used] = '\0';
+	}
+	close(fds[0]);
+	*port = atoi(line);
+	if (*port <= 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_abort_msg("hostile_peer caps-liar did not say its port");
+	}
+	return pid;
+}
+
+static void
+liar_stop(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* --- assertions on the JSON result ---------------------------------- */
+
+static void
+expect_cap(const struct jv *root, const char *name, const char *result)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "capabilities/%s/result", name);
+	jr_expect_str(root, path, result);
+}
+
+static void
+expect_cap_value(const struct jv *root, const char *name, double value)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "capabilities/%s/value", name);
+	jr_expect_num(root, path, value);
+}
+
+static double
+cap_value(const struct jv *root, const char *name)
+{
+	char path[128];
+	const struct jv *v;
+
+	snprintf(path, sizeof path, "capabilities/%s/value", name);
+	v = jr_get(root, path);
+	ck_assert_msg(v != NULL && v->t == J_NUM, "%s: no number", path);
+	return v->num;
+}
+
+/* consistent: true, false, or -1 for null (nothing advertised). */
+static void
+expect_consistent(const struct jv *root, const char *name, int want)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "capabilities/%s/consistent", name);
+	if (want < 0)
+		jr_expect_type(root, path, J_NULL);
+	else
+		jr_expect_bool(root, path, want != 0);
+}
+
+static const char *const every_cap[] = {
+	"mqtt_3_1", "mqtt_3_1_1", "mqtt_5", "max_qos", "qos0", "qos1", "qos2",
+	"retain", "wildcard_plus", "wildcard_hash", "shared",
+	"subscription_ids", "topic_alias", "max_packet_size",
+	"max_topic_length", "client_id_max_length", "client_id_chars",
+	"empty_client_id_clean", "empty_client_id_persistent",
+	"persistent_session", "will", "keepalive_enforced",
+};
+
+static void
+parse(const struct run *r, struct jv *root)
+{
+	jr_parse(r->out, r->len, root);
+	jr_expect_str(root, "type", "result");
+	ck_assert_msg(jr_get(root, "capabilities")->n ==
+	    sizeof every_cap / sizeof every_cap[0],
+	    "%s\nnot every capability was decided\n%s", r->cmd, r->out);
+	for (size_t i = 0; i < sizeof every_cap / sizeof every_cap[0]; i++) {
+		char path[128];
+
+		snprintf(path, sizeof path, "capabilities/%s/evidence",
+		    every_cap[i]);
+		jr_expect_type(root, path, J_STR);
+	}
+}
+
+/* Nothing retained under the probe's topics: mosquitto_sub sees none. */
+static void
+expect_no_retained(int port, int tls)
+{
+	char cmd[8192];
+	struct run r;
+	const char *argv[] = { "bash", "-c", cmd, NULL };
+
+	snprintf(cmd, sizeof cmd, "timeout 20 mosquitto_sub -h 127.0.0.1 "
+	    "-p %d %s%s -t 'mqtts-probe/#' --retained-only -v -W 1; true",
+	    port, tls ? "--cafile " : "", tls ? pki("ca.pem") : "");
+	run_argv(&r, argv, NULL, 30);
+	ck_assert_msg(strstr(r.out, "mqtts-probe/") == NULL,
+	    "a retained message was left behind:\n%s", r.out);
+	free(r.out);
+}
+
+/* The output holds to doc/report.schema.json (python3-jsonschema). */
+static void
+expect_schema(const struct run *r)
+{
+	char file[4200], cmd[13000];
+	struct run check;
+	const char *argv[] = { "bash", "-c", cmd, NULL };
+	FILE *f;
+
+	snprintf(file, sizeof file, "%s/caps-out.jsonl", g_dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(r->out, f);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof cmd, "python3 '%s/schema_check.py' "
+	    "'%s/../../doc/report.schema.json' '%s'", g_lib, g_lib, file);
+	run_argv(&check, argv, NULL, 60);
+	ck_assert_msg(check.status == 0, "schema_check failed:\n%s",
+	    check.out);
+	free(check.out);
+}
+
+/* --- the tests --------------------------------------------------------- */
+
+/* mosquitto as shipped allows everything asked, and says so truly. */
+START_TEST(test_shipped)
+{
+	struct run r;
+	struct jv root;
+	static const char *const yes[] = { "mqtt_3_1", "mqtt_3_1_1",
+	    "mqtt_5", "max_qos", "qos0", "qos1", "qos2", "retain",
+	    "wildcard_plus", "wildcard_hash", "shared", "subscription_ids",
+	    "topic_alias", "max_packet_size", "max_topic_length",
+	    "client_id_max_length", "client_id_chars", "empty_client_id_clean",
+	    "persistent_session", "will", "keepalive_enforced" };
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t",
+	    timeout_arg(), "--capabilities", "--require",
+	    "qos2,retain,shared,will", "--format", "json", target(L_GOOD),
+	    NULL);
+	EXPECT_EXIT(&r, 0);
+	parse(&r, &root);
+	expect_schema(&r);
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		expect_cap(&root, yes[i], "yes");
+	expect_cap_value(&root, "max_qos", 2);
+	expect_cap_value(&root, "qos2", 2);
+	/* the bounds of the searches */
+	expect_cap_value(&root, "max_packet_size", 1048576);
+	expect_cap_value(&root, "max_topic_length", 65535);
+	expect_cap_value(&root, "client_id_max_length", 65535);
+	/* mosquitto's default: ten aliases */
+	expect_cap_value(&root, "topic_alias", 10);
+	/* what the 5.0 CONNACK says agrees with what was seen */
+	expect_consistent(&root, "max_qos", 1);
+	expect_consistent(&root, "retain", 1);
+	expect_consistent(&root, "topic_alias", 1);
+	expect_consistent(&root, "shared", 1);
+	jr_expect_bool(&root, "capabilities/qos2/required", true);
+	jr_expect_bool(&root, "capabilities/qos1/required", false);
+	jr_expect_type(&root, "missing_required", J_ARR);
+	ck_assert_uint_eq(jr_get(&root, "missing_required")->n, 0);
+	jr_free(&root);
+	free(r.out);
+	expect_no_retained(g_port[L_GOOD], 1);
+}
+END_TEST
+
+/* The limits show as they are, and --require fails on them with 8. */
+START_TEST(test_limited_v5)
+{
+	struct run r;
+	struct jv root;
+	double size, tlen;
+
+	limited_start();
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t",
+	    timeout_arg(), "--require", "qos2,retain,shared", "--format",
+	    "json", target_port("127.0.0.1", lim_port), NULL);
+	EXPECT_EXIT(&r, 8);
+	parse(&r, &root);
+	expect_schema(&r);
+	jr_expect_str(&root, "verdict", "fail");
+	jr_expect_type(&root, "failed_step", J_NULL);
+	jr_expect_str(&root, "missing_required/0", "qos2");
+	jr_expect_str(&root, "missing_required/1", "retain");
+	ck_assert_uint_eq(jr_get(&root, "missing_required")->n, 2);
+	expect_cap(&root, "mqtt_5", "yes");
+	/* max_qos 1: granted 1, QoS 2 refused with 0x9B */
+	expect_cap(&root, "max_qos", "yes");
+	expect_cap_value(&root, "max_qos", 1);
+	expect_consistent(&root, "max_qos", 1);
+	expect_cap(&root, "qos1", "yes");
+	expect_cap(&root, "qos2", "no");
+	ck_assert_msg(strstr(jr_get(&root, "capabilities/qos2/evidence")->str,
+	    "0x9b") != NULL, "qos2 evidence lacks 0x9b");
+	/* retain_available false: refused (0x9A), and advertised so */
+	expect_cap(&root, "retain", "no");
+	expect_consistent(&root, "retain", 1);
+	ck_assert_msg(strstr(jr_get(&root, "capabilities/retain/evidence")->str,
+	    "0x9a") != NULL, "retain evidence lacks 0x9a");
+	expect_cap(&root, "shared", "yes");
+	expect_cap(&root, "wildcard_plus", "yes");
+	expect_cap(&root, "wildcard_hash", "yes");
+	expect_cap(&root, "subscription_ids", "yes");
+	/* max_topic_alias 0: an alias is refused, as advertised */
+	expect_cap(&root, "topic_alias", "no");
+	expect_cap_value(&root, "topic_alias", 0);
+	expect_consistent(&root, "topic_alias", 1);
+	/* max_packet_size 10000: the search finds it within a few bytes
+	 * (mosquitto 2.0 counts without the fixed header: a mismatch the
+	 * report must then name) */
+	expect_cap(&root, "max_packet_size", "yes");
+	size = cap_value(&root, "max_packet_size");
+	ck_assert_msg(size >= 9990 && size <= 10010, "max_packet_size %.0f",
+	    size);
+	expect_consistent(&root, "max_packet_size", size == 10000);
+	/* the longest topic is then under the packet size */
+	tlen = cap_value(&root, "max_topic_length");
+	ck_assert_msg(tlen > 9900 && tlen < size, "max_topic_length %.0f",
+	    tlen);
+	/* the 65535-byte id does not fit in 10000 bytes; 1024 does */
+	expect_cap_value(&root, "client_id_max_length", 1024);
+	/* allow_zero_length_clientid false and the prefix rule */
+	expect_cap(&root, "empty_client_id_clean", "no");
+	expect_cap(&root, "empty_client_id_persistent", "no");
+	expect_cap(&root, "client_id_chars", "yes");
+	expect_cap(&root, "persistent_session", "yes");
+	expect_cap(&root, "will", "yes");
+	expect_cap(&root, "keepalive_enforced", "yes");
+	jr_free(&root);
+	free(r.out);
+
+	/* no session left: of the clients $SYS counts (sys_interval 1),
+	 * none is a disconnected one whose session the broker keeps */
+	{
+		char cmd[512];
+		struct run s;
+		const char *argv[] = { "bash", "-c", cmd, NULL };
+		const char *t, *c;
+
+		snprintf(cmd, sizeof cmd, "sleep %.0f; timeout 20 mosquitto_sub "
+		    "-h 127.0.0.1 -p %d -i mqtts-probe-check -C 2 -W 10 -v "
+		    "-t '$SYS/broker/clients/total' "
+		    "-t '$SYS/broker/clients/connected'", 2 * itest_slowdown(),
+		    lim_plain);
+		run_argv(&s, argv, NULL, 40);
+		limited_stop();
+		t = strstr(s.out, "clients/total ");
+		c = strstr(s.out, "clients/connected ");
+		ck_assert_msg(s.status == 0 && t != NULL && c != NULL &&
+		    atoi(t + strlen("clients/total ")) ==
+		    atoi(c + strlen("clients/connected ")),
+		    "sessions left on the broker:\n%s", s.out);
+		free(s.out);
+	}
+}
+END_TEST
+
+/* A row of the text table: mark, name, result, as render_text lays it. */
+static void
+expect_row(const struct run *r, char mark, const char *name,
+    const char *result)
+{
+	char row[128];
+
+	snprintf(row, sizeof row, "  %c%-27s %-9s", mark, name, result);
+	EXPECT_HAS(r, row);
+}
+
+/* 3.1.1 in text: the table, the verdict naming what is missing. */
+START_TEST(test_limited_text_v311)
+{
+	struct run r;
+
+	limited_start();
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", timeout_arg(),
+	    "--require", "retain,will", "--color", "never",
+	    target_port("127.0.0.1", lim_port), NULL);
+	limited_stop();
+	EXPECT_EXIT(&r, 8);
+	EXPECT_HAS(&r, "Capabilities (tried");
+	expect_row(&r, '*', "retain", "no");
+	expect_row(&r, '*', "will", "yes");
+	expect_row(&r, ' ', "qos2", "no");
+	expect_row(&r, ' ', "max_qos", "yes");
+	/* the 5.0 experiments run at 5.0, which the broker accepts */
+	expect_row(&r, ' ', "subscription_ids", "yes");
+	EXPECT_HAS(&r, "required capability missing: retain (no)");
+	EXPECT_LAST_LINE_STARTS(&r, "FAIL ");
+	EXPECT_HAS(&r, "hint: required capability retain is missing");
+	free(r.out);
+}
+END_TEST
+
+/* A CONNACK that claims what the broker does not do is caught. */
+START_TEST(test_liar)
+{
+	struct run r;
+	struct jv root;
+	int port;
+	pid_t pid = liar_start(&port);
+	double t0 = now_seconds();
+
+	char t[16];
+	size_t cut = 0;
+	const struct jv *caps;
+
+	snprintf(t, sizeof t, "%.0f", 4 * itest_slowdown());
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t", t,
+	    "--steps", "7", "--require", "retain", "--format", "json",
+	    target_port("127.0.0.1", port), NULL);
+	liar_stop(pid);
+	/* --timeout bounds the whole run, the experiments too */
+	ck_assert_msg(now_seconds() - t0 < 7 * itest_slowdown(),
+	    "the run took %.1f s", now_seconds() - t0);
+	EXPECT_EXIT(&r, 8);
+	jr_parse(r.out, r.len, &root);
+	/* it grants QoS 0 though its CONNACK left the maximum at 2 */
+	expect_cap_value(&root, "max_qos", 0);
+	expect_consistent(&root, "max_qos", 0);
+	jr_expect_str(&root, "capabilities/max_qos/advertised",
+	    "maximum QoS 2");
+	/* it claims retained messages and keeps none */
+	expect_cap(&root, "retain", "no");
+	expect_consistent(&root, "retain", 0);
+	jr_expect_str(&root, "capabilities/retain/advertised",
+	    "retain available yes");
+	jr_expect_str(&root, "missing_required/0", "retain");
+	/*
+	 * Eleven experiments each wait a tenth of --timeout for what the
+	 * liar never delivers: they cannot all end in time, however fast
+	 * the machine, and what the deadline cut short says so instead of
+	 * guessing.
+	 */
+	caps = jr_get(&root, "capabilities");
+	for (size_t i = 0; i < caps->n; i++) {
+		const struct jv *res = jr_get(&caps->items[i], "result");
+		const struct jv *ev = jr_get(&caps->items[i], "evidence");
+
+		if (strstr(ev->str, "--timeout") != NULL) {
+			ck_assert_msg(strcmp(res->str, "undecided") == 0,
+			    "%s: %s yet %s", caps->keys[i], ev->str, res->str);
+			cut++;
+		}
+	}
+	ck_assert_msg(cut > 0, "nothing was cut short by the deadline:\n%s",
+	    r.out);
+	jr_free(&root);
+	free(r.out);
+}
+END_TEST
+
+/* --require names only what --capabilities decides. */
+START_TEST(test_require_usage)
+{
+	struct run r;
+
+	run_probe(&r, NULL, "--require", "qos2,teleport", target(L_GOOD),
+	    NULL);
+	EXPECT_EXIT(&r, 64);
+	EXPECT_HAS(&r, "--require: unknown capability 'teleport'");
+	free(r.out);
+	run_probe(&r, NULL, "--require", "qos2,,retain", target(L_GOOD),
+	    NULL);
+	EXPECT_EXIT(&r, 64);
+	EXPECT_HAS(&r, "an empty name");
+	free(r.out);
+	run_probe(&r, NULL, "--capabilities", "--steps", "6", target(L_GOOD),
+	    NULL);
+	EXPECT_EXIT(&r, 64);
+	EXPECT_HAS(&r, "--capabilities needs step 7");
+	free(r.out);
+}
+END_TEST
+
+static void
+add_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_require_usage);
+	tcase_add_test(tc, test_shipped);
+	tcase_add_test(tc, test_limited_v5);
+	tcase_add_test(tc, test_limited_text_v311);
+	tcase_add_test(tc, test_liar);
+}
+
+int
+main(void)
+{
+	return itest_main("caps", add_tests);
+}
