@@ -112,12 +112,59 @@ ld_note(struct ld *l, const struct report_event *e)
 	l->y += LD_REC_ROW;
 }
 
+/* Text in lines of at most LD_WRAP characters, cut at spaces, from y
+ * down; at most max lines (the last one ends in an ellipsis if cut).
+ * Returns the number of lines. */
+#define LD_WRAP 92
+static int
+ld_wrapped(FILE *out, const char *cls, double x, double y, const char *text,
+    int max)
+{
+	size_t n = strlen(text);
+	int lines = 0;
+
+	fprintf(out, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">", cls, x, y);
+	while (n > 0 && lines < max) {
+		size_t take = n;
+
+		if (take > LD_WRAP) {
+			take = LD_WRAP;
+			while (take > LD_WRAP / 2 && text[take] != ' ')
+				take--;
+			if (text[take] != ' ')
+				take = LD_WRAP;
+		}
+		fprintf(out, "<tspan x=\"%.1f\" dy=\"%s\">", x,
+		    lines > 0 ? "1.3em" : "0");
+		html_textn(out, text, take);
+		if (lines + 1 == max && take < n)
+			fputs("&#8230;", out);
+		fputs("</tspan>", out);
+		text += take;
+		n -= take;
+		while (n > 0 && *text == ' ') {
+			text++;
+			n--;
+		}
+		lines++;
+	}
+	fputs("</text>", out);
+	return lines;
+}
+
 /* The failure, drawn at the moment it happened. */
 static void
 ld_failure(struct ld *l, const struct report *r)
 {
 	const struct report_step_rec *s = &r->steps[r->failed_step];
-	double y = l->y;
+	double y;
+	char head[REPORT_TEXT_MAX + 64];
+	int lines;
+
+	/* the failure belongs under its own step's band */
+	if (l->step != r->failed_step)
+		ld_step_band(l, r, r->failed_step);
+	y = l->y;
 
 	ld_time(l, s->end_us, y);
 	switch (s->cause) {
@@ -140,13 +187,11 @@ ld_failure(struct ld *l, const struct report *r)
 		break;
 	}
 	l->y += s->cause == CAUSE_TIMEOUT ? 36 : LD_ROW;
-	fprintf(l->out, "<text class=\"ftext\" x=\"%.1f\" y=\"%.1f\">&#10007; "
-	    "step %d failed (%s): ", LD_CLIENT + 12, s->cause == CAUSE_CLOSED ?
-	    l->y - 4 : y + 4, r->failed_step, report_cause_name(s->cause));
-	html_textn(l->out, s->reason, strlen(s->reason) > 2 * LD_NOTE_MAX ?
-	    2 * LD_NOTE_MAX : strlen(s->reason));
-	fputs("</text>", l->out);
-	l->y += s->cause == CAUSE_CLOSED ? LD_ROW : 4;
+	snprintf(head, sizeof(head), "\xe2\x9c\x97 step %d failed (%s): %s",
+	    r->failed_step, report_cause_name(s->cause), s->reason);
+	lines = ld_wrapped(l->out, "ftext", LD_CLIENT + 12,
+	    s->cause == CAUSE_CLOSED ? l->y - 4 : y + 4, head, 4);
+	l->y += (s->cause == CAUSE_CLOSED ? LD_ROW : 4) + (lines - 1) * 16;
 }
 
 static bool
@@ -174,7 +219,7 @@ ld_rows(struct ld *l, const struct report *r)
 		if (!ld_wanted(e))
 			continue;
 		if (!failed_drawn && (e->at_us > fail_at ||
-		    e->step > r->failed_step)) {
+		    e->step > r->failed_step) && e->step >= r->failed_step) {
 			ld_failure(l, r);
 			failed_drawn = true;
 		}
@@ -186,11 +231,8 @@ ld_rows(struct ld *l, const struct report *r)
 		else
 			ld_note(l, e);
 	}
-	if (!failed_drawn) {
-		if (l->step != r->failed_step)
-			ld_step_band(l, r, r->failed_step);
+	if (!failed_drawn)
 		ld_failure(l, r);
-	}
 }
 
 void

@@ -97,6 +97,46 @@ chain_row(FILE *out, const char *label, const char *value, const char *cls)
 	fputs("</dd>", out);
 }
 
+static bool
+chain_has_error(const struct report *r, int cert)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (r->findings[i].cert == cert &&
+		    r->findings[i].severity == SEV_ERROR)
+			return true;
+	return false;
+}
+
+static void
+chain_finding(FILE *out, const struct report_finding *f)
+{
+	fprintf(out, "<li class=\"sev-%s\"><b>%s</b> ",
+	    report_severity_name(f->severity),
+	    report_severity_name(f->severity));
+	html_text(out, f->text);
+	fputs(" <code>", out);
+	html_text(out, f->key);
+	fputs("</code></li>", out);
+}
+
+/* The findings about certificate cert (-1: about none in particular). */
+static void
+chain_findings(FILE *out, const struct report *r, int cert)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		if (r->findings[i].cert != cert)
+			continue;
+		if (!any)
+			fputs("<ul class=\"findings\">", out);
+		any = true;
+		chain_finding(out, &r->findings[i]);
+	}
+	if (any)
+		fputs("</ul>", out);
+}
+
 void
 html_chain(FILE *out, const struct report *r)
 {
@@ -106,6 +146,7 @@ html_chain(FILE *out, const struct report *r)
 	if (r->ncerts == 0) {
 		fputs("<p class=\"muted\">No certificate was received.</p>\n",
 		    out);
+		chain_findings(out, r, -1);
 		return;
 	}
 	fputs("<div class=\"chain\">", out);
@@ -118,7 +159,8 @@ html_chain(FILE *out, const struct report *r)
 			fputs("<div class=\"link\" title=\"issued by\">&#8594;"
 			    "<small>issued by</small></div>", out);
 		fprintf(out, "<div class=\"card%s\"><h4>#%zu %s</h4><dl>",
-		    expired || early ? " bad" : "", i, i == 0 ?
+		    expired || early || chain_has_error(r, (int)i) ? " bad" : "",
+		    i, i == 0 ?
 		    "the broker's certificate" : "CA certificate sent along");
 		chain_row(out, "subject", c->subject, NULL);
 		chain_row(out, "issuer", c->issuer, NULL);
@@ -136,9 +178,21 @@ html_chain(FILE *out, const struct report *r)
 			fprintf(out, " <span class=\"muted\">(%ld day%s "
 			    "left)</span>", days, days == 1 ? "" : "s");
 		fputs("</dd>", out);
-		chain_row(out, "key (SPKI SHA-256)", c->spki_sha256, "fp");
+		if (c->key_type[0] != '\0') {
+			char key[64];
+
+			snprintf(key, sizeof(key), "%s, %u bits", c->key_type,
+			    c->key_bits);
+			chain_row(out, "key", key, NULL);
+		}
+		if (c->sig_alg[0] != '\0')
+			chain_row(out, "signed with", c->sig_alg, NULL);
+		chain_row(out, "key pin (SPKI SHA-256)", c->spki_sha256, "fp");
 		chain_row(out, "fingerprint (SHA-256)", c->sha256, "fp");
-		fputs("</dl></div>", out);
+		fputs("</dl>", out);
+		chain_findings(out, r, (int)i);
+		fputs("</div>", out);
 	}
 	fputs("</div>\n", out);
+	chain_findings(out, r, -1);
 }

@@ -128,6 +128,27 @@ wf_step1_parts(struct wf *w, const struct report *r, double y)
 	}
 }
 
+/* Stages some transports add (the proxy tunnel, the WebSocket
+ * upgrade): a part of the step's bar, named. */
+static void
+wf_stages(struct wf *w, const struct report *r, int step, double y)
+{
+	for (size_t i = 0; i < r->nstages; i++) {
+		const struct report_stage *g = &r->stages[i];
+
+		if (g->step != step)
+			continue;
+		fprintf(w->out, "<rect class=\"stage%s\" x=\"%.1f\" y=\"%.1f\" "
+		    "width=\"%.1f\" height=\"12\"><title>", g->ok ? "" :
+		    " fail", wf_x(w, g->start_us), y, wf_x(w, g->end_us) -
+		    wf_x(w, g->start_us) + 0.5);
+		html_text(w->out, g->name);
+		fputs(": ", w->out);
+		html_ms(w->out, g->end_us - g->start_us);
+		fputs("</title></rect>", w->out);
+	}
+}
+
 static void
 wf_marks(struct wf *w, const struct report *r, int step, double top)
 {
@@ -241,6 +262,7 @@ wf_step(struct wf *w, const struct report *r, int step, int row)
 	fputs("</title></rect>", w->out);
 	if (step == STEP_TCP)
 		wf_step1_parts(w, r, by);
+	wf_stages(w, r, step, by);
 	wf_marks(w, r, step, top);
 	fprintf(w->out, "<text class=\"dur %s\" x=\"%.1f\" y=\"%.1f\">", cls,
 	    WF_X1 + 14, top + 28);
