@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,7 +353,8 @@ END_TEST
  * own process group so that stopping it stops both.
  */
 static pid_t
-gnutls_serv_start(int *port, const char *cert, const char *key)
+gnutls_serv_start(int *port, const char *cert, const char *key,
+    const char *ocsp)
 {
 	char portbuf[16];
 	pid_t pid;
@@ -371,9 +373,18 @@ gnutls_serv_start(int *port, const char *cert, const char *key)
 		dup2(devnull, STDOUT_FILENO);
 		dup2(devnull, STDERR_FILENO);
 		signal(SIGALRM, SIG_DFL);
-		execlp("timeout", "timeout", "30", "gnutls-serv",
-		    "--x509certfile", pki(cert), "--x509keyfile", pki(key),
-		    "-p", portbuf, (char *)NULL);
+		if (ocsp != NULL)
+			/* the staple as it is: checking it is the client's
+			 * job, which is the point */
+			execlp("timeout", "timeout", "30", "gnutls-serv",
+			    "--x509certfile", pki(cert), "--x509keyfile",
+			    pki(key), "-p", portbuf, "--ocsp-response",
+			    pki(ocsp), "--ignore-ocsp-response-errors",
+			    (char *)NULL);
+		else
+			execlp("timeout", "timeout", "30", "gnutls-serv",
+			    "--x509certfile", pki(cert), "--x509keyfile",
+			    pki(key), "-p", portbuf, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; pid > 0 && i < 200; i++) {
@@ -408,7 +419,7 @@ START_TEST(test_weak_key_listener)
 {
 	struct run r;
 	int port = 0;
-	pid_t pid = gnutls_serv_start(&port, "weak.pem", "weak.key");
+	pid_t pid = gnutls_serv_start(&port, "weak.pem", "weak.key", NULL);
 
 	ck_assert_msg(pid > 0, "gnutls-serv did not start");
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
@@ -419,6 +430,102 @@ START_TEST(test_weak_key_listener)
 	EXPECT_HAS(&r, "[weak_key]");
 	EXPECT_HAS(&r, "[weak_signature]");
 	EXPECT_HAS(&r, "insecure algorithm");
+	free(r.out);
+}
+END_TEST
+
+/* ---- revocation ---------------------------------------------------------- */
+
+START_TEST(test_crlfile)
+{
+	struct run r;
+
+	/* crl-revoked.pem revokes server.pem, which the good listener has */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--crlfile",
+	    pki("crl-revoked.pem"), target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "FAIL step 4 (Certificate verification): certificate "
+	    "revoked: certificate 0 (CN=localhost) was revoked on ");
+	EXPECT_HAS(&r, "per --crlfile");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--crlfile",
+	    pki("crl-empty.pem"), target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	free(r.out);
+	/* a file without a CRL is a bad local file */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--crlfile",
+	    pki("ca.pem"), target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 66);
+	EXPECT_HAS(&r, "--crlfile");
+	EXPECT_HAS(&r, "no PEM certificate revocation list");
+	free(r.out);
+}
+END_TEST
+
+/* Run a shell command line in the test directory; it must succeed. */
+static void
+shell(const char *fmt, ...)
+{
+	char cmd[8192];
+	const char *argv[] = { "sh", "-c", cmd, NULL };
+	struct run m;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	run_argv(&m, argv, NULL, 60);
+	ck_assert_msg(m.status == 0, "%s failed (%d):\n%s", cmd, m.status,
+	    m.out);
+	free(m.out);
+}
+
+START_TEST(test_ocsp_staple)
+{
+	struct run r;
+	int port = 0;
+	pid_t pid;
+
+	/* OCSP responses from the test CA: server.pem (serial 0A) revoked
+	 * for key compromise, and good */
+	shell("cd '%s' && "
+	    "printf 'R\\t991231235959Z\\t240101000000Z,keyCompromise\\t0A"
+	    "\\tunknown\\t/CN=localhost\\n' >ocsp-revoked.idx && "
+	    "printf 'V\\t991231235959Z\\t\\t0A\\tunknown\\t/CN=localhost"
+	    "\\n' >ocsp-good.idx && "
+	    "openssl ocsp -issuer ca.pem -cert server.pem -no_nonce "
+	    "-reqout ocsp.req >/dev/null 2>&1 && "
+	    "for s in revoked good; do openssl ocsp -index ocsp-$s.idx "
+	    "-rsigner ca.pem -rkey ca.key -CA ca.pem -reqin ocsp.req "
+	    "-respout ocsp-$s.der -ndays 30 >/dev/null 2>&1 || exit 1; done",
+	    g_dir);
+	pid = gnutls_serv_start(&port, "server.pem", "server.key",
+	    "ocsp-revoked.der");
+	ck_assert_msg(pid > 0, "gnutls-serv did not start");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	    "5", target_port("localhost", port), NULL);
+	gnutls_serv_stop(pid);
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "OCSP staple              revoked");
+	EXPECT_HAS(&r, "the server's own OCSP staple says its certificate was "
+	    "revoked on 2024-01-01 00:00 UTC, reason keyCompromise");
+	free(r.out);
+
+	pid = gnutls_serv_start(&port, "server.pem", "server.key",
+	    "ocsp-good.der");
+	ck_assert_msg(pid > 0, "gnutls-serv did not start");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	    "5", target_port("localhost", port), NULL);
+	gnutls_serv_stop(pid);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "OCSP staple              good");
+	free(r.out);
+
+	/* no staple at all: said as such */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "OCSP staple              none");
 	free(r.out);
 }
 END_TEST
@@ -699,6 +806,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_diagnose_mqtt5_refused);
 	tcase_add_test(tc, test_diagnose_client_id);
 	tcase_add_test(tc, test_diagnose_tls_offers);
+	tcase_add_test(tc, test_crlfile);
+	tcase_add_test(tc, test_ocsp_staple);
 }
 
 int

@@ -292,6 +292,7 @@ main_creds(const struct options *o, char *err, size_t errlen, int *status)
 	tc.keylog_name = o->keylog_from_env ? "SSLKEYLOGFILE" : "--keylog";
 	tc.cafile = o->cafile;
 	tc.capath = o->capath;
+	tc.crlfile = o->crlfile;
 	tc.cert = o->cert;
 	tc.key = o->key;
 	tc.key_password = o->key_password_file != NULL ? keypass : NULL;

@@ -58,6 +58,7 @@ struct options {
 	/* TLS */
 	uint64_t timeout_us;		/* -t, default 10 s */
 	const char *cafile;		/* NULL: system trust store */
+	const char *crlfile;		/* --crlfile: revocation lists, or NULL */
 	const char *capath;
 	const char *cert;		/* file or pkcs11: URL */
 	const char *key;

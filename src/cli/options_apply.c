@@ -98,6 +98,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		return 0;
 	case OPT_CAFILE:
 	case OPT_CAPATH:
+	case OPT_CRLFILE:
 	case OPT_CERT:
 	case OPT_KEY:
 	case OPT_KEY_PASSWORD_FILE:
@@ -111,6 +112,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		switch (c) {
 		case OPT_CAFILE:		o->cafile = v; break;
 		case OPT_CAPATH:		o->capath = v; break;
+		case OPT_CRLFILE:		o->crlfile = v; break;
 		case OPT_CERT:			o->cert = v; break;
 		case OPT_KEY:			o->key = v; break;
 		case OPT_KEY_PASSWORD_FILE:	o->key_password_file = v; break;

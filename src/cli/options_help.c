@@ -36,6 +36,7 @@ const struct option options_long_opts[] = {
 	{ "count",		required_argument,	NULL, 'c' },
 	{ "crit-days",		required_argument,	NULL, OPT_CRIT_DAYS },
 	{ "crit-ms",		required_argument,	NULL, OPT_CRIT_MS },
+	{ "crlfile",		required_argument,	NULL, OPT_CRLFILE },
 	{ "explain",		no_argument,		NULL, OPT_EXPLAIN },
 	{ "format",		required_argument,	NULL, OPT_FORMAT },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -86,8 +87,8 @@ const struct option options_long_opts[] = {
 "                   [--allow-target pattern] [--alpn list]\n" \
 "                   [--cafile file] [--capabilities] [--capath directory]\n" \
 "                   [--cert file] [--color when] [--config file]\n" \
-"                   [--connect-to address]\n" \
-"                   [--crit-days days] [--crit-ms ms] [--explain]\n" \
+"                   [--connect-to address] [--crit-days days]\n" \
+"                   [--crit-ms ms] [--crlfile file] [--explain]\n" \
 "                   [--format format] [--hexdump] [--interval seconds]\n" \
 "                   [--keepalive seconds] [--key file]\n" \
 "                   [--key-password-file file] [--keylog file]\n" \
@@ -117,6 +118,8 @@ const char help_text[] = USAGE_TEXT
 "  --cafile file              trust the CA certificates in file\n"
 "                             (default: the system trust store)\n"
 "  --capath directory         trust the CA certificates in directory\n"
+"  --crlfile file             check the chain against the certificate\n"
+"                             revocation lists (PEM) in file\n"
 "  --cert file                client certificate, a file or pkcs11: URL\n"
 "  --key file                 client private key, a file or pkcs11: URL;\n"
 "                             needs --cert (without --key, the key is\n"
@@ -291,6 +294,7 @@ options_value_hint(int val)
 	case OPT_INTERVAL:
 		return "a number of seconds";
 	case OPT_CAFILE:
+	case OPT_CRLFILE:
 	case OPT_CERT:
 	case OPT_KEY:
 	case OPT_KEY_PASSWORD_FILE:

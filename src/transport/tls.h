@@ -18,6 +18,7 @@
 struct tls_config {
 	const char *cafile;		/* NULL and capath NULL: system store */
 	const char *capath;
+	const char *crlfile;		/* revocation lists (PEM), or NULL */
 	const char *cert;		/* file or pkcs11: URL, NULL: none */
 	const char *key;
 	const char *key_password;	/* NUL-terminated secret, or NULL */

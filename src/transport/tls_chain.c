@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/ocsp.h>
 #include <gnutls/x509.h>
 
 #include "tls_checks.h"
@@ -187,6 +188,120 @@ tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
 	}
 }
 
+/* The CRL reason codes of RFC 5280, 5.3.1, in words. */
+static const char *
+tls_reason_name(int reason)
+{
+	static const char *const names[] = { "unspecified", "keyCompromise",
+	    "cACompromise", "affiliationChanged", "superseded",
+	    "cessationOfOperation", "certificateHold", "?", "removeFromCRL",
+	    "privilegeWithdrawn", "aACompromise" };
+
+	return reason >= 0 && reason <= 10 ? names[reason] : "?";
+}
+
+/*
+ * What the stapled OCSP response says of the leaf: false when there is
+ * none or it cannot be read.  GnuTLS has checked it already (its
+ * signature, its freshness) in verification; this only reads it out.
+ */
+static bool
+tls_staple(struct tls_session *t, unsigned *status, time_t *when,
+    int *reason)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	gnutls_ocsp_resp_t resp = NULL;
+	time_t this_update, next_update;
+	unsigned int r = 0;
+	bool ok = false;
+
+	if (gnutls_ocsp_status_request_get(t->s, &d) < 0 ||
+	    gnutls_ocsp_resp_init(&resp) < 0)
+		return false;
+	if (gnutls_ocsp_resp_import(resp, &d) == 0 &&
+	    gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL,
+	    status, &this_update, &next_update, when, &r) == 0) {
+		*reason = (int)r;
+		ok = true;
+	}
+	gnutls_ocsp_resp_deinit(resp);
+	return ok;
+}
+
+/*
+ * A revoked certificate: which one, and when, from the --crlfile entry
+ * for its serial; otherwise the staple said so.  (GnuTLS does not read
+ * a CRL entry's reason code, so none is given.)
+ */
+static void
+tls_revoked_when(struct tls_session *t, gnutls_x509_crt_t *crts, unsigned n,
+    char *buf, size_t len)
+{
+	struct tls_creds *c = t->creds;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned char serial[64];
+		size_t slen = sizeof(serial);
+		gnutls_datum_t ci = { NULL, 0 };
+
+		if (gnutls_x509_crt_get_serial(crts[i], serial, &slen) < 0 ||
+		    gnutls_x509_crt_get_raw_issuer_dn(crts[i], &ci) < 0)
+			continue;
+		for (unsigned k = 0; k < c->ncrls; k++) {
+			gnutls_datum_t li = { NULL, 0 };
+			gnutls_x509_crl_iter_t it = NULL;
+			unsigned char s[64];
+			size_t sl = sizeof(s);
+			time_t when;
+			bool same;
+
+			if (gnutls_x509_crl_get_raw_issuer_dn(c->crls[k],
+			    &li) < 0)
+				continue;
+			same = li.size == ci.size && memcmp(li.data, ci.data,
+			    li.size) == 0;
+			gnutls_free(li.data);
+			while (same && gnutls_x509_crl_iter_crt_serial(
+			    c->crls[k], &it, s, &sl, &when) == 0) {
+				char subj[200], date[40];
+
+				if (sl == slen && memcmp(s, serial, sl) == 0) {
+					tls_dn(crts[i], false, subj,
+					    sizeof(subj));
+					tls_fmt_date(when, date, sizeof(date));
+					snprintf(buf, len, ": certificate %u "
+					    "(%s) was revoked on %s, per "
+					    "--crlfile %s", i, subj, date,
+					    c->crlfile);
+					gnutls_x509_crl_iter_deinit(it);
+					gnutls_free(ci.data);
+					return;
+				}
+				sl = sizeof(s);
+			}
+			gnutls_x509_crl_iter_deinit(it);
+		}
+		gnutls_free(ci.data);
+	}
+	{
+		unsigned st = 0;
+		time_t when = 0;
+		int reason = 0;
+		char date[40];
+
+		if (tls_staple(t, &st, &when, &reason) &&
+		    st == GNUTLS_OCSP_CERT_REVOKED) {
+			tls_fmt_date(when, date, sizeof(date));
+			snprintf(buf, len, ": the server's own OCSP staple says "
+			    "its certificate was revoked on %s, reason %s",
+			    date, tls_reason_name(reason));
+		} else if (gnutls_ocsp_status_request_is_checked(t->s,
+		    GNUTLS_OCSP_SR_IS_AVAIL))
+			snprintf(buf, len, ": the server's own OCSP staple "
+			    "says so");
+	}
+}
+
 /*
  * Words for every failure bit, with the specifics the user needs to act:
  * how long ago it expired, which name was checked against which SANs.
@@ -233,6 +348,8 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 					break;
 				}
 			}
+		} else if (bit == GNUTLS_CERT_REVOKED) {
+			tls_revoked_when(t, crts, n, extra, sizeof(extra));
 		} else if (bit == GNUTLS_CERT_UNEXPECTED_OWNER && n > 0) {
 			char sans[300];
 
@@ -450,10 +567,19 @@ verdict:
 		    &f);
 		tls_chain_copy(&f, &ver);
 	}
-	tls_add(&ver, "ocsp_staple", "%s",
-	    !gnutls_ocsp_status_request_is_checked(s, GNUTLS_OCSP_SR_IS_AVAIL) ?
-	    "none" : gnutls_ocsp_status_request_is_checked(s, 0) ?
-	    "good" : "present, not valid");
+	{
+		unsigned st = 0;
+		time_t when = 0;
+		int reason = 0;
+		bool have = tls_staple(t, &st, &when, &reason);
+
+		tls_add(&ver, "ocsp_staple", "%s",
+		    !gnutls_ocsp_status_request_is_checked(s,
+		    GNUTLS_OCSP_SR_IS_AVAIL) ? "none" :
+		    have && st == GNUTLS_OCSP_CERT_REVOKED ? "revoked" :
+		    gnutls_ocsp_status_request_is_checked(s, 0) ? "good" :
+		    "present, not valid");
+	}
 
 	for (unsigned i = 0; crts != NULL && i < n; i++)
 		gnutls_x509_crt_deinit(crts[i]);

@@ -91,6 +91,46 @@ tls_creds_check_dir(struct tls_creds *c, const char *path)
 	free(all);
 }
 
+static int tls_check_readable(const char *opt, const char *path, char *err,
+    size_t errlen);
+
+/*
+ * --crlfile: GnuTLS checks the chain against it at step 4; the parsed
+ * copy only lets step 4 say when a certificate was revoked.
+ */
+static int
+tls_creds_load_crls(struct tls_creds *c, const char *path, char *err,
+    size_t errlen)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int rc;
+
+	if (tls_check_readable("--crlfile", path, err, errlen))
+		return -1;
+	rc = gnutls_load_file(path, &d);
+	if (rc == 0)
+		rc = gnutls_x509_crl_list_import2(&c->crls, &c->ncrls, &d,
+		    GNUTLS_X509_FMT_PEM, 0);
+	gnutls_free(d.data);
+	if (rc < 0 || c->ncrls == 0) {
+		snprintf(err, errlen, "--crlfile %s: no PEM certificate "
+		    "revocation list found in the file%s%s%s", path,
+		    rc < 0 ? " (" : "", rc < 0 ? gnutls_strerror(rc) : "",
+		    rc < 0 ? ")" : "");
+		return -1;
+	}
+	/* 0 CRLs taken: the file names no issuer we trust */
+	rc = gnutls_certificate_set_x509_crl_file(c->cred, path,
+	    GNUTLS_X509_FMT_PEM);
+	if (rc < 0) {
+		snprintf(err, errlen, "--crlfile %s: %s", path,
+		    gnutls_strerror(rc));
+		return -1;
+	}
+	c->crlfile = path;
+	return 0;
+}
+
 /* Our own certificate: expired, not yet valid, not for clients. */
 static void
 tls_creds_check_cert(struct tls_creds *c, const char *name)
@@ -207,6 +247,11 @@ tls_systrust_join(struct tls_creds *c, uint64_t *waited_us, char *why,
 		if (c->sys_rc > 0) {
 			/* the credentials take the list, and free their
 			 * own empty one */
+			/* --crlfile goes with whatever list verifies */
+			if (c->crlfile != NULL)
+				gnutls_x509_trust_list_add_trust_file(c->sys_tl,
+				    NULL, c->crlfile, GNUTLS_X509_FMT_PEM,
+				    GNUTLS_TL_USE_IN_TLS, 0);
 			gnutls_certificate_set_trust_list(c->cred, c->sys_tl, 0);
 			c->nanchors = (unsigned)c->sys_rc;
 		} else
@@ -303,6 +348,9 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 	if (cfg->cafile == NULL && cfg->capath == NULL)
 		snprintf(c->anchors_from, sizeof(c->anchors_from),
 		    "the system trust store");	/* loaded last, below */
+	if (cfg->crlfile != NULL && tls_creds_load_crls(c, cfg->crlfile, err,
+	    errlen) != 0)
+		goto fail;
 
 	if (cfg->cert != NULL) {
 		const char *key = cfg->key != NULL ? cfg->key : cfg->cert;
@@ -388,6 +436,9 @@ tls_creds_free(struct tls_creds *c)
 		pthread_join(c->sys_thread, NULL);
 	if (c->sys_tl != NULL)
 		gnutls_x509_trust_list_deinit(c->sys_tl, 1);
+	for (unsigned i = 0; i < c->ncrls; i++)
+		gnutls_x509_crl_deinit(c->crls[i]);
+	gnutls_free(c->crls);
 	pthread_mutex_destroy(&c->sys_lock);
 	if (c->prio != NULL)
 		gnutls_priority_deinit(c->prio);

@@ -55,6 +55,12 @@ struct tls_creds {
 	unsigned nanchors;
 	char anchors_from[REPORT_TEXT_MAX];
 
+	/* --crlfile: its path (for the background trust list too) and
+	 * its CRLs parsed, to say when a revoked certificate was */
+	const char *crlfile;
+	gnutls_x509_crl_t *crls;
+	unsigned ncrls;
+
 	/* what the checks of the local files found (step 0 findings) */
 	size_t nlocal;
 	struct report_finding local[8];

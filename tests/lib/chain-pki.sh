@@ -17,6 +17,8 @@
 #   client-expired.pem/.key  our client certificate, expired
 #   client-noeku.pem/.key    a client certificate for servers only
 #   weak.pem/.key            1024-bit RSA, SHA-1 signature, issued by ca
+#   crl-revoked.pem          ca's CRL revoking server.pem (serial 10)
+#   crl-empty.pem            ca's CRL revoking nothing
 set -euo pipefail
 
 die() { echo "chain-pki.sh: $*" >&2; exit 1; }
@@ -96,6 +98,14 @@ tmpl weak 'cn = "localhost"' 'serial = 39' 'expiration_days = 365' \
 	"${sans[@]}" 'tls_www_server' 'signing_key' 'encryption_key'
 run --generate-privkey --key-type rsa --bits 1024 --outfile "$work/weak.key"
 signed_by weak ca --hash SHA1
+
+tmpl crl 'crl_next_update = 365' 'crl_number = 1'
+run --generate-crl --load-ca-privkey "$dir/ca.key" \
+	--load-ca-certificate "$dir/ca.pem" --load-certificate "$dir/server.pem" \
+	--template "$work/crl.tmpl" --outfile "$work/crl-revoked.pem"
+run --generate-crl --load-ca-privkey "$dir/ca.key" \
+	--load-ca-certificate "$dir/ca.pem" \
+	--template "$work/crl.tmpl" --outfile "$work/crl-empty.pem"
 
 chmod 644 "$work"/*.key "$work"/*.pem
 for f in "$work"/*.pem "$work"/*.key; do
