@@ -310,11 +310,39 @@ expect_schema(const struct run *r)
 
 /* --- the tests --------------------------------------------------------- */
 
-/* mosquitto as shipped allows everything asked, and says so truly. */
-START_TEST(test_shipped)
+/* The JSON line of target t in r's output, parsed into root. */
+static void
+parse_target(const struct run *r, const char *t, struct jv *root)
 {
-	struct run r;
-	struct jv root;
+	char want[300];
+	const char *line = r->out;
+
+	snprintf(want, sizeof want, "\"target\":\"%s\"", t);
+	while (line != NULL && *line != '\0') {
+		const char *end = strchr(line, '\n');
+		size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+		char *copy = strndup(line, len);
+
+		ck_assert_ptr_nonnull(copy);
+		if (strstr(copy, want) != NULL) {
+			struct run one = *r;
+
+			one.out = copy;
+			one.len = len;
+			parse(&one, root);
+			free(copy);
+			return;
+		}
+		free(copy);
+		line = end != NULL ? end + 1 : NULL;
+	}
+	ck_abort_msg("%s\nno result for %s\n%s", r->cmd, t, r->out);
+}
+
+/* mosquitto as shipped allows everything asked, and says so truly. */
+static void
+expect_shipped(const struct jv *root)
+{
 	static const char *const yes[] = { "mqtt_3_1", "mqtt_3_1_1",
 	    "mqtt_5", "max_qos", "qos0", "qos1", "qos2", "retain",
 	    "wildcard_plus", "wildcard_hash", "shared", "subscription_ids",
@@ -322,128 +350,109 @@ START_TEST(test_shipped)
 	    "client_id_max_length", "client_id_chars", "empty_client_id_clean",
 	    "persistent_session", "will", "keepalive_enforced" };
 
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t",
-	    timeout_arg(), "--capabilities", "--require",
-	    "qos2,retain,shared,will", "--format", "json", target(L_GOOD),
-	    NULL);
-	EXPECT_EXIT(&r, 0);
-	parse(&r, &root);
-	expect_schema(&r);
+	jr_expect_str(root, "verdict", "ok");
+	jr_expect_num(root, "exit_status", 0);
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-		expect_cap(&root, yes[i], "yes");
-	expect_cap_value(&root, "max_qos", 2);
-	expect_cap_value(&root, "qos2", 2);
+		expect_cap(root, yes[i], "yes");
+	expect_cap_value(root, "max_qos", 2);
+	expect_cap_value(root, "qos2", 2);
 	/* the bounds of the searches */
-	expect_cap_value(&root, "max_packet_size", 1048576);
-	expect_cap_value(&root, "max_topic_length", 65535);
-	expect_cap_value(&root, "client_id_max_length", 65535);
+	expect_cap_value(root, "max_packet_size", 1048576);
+	expect_cap_value(root, "max_topic_length", 65535);
+	expect_cap_value(root, "client_id_max_length", 65535);
 	/* mosquitto's default: ten aliases */
-	expect_cap_value(&root, "topic_alias", 10);
+	expect_cap_value(root, "topic_alias", 10);
 	/* what the 5.0 CONNACK says agrees with what was seen */
-	expect_consistent(&root, "max_qos", 1);
-	expect_consistent(&root, "retain", 1);
-	expect_consistent(&root, "topic_alias", 1);
-	expect_consistent(&root, "shared", 1);
-	jr_expect_bool(&root, "capabilities/qos2/required", true);
-	jr_expect_bool(&root, "capabilities/qos1/required", false);
-	jr_expect_type(&root, "missing_required", J_ARR);
-	ck_assert_uint_eq(jr_get(&root, "missing_required")->n, 0);
-	jr_free(&root);
-	free(r.out);
-	expect_no_retained(g_port[L_GOOD], 1);
+	expect_consistent(root, "max_qos", 1);
+	expect_consistent(root, "retain", 1);
+	expect_consistent(root, "topic_alias", 1);
+	expect_consistent(root, "shared", 1);
+	jr_expect_bool(root, "capabilities/qos2/required", true);
+	jr_expect_bool(root, "capabilities/qos1/required", false);
+	jr_expect_type(root, "missing_required", J_ARR);
+	ck_assert_uint_eq(jr_get(root, "missing_required")->n, 0);
 }
-END_TEST
 
-/* The limits show as they are, and --require fails on them with 8. */
-START_TEST(test_limited_v5)
+/* The limits show as they are, and --require fails on them. */
+static void
+expect_limited(const struct jv *root)
 {
-	struct run r;
-	struct jv root;
 	double size, tlen;
 
-	limited_start();
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t",
-	    timeout_arg(), "--require", "qos2,retain,shared", "--format",
-	    "json", target_port("127.0.0.1", lim_port), NULL);
-	EXPECT_EXIT(&r, 8);
-	parse(&r, &root);
-	expect_schema(&r);
-	jr_expect_str(&root, "verdict", "fail");
-	jr_expect_type(&root, "failed_step", J_NULL);
-	jr_expect_str(&root, "missing_required/0", "qos2");
-	jr_expect_str(&root, "missing_required/1", "retain");
-	ck_assert_uint_eq(jr_get(&root, "missing_required")->n, 2);
-	expect_cap(&root, "mqtt_5", "yes");
+	jr_expect_str(root, "verdict", "fail");
+	jr_expect_num(root, "exit_status", 8);
+	jr_expect_type(root, "failed_step", J_NULL);
+	jr_expect_str(root, "missing_required/0", "qos2");
+	jr_expect_str(root, "missing_required/1", "retain");
+	ck_assert_uint_eq(jr_get(root, "missing_required")->n, 2);
+	expect_cap(root, "mqtt_5", "yes");
 	/* max_qos 1: granted 1, QoS 2 refused with 0x9B */
-	expect_cap(&root, "max_qos", "yes");
-	expect_cap_value(&root, "max_qos", 1);
-	expect_consistent(&root, "max_qos", 1);
-	expect_cap(&root, "qos1", "yes");
-	expect_cap(&root, "qos2", "no");
-	ck_assert_msg(strstr(jr_get(&root, "capabilities/qos2/evidence")->str,
+	expect_cap(root, "max_qos", "yes");
+	expect_cap_value(root, "max_qos", 1);
+	expect_consistent(root, "max_qos", 1);
+	expect_cap(root, "qos1", "yes");
+	expect_cap(root, "qos2", "no");
+	ck_assert_msg(strstr(jr_get(root, "capabilities/qos2/evidence")->str,
 	    "0x9b") != NULL, "qos2 evidence lacks 0x9b");
 	/* retain_available false: refused (0x9A), and advertised so */
-	expect_cap(&root, "retain", "no");
-	expect_consistent(&root, "retain", 1);
-	ck_assert_msg(strstr(jr_get(&root, "capabilities/retain/evidence")->str,
+	expect_cap(root, "retain", "no");
+	expect_consistent(root, "retain", 1);
+	ck_assert_msg(strstr(jr_get(root, "capabilities/retain/evidence")->str,
 	    "0x9a") != NULL, "retain evidence lacks 0x9a");
-	expect_cap(&root, "shared", "yes");
-	expect_cap(&root, "wildcard_plus", "yes");
-	expect_cap(&root, "wildcard_hash", "yes");
-	expect_cap(&root, "subscription_ids", "yes");
+	expect_cap(root, "shared", "yes");
+	expect_cap(root, "wildcard_plus", "yes");
+	expect_cap(root, "wildcard_hash", "yes");
+	expect_cap(root, "subscription_ids", "yes");
 	/* max_topic_alias 0: an alias is refused, as advertised */
-	expect_cap(&root, "topic_alias", "no");
-	expect_cap_value(&root, "topic_alias", 0);
-	expect_consistent(&root, "topic_alias", 1);
+	expect_cap(root, "topic_alias", "no");
+	expect_cap_value(root, "topic_alias", 0);
+	expect_consistent(root, "topic_alias", 1);
 	/* max_packet_size 10000: the search finds it within a few bytes
 	 * (mosquitto 2.0 counts without the fixed header: a mismatch the
 	 * report must then name) */
-	expect_cap(&root, "max_packet_size", "yes");
-	size = cap_value(&root, "max_packet_size");
+	expect_cap(root, "max_packet_size", "yes");
+	size = cap_value(root, "max_packet_size");
 	ck_assert_msg(size >= 9990 && size <= 10010, "max_packet_size %.0f",
 	    size);
-	expect_consistent(&root, "max_packet_size", size == 10000);
+	expect_consistent(root, "max_packet_size", size == 10000);
 	/* the longest topic is then under the packet size */
-	tlen = cap_value(&root, "max_topic_length");
+	tlen = cap_value(root, "max_topic_length");
 	ck_assert_msg(tlen > 9900 && tlen < size, "max_topic_length %.0f",
 	    tlen);
 	/* the 65535-byte id does not fit in 10000 bytes; 1024 does */
-	expect_cap_value(&root, "client_id_max_length", 1024);
+	expect_cap_value(root, "client_id_max_length", 1024);
 	/* allow_zero_length_clientid false and the prefix rule */
-	expect_cap(&root, "empty_client_id_clean", "no");
-	expect_cap(&root, "empty_client_id_persistent", "no");
-	expect_cap(&root, "client_id_chars", "yes");
-	expect_cap(&root, "persistent_session", "yes");
-	expect_cap(&root, "will", "yes");
-	expect_cap(&root, "keepalive_enforced", "yes");
-	jr_free(&root);
-	free(r.out);
-
-	/* no session left: of the clients $SYS counts (sys_interval 1),
-	 * none is a disconnected one whose session the broker keeps */
-	{
-		char cmd[512];
-		struct run s;
-		const char *argv[] = { "bash", "-c", cmd, NULL };
-		const char *t, *c;
-
-		snprintf(cmd, sizeof cmd, "sleep %.0f; timeout 20 mosquitto_sub "
-		    "-h 127.0.0.1 -p %d -i mqtts-probe-check -C 2 -W 10 -v "
-		    "-t '$SYS/broker/clients/total' "
-		    "-t '$SYS/broker/clients/connected'", 2 * itest_slowdown(),
-		    lim_plain);
-		run_argv(&s, argv, NULL, 40);
-		limited_stop();
-		t = strstr(s.out, "clients/total ");
-		c = strstr(s.out, "clients/connected ");
-		ck_assert_msg(s.status == 0 && t != NULL && c != NULL &&
-		    atoi(t + strlen("clients/total ")) ==
-		    atoi(c + strlen("clients/connected ")),
-		    "sessions left on the broker:\n%s", s.out);
-		free(s.out);
-	}
+	expect_cap(root, "empty_client_id_clean", "no");
+	expect_cap(root, "empty_client_id_persistent", "no");
+	expect_cap(root, "client_id_chars", "yes");
+	expect_cap(root, "persistent_session", "yes");
+	expect_cap(root, "will", "yes");
+	expect_cap(root, "keepalive_enforced", "yes");
 }
-END_TEST
+
+/* No session left: of the clients $SYS counts (sys_interval 1), none
+ * is a disconnected one whose session the broker keeps. */
+static void
+expect_no_session(int port)
+{
+	char cmd[512];
+	struct run s;
+	const char *argv[] = { "bash", "-c", cmd, NULL };
+	const char *t, *c;
+
+	snprintf(cmd, sizeof cmd, "sleep %.1f; timeout 20 mosquitto_sub "
+	    "-h 127.0.0.1 -p %d -i mqtts-probe-check -C 2 -W 10 -v "
+	    "-t '$SYS/broker/clients/total' "
+	    "-t '$SYS/broker/clients/connected'", 1.5 * itest_slowdown(), port);
+	run_argv(&s, argv, NULL, 40);
+	t = strstr(s.out, "clients/total ");
+	c = strstr(s.out, "clients/connected ");
+	ck_assert_msg(s.status == 0 && t != NULL && c != NULL &&
+	    atoi(t + strlen("clients/total ")) ==
+	    atoi(c + strlen("clients/connected ")),
+	    "sessions left on the broker:\n%s", s.out);
+	free(s.out);
+}
 
 /* A row of the text table: mark, name, result, as render_text lays it. */
 static void
@@ -456,28 +465,87 @@ expect_row(const struct run *r, char mark, const char *name,
 	EXPECT_HAS(r, row);
 }
 
-/* 3.1.1 in text: the table, the verdict naming what is missing. */
-START_TEST(test_limited_text_v311)
+/* 3.1.1 in text against the limits: the table, the verdict naming what
+ * is missing, the hint. */
+static void
+expect_text_v311(const struct run *r)
 {
-	struct run r;
+	EXPECT_EXIT(r, 8);
+	EXPECT_HAS(r, "Capabilities (tried");
+	expect_row(r, '*', "retain", "no");
+	expect_row(r, '*', "will", "yes");
+	expect_row(r, ' ', "qos2", "no");
+	expect_row(r, ' ', "max_qos", "yes");
+	/* the 5.0 experiments run at 5.0, which the broker accepts */
+	expect_row(r, ' ', "subscription_ids", "yes");
+	EXPECT_HAS(r, "required capability missing: retain (no)");
+	EXPECT_LAST_LINE_STARTS(r, "FAIL ");
+	EXPECT_HAS(r, "hint: required capability retain is missing");
+}
+
+/*
+ * Both brokers at once in one JSON run (--parallel probes them side by
+ * side), and the limited one again in text at 3.1.1 meanwhile: each run
+ * waits up to 8 s for mosquitto's keep-alive sweep, so they overlap.
+ */
+START_TEST(test_brokers)
+{
+	char good[300], lim[300], textout[4300];
+	struct run r, text = { 0 };
+	struct jv root;
+	pid_t child;
+	int st = 0;
+	FILE *f;
 
 	limited_start();
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", timeout_arg(),
-	    "--require", "retain,will", "--color", "never",
-	    target_port("127.0.0.1", lim_port), NULL);
-	limited_stop();
+	snprintf(good, sizeof good, "%s", target(L_GOOD));
+	snprintf(lim, sizeof lim, "%s", target_port("127.0.0.1", lim_port));
+	snprintf(textout, sizeof textout, "%s/caps-text.out", g_dir);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		run_probe(&text, NULL, "--cafile", pki("ca.pem"), "-t",
+		    timeout_arg(), "--require", "retain,will", "--color",
+		    "never", lim, NULL);
+		f = fopen(textout, "w");
+		if (f == NULL)
+			_exit(99);
+		fprintf(f, "%d\n%s", text.status, text.out);
+		fclose(f);
+		_exit(0);
+	}
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t",
+	    timeout_arg(), "--require", "qos2,retain,shared", "--format",
+	    "json", good, lim, NULL);
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	/* the highest status of the targets: the limited one's */
 	EXPECT_EXIT(&r, 8);
-	EXPECT_HAS(&r, "Capabilities (tried");
-	expect_row(&r, '*', "retain", "no");
-	expect_row(&r, '*', "will", "yes");
-	expect_row(&r, ' ', "qos2", "no");
-	expect_row(&r, ' ', "max_qos", "yes");
-	/* the 5.0 experiments run at 5.0, which the broker accepts */
-	expect_row(&r, ' ', "subscription_ids", "yes");
-	EXPECT_HAS(&r, "required capability missing: retain (no)");
-	EXPECT_LAST_LINE_STARTS(&r, "FAIL ");
-	EXPECT_HAS(&r, "hint: required capability retain is missing");
+	expect_schema(&r);
+	parse_target(&r, good, &root);
+	expect_shipped(&root);
+	jr_free(&root);
+	parse_target(&r, lim, &root);
+	expect_limited(&root);
+	jr_free(&root);
 	free(r.out);
+
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "the text run did not finish");
+	f = fopen(textout, "r");
+	ck_assert_ptr_nonnull(f);
+	text.out = calloc(1, OUTPUT_LIMIT + 1);
+	ck_assert_ptr_nonnull(text.out);
+	ck_assert_int_eq(fscanf(f, "%d\n", &text.status), 1);
+	text.len = fread(text.out, 1, OUTPUT_LIMIT, f);
+	fclose(f);
+	snprintf(text.cmd, sizeof text.cmd, "mqtts-probe --require "
+	    "retain,will %s", lim);
+	expect_text_v311(&text);
+	free(text.out);
+
+	expect_no_retained(g_port[L_GOOD], 1);
+	expect_no_session(lim_plain);
+	limited_stop();
 }
 END_TEST
 
@@ -566,9 +634,7 @@ static void
 add_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_require_usage);
-	tcase_add_test(tc, test_shipped);
-	tcase_add_test(tc, test_limited_v5);
-	tcase_add_test(tc, test_limited_text_v311);
+	tcase_add_test(tc, test_brokers);
 	tcase_add_test(tc, test_liar);
 }
 

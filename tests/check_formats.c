@@ -18,6 +18,7 @@
 
 #include "json_reader.h"
 #include "output.h"
+#include "render.h"
 #include "render_formats.h"
 #include "report.h"
 #include "stats.h"
@@ -1141,6 +1142,134 @@ START_TEST(test_prom_skips_empty_families)
 }
 END_TEST
 
+/* ---- --capabilities ---------------------------------------------------- */
+
+static void
+cap_add(struct report *r, const char *name, enum cap_result res,
+    long long value, const char *adv, bool mismatch, bool required)
+{
+	struct report_capability c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.result = res;
+	c.has_value = value >= 0;
+	c.value = value >= 0 ? value : 0;
+	snprintf(c.evidence, sizeof(c.evidence), "evidence of %s", name);
+	if (adv != NULL)
+		snprintf(c.advertised, sizeof(c.advertised), "%s", adv);
+	c.mismatch = mismatch;
+	c.required = required;
+	c.start_us = T0 + 10000u;
+	c.end_us = T0 + 12500u;
+	report_capability(r, &c);
+}
+
+/* A run whose steps all succeeded, with a required capability missing. */
+static void
+build_caps(struct report *r)
+{
+	report_init(r, NULL, NULL);
+	build_ok(r, REPORT_STEPS, WALL0_S + 100 * DAY);
+	cap_add(r, "qos2", CAP_YES, 2, NULL, false, true);
+	cap_add(r, "retain", CAP_NO, -1, "retain available yes", true, true);
+	cap_add(r, "max_packet_size", CAP_YES, 10002,
+	    "maximum packet size 10000", true, false);
+	cap_add(r, "topic_alias", CAP_NA, -1, NULL, false, false);
+	cap_add(r, "will", CAP_UNDECIDED, -1, NULL, false, false);
+	cap_add(r, "qos1", CAP_PARTIAL, 0, NULL, false, false);
+	report_end(r, T0 + 20000u);
+}
+
+START_TEST(test_caps_json)
+{
+	struct report r;
+	struct jv v;
+
+	build_caps(&r);
+	ck_assert_int_eq(report_exit_status(&r), 8);
+	json_of(&r, &no_limits, false, &v);
+	jr_expect_str(&v, "verdict", "fail");
+	jr_expect_num(&v, "exit_status", 8);
+	jr_expect_type(&v, "failed_step", J_NULL);
+	jr_expect_str(&v, "capabilities/qos2/result", "yes");
+	jr_expect_num(&v, "capabilities/qos2/value", 2);
+	jr_expect_bool(&v, "capabilities/qos2/required", true);
+	jr_expect_type(&v, "capabilities/qos2/advertised", J_NULL);
+	jr_expect_type(&v, "capabilities/qos2/consistent", J_NULL);
+	jr_expect_str(&v, "capabilities/retain/result", "no");
+	jr_expect_type(&v, "capabilities/retain/value", J_NULL);
+	jr_expect_str(&v, "capabilities/retain/advertised",
+	    "retain available yes");
+	jr_expect_bool(&v, "capabilities/retain/consistent", false);
+	jr_expect_str(&v, "capabilities/retain/evidence", "evidence of retain");
+	jr_expect_num(&v, "capabilities/retain/start_us", 10000);
+	jr_expect_num(&v, "capabilities/retain/duration_us", 2500);
+	jr_expect_str(&v, "capabilities/topic_alias/result", "n/a");
+	jr_expect_str(&v, "capabilities/will/result", "undecided");
+	jr_expect_str(&v, "capabilities/qos1/result", "partly");
+	jr_expect_str(&v, "missing_required/0", "retain");
+	ck_assert_uint_eq(jr_get(&v, "missing_required")->n, 1);
+	jr_free(&v);
+	report_free(&r);
+
+	/* without --capabilities: null, and no missing_required */
+	report_init(&r, NULL, NULL);
+	build_ok(&r, REPORT_STEPS, WALL0_S + 100 * DAY);
+	report_end(&r, T0 + 9000u);
+	json_of(&r, &no_limits, false, &v);
+	jr_expect_type(&v, "capabilities", J_NULL);
+	ck_assert_ptr_null(jr_get(&v, "missing_required"));
+	jr_free(&v);
+	report_free(&r);
+}
+END_TEST
+
+START_TEST(test_caps_prom_and_verdict)
+{
+	struct report r;
+	struct stats_target t;
+	struct stats_facts f;
+	struct format_target ft = { "b:8883", &t };
+	struct cap c;
+	char verdict[2048];
+
+	build_caps(&r);
+	stats_target_init(&t);
+	stats_facts(&r, &f);
+	stats_target_add(&t, &r, &f);
+	cap_open(&c);
+	prom_render(c.f, &ft, 1);
+	cap_close(&c);
+	prom_check_lines(c.buf);
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_capability{target="
+	    "\"b:8883\",name=\"qos2\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_capability{target="
+	    "\"b:8883\",name=\"retain\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_capability{target="
+	    "\"b:8883\",name=\"qos1\"} 0.5\n"));
+	/* nothing seen, no sample */
+	ck_assert_ptr_null(strstr(c.buf, "name=\"will\""));
+	ck_assert_ptr_null(strstr(c.buf, "name=\"topic_alias\""));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_capability_value{"
+	    "target=\"b:8883\",name=\"max_packet_size\"} 10002\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_capability_mismatch{"
+	    "target=\"b:8883\",name=\"retain\"} 1\n"));
+	ck_assert_ptr_null(strstr(c.buf, "mqtts_probe_capability_mismatch{"
+	    "target=\"b:8883\",name=\"qos2\"}"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_exit_status{target="
+	    "\"b:8883\"} 8\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_success{target="
+	    "\"b:8883\"} 0\n"));
+	free(c.buf);
+
+	render_verdict(&r, "b:8883", REPORT_STEPS, verdict, sizeof(verdict));
+	ck_assert_str_eq(verdict, "FAIL b:8883: required capability missing: "
+	    "retain (no)");
+	report_free(&r);
+}
+END_TEST
+
 /* ---- text around a series (output.c) ----------------------------------- */
 
 /* The options' defaults, as output_config_init would copy them. */
@@ -1288,6 +1417,8 @@ formats_suite(void)
 	tcase_add_test(tc, test_prom_families_and_escaping);
 	tcase_add_test(tc, test_prom_error_before_start);
 	tcase_add_test(tc, test_prom_skips_empty_families);
+	tcase_add_test(tc, test_caps_json);
+	tcase_add_test(tc, test_caps_prom_and_verdict);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");

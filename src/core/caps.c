@@ -177,6 +177,20 @@ caps_client_id(struct caps *k, char *buf, size_t len)
 	snprintf(buf, len, "%.40s-c%u", k->cfg->client_id, ++k->seq);
 }
 
+const char *
+caps_rel(const struct caps *k, const char *topic, int slot)
+{
+	static char buf[2][300];
+	const char *at = strstr(topic, k->cfg->topic);
+	char *b = buf[slot & 1];
+
+	if (at == NULL)
+		return topic;
+	snprintf(b, sizeof(buf[0]), "%.*s...%.200s", (int)(at - topic), topic,
+	    at + strlen(k->cfg->topic));
+	return b;
+}
+
 struct session *
 caps_open(struct caps *k, struct session_settings *set,
     struct session_outcome *out)

@@ -45,6 +45,9 @@ bool caps_out_of_time(struct caps *k);
 /* A unique topic under the probe's own, and a unique client id. */
 void caps_topic(struct caps *k, const char *what, char *buf, size_t len);
 void caps_client_id(struct caps *k, char *buf, size_t len);
+/* topic as evidence shows it: the probe's own topic, which starts it
+ * (or follows $share/GROUP/), as "..." (at most two at once, in buf). */
+const char *caps_rel(const struct caps *k, const char *topic, int slot);
 /* Open a session with the experiments' version and, unless set names
  * one, a fresh client id. */
 struct session *caps_open(struct caps *k, struct session_settings *set,

@@ -247,7 +247,8 @@ caps_route(struct caps *k, struct session **sp, const char *filter,
 			caps_claim(k, adv == 0, "%s %s", adv_name,
 			    adv ? "yes" : "no");
 		caps_end(k, rc == 1 ? CAP_NO : caps_failed(rc, &err),
-		    "SUBSCRIBE '%s': %s%s", filter, rc == 1 ? "SUBACK " : "",
+		    "SUBSCRIBE '%s': %s%s", caps_rel(k, filter, 0),
+		    rc == 1 ? "SUBACK " : "",
 		    rc == 1 ? mqtt_suback_name((enum mqtt_version)
 		    session_version(*sp), code) : err.text);
 		if (rc != 1) {
@@ -266,7 +267,8 @@ caps_route(struct caps *k, struct session **sp, const char *filter,
 		    adv ? "yes" : "no");
 	if (rc != 1) {
 		caps_end(k, caps_missed(k, rc, &err), "SUBSCRIBE '%s' granted, but "
-		    "a message on '%s' did not come: %s", filter, topic,
+		    "a message on '%s' did not come: %s", caps_rel(k, filter, 0),
+		    caps_rel(k, topic, 1),
 		    err.text);
 		if (rc == 0) {
 			session_close(*sp, false);
@@ -284,7 +286,8 @@ caps_route(struct caps *k, struct session **sp, const char *filter,
 		    "identifier %u", m.sub_id);
 	else
 		caps_end(k, CAP_YES, "SUBSCRIBE '%s' granted QoS %u; a message "
-		    "on '%s' came", filter, code, topic);
+		    "on '%s' came", caps_rel(k, filter, 0), code,
+		    caps_rel(k, topic, 1));
 }
 
 void
@@ -357,7 +360,7 @@ caps_alias(struct caps *k)
 	caps_claim(k, (adv > 0) == (rc == 1), "topic alias maximum %u", adv);
 	if (rc == 1 && code <= 2)
 		caps_end(k, CAP_YES, "PUBLISH with topic alias 1, then with the "
-		    "alias alone: both came on '%s'", topic);
+		    "alias alone: both came on '%s'", caps_rel(k, topic, 0));
 	else
 		caps_end(k, code > 2 ? CAP_UNDECIDED : caps_missed(k, rc, &err),
 		    "PUBLISH with topic alias 1, then the alias alone: %s",

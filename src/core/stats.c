@@ -213,6 +213,19 @@ stats_target_add(struct stats_target *t, const struct report *r,
 		t->has_connack = true;
 		t->connack_code = f->connack_code;
 	}
+	if (r->caps_ran) {
+		t->ncaps = 0;
+		for (size_t i = 0; i < r->ncaps && i < REPORT_MAX_CAPS; i++) {
+			struct stats_cap *c = &t->caps[t->ncaps++];
+
+			stats_copy(c->name, sizeof(c->name), r->caps[i].name);
+			c->result = r->caps[i].result;
+			c->has_value = r->caps[i].has_value;
+			c->value = r->caps[i].value;
+			c->advertised = r->caps[i].advertised[0] != '\0';
+			c->mismatch = r->caps[i].mismatch;
+		}
+	}
 	stats_copy(t->tls_version, sizeof(t->tls_version), f->tls_version);
 	stats_copy(t->cipher, sizeof(t->cipher), f->cipher);
 	t->steps_ok_last = f->steps_ok;

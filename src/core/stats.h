@@ -99,6 +99,16 @@ struct stats_target {
 		enum report_severity severity;
 		int step;
 	} findings[REPORT_MAX_FINDINGS];
+	/* the last probe's --capabilities, for Prometheus */
+	size_t ncaps;
+	struct stats_cap {
+		char name[REPORT_KEY_MAX];
+		enum cap_result result;
+		bool has_value;
+		long long value;
+		bool advertised;	/* a 5.0 CONNACK claimed something */
+		bool mismatch;		/* and it was not what was seen */
+	} caps[REPORT_MAX_CAPS];
 };
 
 void stats_facts(const struct report *r, struct stats_facts *f);

@@ -249,6 +249,77 @@ prom_finding(FILE *out, const struct prom_family *f,
 	return st->nfindings > 0;
 }
 
+/* The start of a capability's sample: target and name labels. */
+static void
+prom_cap_open(FILE *out, const struct prom_family *f,
+    const struct format_target *t, const struct stats_cap *c)
+{
+	prom_open(out, f, t);
+	fputs(",name=\"", out);
+	prom_label_value(out, c->name);
+	fputs("\"}", out);
+}
+
+/* --capabilities: 1 yes, 0.5 partly, 0 no; undecided and n/a have no
+ * sample, since nothing was seen. */
+static bool
+prom_capability(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+	bool any = false;
+
+	(void)step;
+	for (size_t i = 0; i < st->ncaps; i++) {
+		const struct stats_cap *c = &st->caps[i];
+
+		if (c->result != CAP_YES && c->result != CAP_NO &&
+		    c->result != CAP_PARTIAL)
+			continue;
+		prom_cap_open(out, f, t, c);
+		fprintf(out, " %s\n", c->result == CAP_YES ? "1" :
+		    c->result == CAP_PARTIAL ? "0.5" : "0");
+		any = true;
+	}
+	return any;
+}
+
+static bool
+prom_capability_value(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+	bool any = false;
+
+	(void)step;
+	for (size_t i = 0; i < st->ncaps; i++) {
+		if (!st->caps[i].has_value)
+			continue;
+		prom_cap_open(out, f, t, &st->caps[i]);
+		fprintf(out, " %lld\n", st->caps[i].value);
+		any = true;
+	}
+	return any;
+}
+
+static bool
+prom_capability_mismatch(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	const struct stats_target *st = t->stats;
+	bool any = false;
+
+	(void)step;
+	for (size_t i = 0; i < st->ncaps; i++) {
+		if (!st->caps[i].advertised)
+			continue;
+		prom_cap_open(out, f, t, &st->caps[i]);
+		fprintf(out, " %d\n", st->caps[i].mismatch ? 1 : 0);
+		any = true;
+	}
+	return any;
+}
+
 static const struct prom_family prom_families[] = {
 	{ "mqtts_probe_success", "1 when every probe of the target "
 	    "succeeded, 0 otherwise.", prom_success, false },
@@ -281,6 +352,16 @@ static const struct prom_family prom_families[] = {
 	    "local files found (1 per finding of the last probe), by key, "
 	    "severity (error, warning, info) and step (0: local files).",
 	    prom_finding, false },
+	{ "mqtts_probe_capability", "What --capabilities saw the broker "
+	    "allow, by name: 1 yes, 0.5 partly, 0 no (no sample: undecided "
+	    "or not applicable).", prom_capability, false },
+	{ "mqtts_probe_capability_value", "The number a capability found, by "
+	    "name: the QoS, the largest packet or topic in bytes, the "
+	    "milliseconds until a keep-alive closed.", prom_capability_value,
+	    false },
+	{ "mqtts_probe_capability_mismatch", "1 when what an MQTT 5.0 CONNACK "
+	    "advertised differs from what --capabilities saw, by name.",
+	    prom_capability_mismatch, false },
 };
 
 /*
