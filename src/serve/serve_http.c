@@ -19,8 +19,12 @@
 #include "serve_int.h"
 #include "serve_log.h"
 
-/* Beyond the probes themselves: /metrics, / and the 503 answers
- * must still get through when every probe slot is taken. */
+/*
+ * Connections beyond the probes in flight: /metrics and / must still get
+ * through when every probe slot is taken, and a burst of scrapes beyond
+ * --max-concurrent should get its 503 rather than a refused connection.
+ * Past twice --max-concurrent plus these, libmicrohttpd refuses.
+ */
 #define SERVE_HTTP_SPARE_CONNECTIONS 16
 
 static enum MHD_Result
@@ -194,7 +198,8 @@ serve_http_start(struct serve *sv, const char *listen, unsigned *port,
 	    MHD_OPTION_EXTERNAL_LOGGER, serve_http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(sv->set->max_concurrent + SERVE_HTTP_SPARE_CONNECTIONS),
+	    (unsigned)(2 * sv->set->max_concurrent +
+	    SERVE_HTTP_SPARE_CONNECTIONS),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_HTTP_REQUEST_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_HTTP_IDLE_S,
 	    MHD_OPTION_END);
