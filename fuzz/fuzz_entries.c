@@ -327,7 +327,7 @@ fuzz_serve_config_one(const uint8_t *data, size_t size)
 		/* the module's options through the command-line parser */
 		if (serve_config_options(m, "fuzz.conf", &mo, err,
 		    sizeof(err)) == 0) {
-			FUZZ_CHECK(mo.o.noperands == 1);
+			FUZZ_CHECK(mo.o.noperands == 1 && mo.o.no_diagnose);
 			FUZZ_CHECK(mo.o.password_arg == NULL);
 			FUZZ_CHECK(mo.o.keylog == NULL && mo.o.serve == NULL);
 			FUZZ_CHECK(mo.o.qos <= 2 && mo.o.timeout_us >= 1000);

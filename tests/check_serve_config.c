@@ -162,6 +162,8 @@ START_TEST(test_config_options_as_command_line)
 	ck_assert_str_eq(mo.o.username, "-u-");
 	ck_assert_str_eq(mo.o.topic, "--odd/topic");
 	ck_assert_uint_eq(mo.o.steps, 7);
+	/* a scrape has no time for follow-up experiments */
+	ck_assert(mo.o.no_diagnose);
 	serve_module_opts_free(&mo);
 
 	/* a false flag is no flag */

@@ -338,8 +338,9 @@ serve_config_options(const struct serve_module_text *m, const char *file,
 	char why[256], msg[512];
 
 	memset(mo, 0, sizeof(*mo));
-	/* the program name, the words, a stand-in target, NULL */
-	mo->argv = calloc(m->n + 3, sizeof(*mo->argv));
+	/* the program name, the words, --no-diagnose, a stand-in target,
+	 * NULL */
+	mo->argv = calloc(m->n + 4, sizeof(*mo->argv));
 	if (mo->argv == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -358,6 +359,9 @@ serve_config_options(const struct serve_module_text *m, const char *file,
 		if (w != NULL)
 			mo->argv[mo->argc++] = w;
 	}
+	/* a scrape has its own time limit: no follow-up experiments after
+	 * a failure, which would take another timeout's worth */
+	mo->argv[mo->argc++] = strdup("--no-diagnose");
 	/* the target comes with each request; the parser wants one */
 	mo->argv[mo->argc++] = strdup("module.invalid");
 	for (int i = 0; i < mo->argc; i++)
