@@ -396,6 +396,7 @@ START_TEST(test_password_file_without_user_v311)
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
 	    "--password-file", pw, target(L_PASSWORD), NULL);
 	expect_no_user_refused(&r, "--password-file");
+	free(r.out);
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
 	    "-P", GOOD_PASSWORD, target(L_PASSWORD), NULL);
 	expect_no_user_refused(&r, "--password (-P)");

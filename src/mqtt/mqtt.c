@@ -305,6 +305,9 @@ static const char *utf8_problem(const uint8_t *s, size_t n)
 /* A PUBLISH topic names one topic; wildcards only make sense in filters. */
 static bool has_wildcard(const uint8_t *s, size_t n)
 {
+	/* an empty topic may have no buffer at all, and memchr wants one */
+	if (n == 0)
+		return false;
 	return memchr(s, '+', n) != NULL || memchr(s, '#', n) != NULL;
 }
 
