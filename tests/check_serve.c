@@ -104,10 +104,11 @@ modules_file(void)
 		 "[mtls]\ncafile = %s\ncert = %s\nkey = %s\n\n"
 		 "[short]\ncafile = %s\ntimeout = 2\n\n"
 		 "[slow]\ncafile = %s\ntimeout = 30\n\n"
-		 "[tls12]\ncafile = %s\ntls-version = 1.2\n",
+		 "[tls12]\ncafile = %s\ntls-version = 1.2\n\n"
+		 "[caps]\ncafile = %s\ncapabilities\nrequire = qos2,retain\n",
 		 pki("ca.pem"), pki("ca.pem"), tmp_path("serve.password"),
 		 pki("ca.pem"), pki("client.pem"), pki("client.key"),
-		 pki("ca.pem"), pki("ca.pem"), pki("ca.pem"));
+		 pki("ca.pem"), pki("ca.pem"), pki("ca.pem"), pki("ca.pem"));
 	snprintf(path, sizeof path, "%s", tmp_path("serve.conf"));
 	write_file(path, text);
 	return path;
@@ -499,6 +500,16 @@ START_TEST(test_probe_good_and_failing)
 			"password listener, no password");
 	reply_free(&r);
 
+	/* what the broker really allows, as series of their own */
+	http_get(e.port, probe_path(target(L_GOOD), "caps", NULL), NULL, &r);
+	EXPECT_STATUS(&r, 200, "capabilities module");
+	EXPECT_BODY_HAS(&r, "\nprobe_success 1\n", "capabilities module");
+	EXPECT_BODY_HAS(&r, "mqtts_probe_capability{target=\"",
+			"capabilities module");
+	EXPECT_BODY_HAS(&r, "name=\"retain\"} 1\n", "capabilities module");
+	expect_promtool_ok(&r, "capabilities module");
+	reply_free(&r);
+
 	/* a client certificate from the module */
 	http_get(e.port, probe_path(target(L_MTLS), "mtls", NULL), NULL, &r);
 	EXPECT_STATUS(&r, 200, "mtls module");
@@ -545,8 +556,10 @@ START_TEST(test_probe_good_and_failing)
 			"reason=\"bad_request\"} 4\n", "/metrics");
 	EXPECT_BODY_HAS(&r, "mqtts_probe_exporter_probes_in_flight 0\n",
 			"/metrics");
+	EXPECT_BODY_HAS(&r, "mqtts_probe_exporter_probes_total{module=\"caps\","
+			"result=\"success\"} 1\n", "/metrics");
 	EXPECT_BODY_HAS(&r, "mqtts_probe_exporter_probe_duration_seconds_count "
-			"7\n", "/metrics");
+			"8\n", "/metrics");
 	EXPECT_BODY_HAS(&r, "mqtts_probe_exporter_config_last_reload_successful"
 			" 1\n", "/metrics");
 	EXPECT_BODY_HAS(&r, "mqtts_probe_exporter_build_info{version=\"",
@@ -558,7 +571,7 @@ START_TEST(test_probe_good_and_failing)
 	http_get(e.port, "/", NULL, &r);
 	EXPECT_STATUS(&r, 200, "/");
 	EXPECT_BODY_HAS(&r, "<a href=\"/debug?id=1\">", "/");
-	EXPECT_BODY_HAS(&r, "<a href=\"/debug?id=7\">", "/");
+	EXPECT_BODY_HAS(&r, "<a href=\"/debug?id=8\">", "/");
 	EXPECT_BODY_HAS(&r, "failed, exit status 4", "/");
 	reply_free(&r);
 	http_get(e.port, "/debug?id=1", NULL, &r);

@@ -217,7 +217,7 @@ START_TEST(test_config_keys_are_options)
 			found |= strcmp(o->name, *k) == 0;
 		ck_assert_msg(found, "module key '%s' is no option", *k);
 	}
-	ck_assert_uint_ge(n, 20);
+	ck_assert_uint_ge(n, 24);
 }
 END_TEST
 

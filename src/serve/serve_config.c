@@ -18,10 +18,11 @@
  * series, teaching and secret-bearing options make no sense per probe
  * (or would put a secret in the file, or write one to disk). */
 static const char *const serve_config_allowed[] = {
-	"alpn", "cafile", "capath", "cert", "client-id", "connect-to",
-	"insecure", "keepalive", "key", "key-password-file", "mqtt-version",
-	"password-file", "priority", "qos", "sni-hostname", "steps",
-	"timeout", "tls-version", "topic", "username", "verify-hostname",
+	"alpn", "cafile", "capabilities", "capath", "cert", "client-id",
+	"connect-to", "crlfile", "insecure", "keepalive", "key", "key-password-file",
+	"mqtt-version", "password-file", "priority", "qos", "require",
+	"sni-hostname", "steps", "timeout", "tls-version", "topic",
+	"username", "verify-hostname",
 	NULL,
 };
 

@@ -141,6 +141,7 @@ serve_module_creds(struct serve_module *m, char *err, size_t errlen)
 	}
 	tc.cafile = o->cafile;
 	tc.capath = o->capath;
+	tc.crlfile = o->crlfile;
 	tc.cert = o->cert;
 	tc.key = o->key;
 	tc.key_password = keypass;
