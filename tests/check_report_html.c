@@ -330,6 +330,40 @@ START_TEST(test_connack_failure_page)
 }
 END_TEST
 
+/* A timeout: the wait drawn on the client's lane; a diagnosis and the
+ * capabilities as tables, their peer text escaped. */
+START_TEST(test_timeout_diagnosis_caps)
+{
+	struct report r;
+	struct report_diagnosis d = { .key = "mqtt_version",
+	    .verdict = DIAG_CONFIRMED, .tried = "CONNECT as MQTT 3.1.1",
+	    .text = "the broker <only> speaks 3.1.1" };
+	struct report_capability c = { .name = "retain", .result = CAP_NO,
+	    .evidence = "PUBLISH retain=1 came back retain=0" };
+	char *page;
+
+	report_init(&r, NULL, NULL);
+	build_ok(&r, 6);
+	report_step_start(&r, STEP_CONNACK, T0 + 7000u);
+	report_step_fail(&r, STEP_CONNACK, T0 + 17000u, CAUSE_TIMEOUT,
+	    "no CONNACK within 10 s");
+	report_diagnosis(&r, &d);
+	report_capability(&r, &c);
+	report_end(&r, T0 + 17100u);
+	page = page_of(&r, &html_settings1, &html_where1);
+	assert_structure(page);
+	ck_assert(strstr(page, "<path class=\"wait\"") != NULL);
+	ck_assert(strstr(page, "step 7 failed (timeout): no CONNACK") != NULL);
+	ck_assert(strstr(page, "<h3>Diagnosis</h3>") != NULL);
+	ck_assert(strstr(page, "the broker &lt;only&gt; speaks 3.1.1") != NULL);
+	ck_assert(strstr(page, "class=\"v-confirmed\">confirmed") != NULL);
+	ck_assert(strstr(page, "<h3>Capabilities</h3>") != NULL);
+	ck_assert(strstr(page, "class=\"v-no\">no</td>") != NULL);
+	free(page);
+	report_free(&r);
+}
+END_TEST
+
 /* A certificate subject, a reason and a target that carry markup and
  * control characters stay text. */
 START_TEST(test_hostile_text_escaped)
@@ -639,6 +673,7 @@ report_html_suite(void)
 	tcase_add_test(tc, test_success_page);
 	tcase_add_test(tc, test_verify_failure_page);
 	tcase_add_test(tc, test_connack_failure_page);
+	tcase_add_test(tc, test_timeout_diagnosis_caps);
 	tcase_add_test(tc, test_hostile_text_escaped);
 	tcase_add_test(tc, test_unverified_marked);
 	tcase_add_test(tc, test_hexdump_in_events);

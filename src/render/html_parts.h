@@ -48,6 +48,9 @@ void html_waterfall(FILE *out, const struct report *r);
 void html_ladder(FILE *out, const struct report *r);
 void html_tracker(FILE *out, const struct report *r);
 void html_chain(FILE *out, const struct report *r);
+/* The diagnosis after a failure and --capabilities, when there are. */
+void html_diagnosis(FILE *out, const struct report *r);
+void html_capabilities(FILE *out, const struct report *r);
 
 /* One probe's walk: verdict, settings, pictures, steps, chain. */
 void html_probe(FILE *out, const struct html_settings *s,

@@ -2,7 +2,7 @@
  * html_probe.c: one probe's walk in the HTML report.
  *
  * The verdict and the settings that matter come first, then the
- * pictures (waterfall, ladder, tracker, chain), then each step with its
+ * pictures (waterfall, tracker, ladder, chain), then each step with its
  * details and its --explain text folded, and at the end every event as
  * --trace lists them, folded too.  Everything here reads the report;
  * the texts of details and reasons are the ones the other formats show.
@@ -292,12 +292,12 @@ html_probe(FILE *out, const struct html_settings *s,
 	    "axis, with what crossed the network while it ran; hover a mark "
 	    "for its detail.</p>\n", out);
 	html_waterfall(out, r);
+	fputs("<h3>Status tracker</h3>\n", out);
+	html_tracker(out, r);
 	fputs("<h3>Ladder</h3>\n<p class=\"muted\">Every TLS message, TLS "
 	    "record and MQTT packet, in order, with its time and size.</p>\n",
 	    out);
 	html_ladder(out, r);
-	fputs("<h3>Status tracker</h3>\n", out);
-	html_tracker(out, r);
 	fputs("<h3>Certificate chain</h3>\n", out);
 	html_chain(out, r);
 	fputs("<h3>Steps</h3>\n", out);
@@ -312,5 +312,7 @@ html_probe(FILE *out, const struct html_settings *s,
 		}
 		fputs("</ul>\n", out);
 	}
+	html_diagnosis(out, r);
+	html_capabilities(out, r);
 	probe_events(out, r);
 }
