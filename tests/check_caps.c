@@ -143,18 +143,16 @@ limited_stop(void)
 	lim_pid = -1;
 }
 
-/* hostile_peer in mode, as check_hostile.c starts it. */
+/* Start argv (a server that prints its port on one line) in a process
+ * group of its own; its port in *port. */
 static pid_t
-liar_start(int *port)
+server_start(char *const *argv, int *port)
 {
-	const char *peer = getenv("HOSTILE_PEER");
 	char line[32] = "";
 	size_t used = 0;
 	int fds[2];
 	pid_t pid;
 
-	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
-	    peer ? peer : "unset");
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -163,8 +161,7 @@ liar_start(int *port)
 		signal(SIGALRM, SIG_DFL);
 		/* its own process group, so the test stops its children */
 		setpgid(0, 0);
-		execl(peer, peer, "caps-liar", pki("server.pem"),
-		    pki("server.key"), "60", (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -172,7 +169,7 @@ liar_start(int *port)
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, 10000) <= 0)
+		if (poll(&pfd, 1, (int)(20000 * itest_slowdown())) <= 0)
 			break;
 		n = read(fds[0], line + used, sizeof line - 1 - used);
 		if (n <= 0)
@@ -183,11 +180,29 @@ liar_start(int *port)
 	close(fds[0]);
 	*port = atoi(line);
 	if (*port <= 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		ck_abort_msg("hostile_peer caps-liar did not say its port");
+		ck_abort_msg("%s did not say its port", argv[1]);
 	}
 	return pid;
+}
+
+/* hostile_peer's caps-liar, which accepts every connection. */
+static pid_t
+liar_start(int *port)
+{
+	const char *peer = getenv("HOSTILE_PEER");
+	char path[4200], cert[4200], key[4200], mode[] = "caps-liar",
+	    secs[] = "60";
+	char *const argv[] = { path, mode, cert, key, secs, NULL };
+
+	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
+	    peer ? peer : "unset");
+	snprintf(path, sizeof path, "%s", peer);
+	snprintf(cert, sizeof cert, "%s", pki("server.pem"));
+	snprintf(key, sizeof key, "%s", pki("server.key"));
+	return server_start(argv, port);
 }
 
 static void

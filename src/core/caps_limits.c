@@ -336,8 +336,11 @@ caps_empty_id(struct caps *k, const char *name, bool keep)
 		return;
 	r = caps_try_id(k, "", keep, why, sizeof(why));
 	caps_end(k, r == TRY_YES ? CAP_YES : r == TRY_NO ? CAP_NO :
-	    CAP_UNDECIDED, "an empty client id with Clean %s %d: %s",
-	    k->version == MQTT_V5 ? "Start" : "Session", keep ? 0 : 1, why);
+	    CAP_UNDECIDED, "an empty client id with Clean %s %d: %s%s",
+	    k->version == MQTT_V5 ? "Start" : "Session", keep ? 0 : 1, why,
+	    r == TRY_YES && keep && k->version != MQTT_V5 ? " (MQTT 3.1.1 "
+	    "requires return code 0x02 here: the broker does not follow "
+	    "it)" : "");
 }
 
 void

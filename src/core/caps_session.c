@@ -36,14 +36,27 @@ caps_versions(struct caps *k)
 		    .mqtt_version = caps_version_list[i].version };
 		struct session_outcome o;
 		struct session *s;
+		char id[24];
 
 		caps_begin(k, caps_version_list[i].cap);
 		if (caps_out_of_time(k))
 			continue;
+		/* 3.1 allows client ids of 1 to 23 bytes: keep the probe's
+		 * start (a prefix rule may want it) and make it unique */
+		if (caps_version_list[i].version == MQTT_V31) {
+			snprintf(id, sizeof(id), "%.16s-v%u", k->cfg->client_id,
+			    ++k->seq % 1000);
+			set.client_id = id;
+		}
 		s = caps_open(k, &set, &o);
 		if (s == NULL) {
-			caps_end(k, caps_refused(&o), "CONNECT at level %d: %s",
-			    caps_version_list[i].version, o.reason);
+			caps_end(k, caps_refused(&o), "CONNECT at level %d%s: "
+			    "%s%s", caps_version_list[i].version,
+			    set.client_id != NULL ? ", a 23-byte client id at "
+			    "most" : "", o.reason,
+			    caps_version_list[i].version == MQTT_V5 &&
+			    o.cause == CAUSE_PROTOCOL ? " (as a broker without "
+			    "5.0 answers: in 3.1.1's form)" : "");
 			continue;
 		}
 		if (caps_version_list[i].version == MQTT_V5) {

@@ -312,6 +312,12 @@ session_next(struct session *s, uint64_t deadline, struct session_reply *reply,
 		    "connection");
 		return 0;
 	}
+	if (got < 0 && err->cause != CAUSE_TIMEOUT &&
+	    err->cause != CAUSE_LOCAL && err->cause != CAUSE_INTERRUPTED &&
+	    err->cause != CAUSE_PROTOCOL)
+		/* a reset, or TLS ended without close_notify: the broker
+		 * closed the connection all the same (err says how) */
+		return 0;
 	if (got < 0)
 		return -1;
 	session_reply_fill(&p, reply);

@@ -89,8 +89,9 @@ int session_ping(struct session *s, struct io_error *err);
  * Read until a packet of type want (with packet id id, when not 0)
  * arrives or the deadline passes.  On the way, PUBLISHes are
  * acknowledged and kept in the inbox and PUBRELs answered.  1: got it
- * (reply filled), 0: the broker closed (err says how: a DISCONNECT's
- * reason), -1: err (CAUSE_TIMEOUT at the deadline).
+ * (reply filled), 0: the broker closed, cleanly or not (err says how: a
+ * DISCONNECT's reason, a reset), -1: err (CAUSE_TIMEOUT at the
+ * deadline, a malformed packet).
  */
 int session_wait(struct session *s, enum mqtt_type want, uint16_t id,
     uint64_t deadline, struct session_reply *reply, struct io_error *err);
