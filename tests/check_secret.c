@@ -129,6 +129,19 @@ START_TEST(test_empty_and_missing)
 }
 END_TEST
 
+/* Reading a secret makes the process non-dumpable by itself. */
+START_TEST(test_read_protects_process)
+{
+	char err[256];
+	unsigned mode;
+
+	ck_assert_int_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	put_file("pw\n", 3, 0600);
+	ck_assert_int_eq(read_it(&mode, err, sizeof err), 2);
+	ck_assert_int_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+END_TEST
+
 /* Check forks each test: this process may be made non-dumpable. */
 START_TEST(test_protect_process)
 {
@@ -157,6 +170,7 @@ main(void)
 	tcase_add_test(tc, test_limit);
 	tcase_add_test(tc, test_empty_and_missing);
 	tcase_add_test(tc, test_protect_process);
+	tcase_add_test(tc, test_read_protects_process);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 

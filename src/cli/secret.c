@@ -94,6 +94,9 @@ secret_read_file(const char *opt, const char *path, char *buf,
 		    "first line is empty)", opt, path);
 		return -1;
 	}
+	/* every reader (the command line, --serve's modules) is covered;
+	 * main.c calls it again to warn if the kernel refuses */
+	secret_protect_process();
 	return (long)len;
 }
 

@@ -18,7 +18,8 @@
  * wiped.  Returns the secret's length, or -1 with a message in err that
  * names opt and path: unreadable, empty first line, or longer than
  * bufsize - 1 bytes.  *exposed_mode gets the file's permission bits when
- * group or others may read it (the caller warns), else 0.
+ * group or others may read it (the caller warns), else 0.  A secret read
+ * makes the process non-dumpable (secret_protect_process).
  */
 long secret_read_file(const char *opt, const char *path, char *buf,
     size_t bufsize, unsigned *exposed_mode, char *err, size_t errlen);
