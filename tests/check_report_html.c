@@ -429,6 +429,36 @@ START_TEST(test_unverified_marked)
 }
 END_TEST
 
+/* mqtt://: steps 2 to 5 skipped for want of TLS, the run UNENCRYPTED. */
+START_TEST(test_unencrypted_marked)
+{
+	struct report r;
+	char *page;
+
+	report_init(&r, NULL, NULL);
+	build_ok(&r, 1);
+	report_unencrypted(&r);
+	for (int s = STEP_CLIENT_HELLO; s <= STEP_KEYS; s++)
+		report_step_skip_why(&r, s, "no TLS");
+	for (int s = STEP_CONNECT; s <= STEP_PUBSUB; s++) {
+		report_step_start(&r, s, T0 + 1000u * (unsigned)s);
+		report_step_ok(&r, s, T0 + 1000u * (unsigned)s + 500u);
+	}
+	report_end(&r, T0 + 9000u);
+	page = page_of(&r, &html_settings1, &html_where1);
+	assert_structure(page);
+	ck_assert(strstr(page, "class=\"verdict warn\"") != NULL);
+	ck_assert(strstr(page, "<p class=\"alarm\">UNENCRYPTED") != NULL);
+	ck_assert(strstr(page, "none: UNENCRYPTED") != NULL);
+	ck_assert(strstr(page, "none: no TLS, no certificate") != NULL);
+	ck_assert_uint_eq(count_of(page, ">skipped: no TLS</text>"), 4);
+	ck_assert(strstr(page, "skipped: no TLS</span>") != NULL);
+	ck_assert(strstr(page, "trusted CAs") == NULL);
+	free(page);
+	report_free(&r);
+}
+END_TEST
+
 /* The bytes --hexdump keeps are shown as the engine masked them. */
 START_TEST(test_hexdump_in_events)
 {
@@ -676,6 +706,7 @@ report_html_suite(void)
 	tcase_add_test(tc, test_timeout_diagnosis_caps);
 	tcase_add_test(tc, test_hostile_text_escaped);
 	tcase_add_test(tc, test_unverified_marked);
+	tcase_add_test(tc, test_unencrypted_marked);
 	tcase_add_test(tc, test_hexdump_in_events);
 	tcase_add_test(tc, test_series_page);
 	tcase_add_test(tc, test_reservoir_bounded);

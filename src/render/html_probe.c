@@ -112,10 +112,12 @@ probe_settings(FILE *out, const struct html_settings *s,
 	if (v == NULL)
 		v = s->cafile != NULL ? s->cafile : s->capath != NULL ?
 		    s->capath : "the system's trust store";
-	probe_setting(out, "trusted CAs", v, NULL);
-	probe_setting(out, "verification", s->insecure ? "--insecure: "
-	    "checked and reported, not enforced" : "on", s->insecure ? "bad" :
-	    NULL);
+	if (!probe_unencrypted(r))
+		probe_setting(out, "trusted CAs", v, NULL);
+	probe_setting(out, "verification", probe_unencrypted(r) ?
+	    "none: no TLS, no certificate" : s->insecure ? "--insecure: "
+	    "checked and reported, not enforced" : "on", s->insecure ||
+	    probe_unencrypted(r) ? "bad" : NULL);
 	if (r->unverified)
 		probe_setting(out, "certificate", "UNVERIFIED", "bad");
 	snprintf(buf, sizeof(buf), "%.3g s for the whole probe",
@@ -162,9 +164,14 @@ probe_step(FILE *out, const struct report *r, int step)
 	    "warn" : "ok") : "nr";
 
 	fprintf(out, "<div class=\"step %s\" id=\"step-%d\"><h4><span "
-	    "class=\"sn\">%d</span> %s <span class=\"st\">%s</span>", cls, step,
+	    "class=\"sn\">%d</span> %s <span class=\"st\">%s", cls, step,
 	    step, report_step_name(step), s->status == STEP_FAILED ? "FAILED" :
 	    report_status_name(s->status));
+	if (s->status == STEP_SKIPPED && s->reason[0] != '\0') {
+		fputs(": ", out);
+		html_text(out, s->reason);
+	}
+	fputs("</span>", out);
 	if (ran) {
 		fputs(" <span class=\"dur\">", out);
 		html_ms(out, stats_step_us(r, step));

@@ -52,6 +52,15 @@ html_tracker(FILE *out, const struct report *r)
 			    (l == LAYER_MQTT && (v == ST_MQTT_CONNACKED ||
 			    v == ST_MQTT_SECURE)));
 
+			/* skipped for a reason (no TLS): the layers kept
+			 * their states, shown as such */
+			if (st->status == STEP_SKIPPED && st->reason[0] != '\0') {
+				fputs("<td class=\"same\">", out);
+				fputs(report_state_name(l, v), out);
+				fputs("<small>skipped</small></td>", out);
+				prev = v;
+				continue;
+			}
 			if (!tracker_ran(r, s)) {
 				fprintf(out, "<td class=\"nr\">%s</td>",
 				    st->status == STEP_SKIPPED ? "skipped" :

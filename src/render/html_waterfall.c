@@ -20,7 +20,7 @@
 #define WF_X1 1060.0		/* and ends here; durations to the right */
 #define WF_TOP 34		/* room for the axis labels */
 #define WF_ROW 46
-#define WF_CHAR 5.6		/* width of a 10 px label's character */
+#define WF_CHAR 6.2		/* width of a 10 px label's character */
 
 struct wf {
 	FILE *out;
@@ -40,7 +40,11 @@ wf_label(struct wf *w, double x, double y, const char *text)
 {
 	double width = (double)strlen(text) * WF_CHAR;
 
-	if (x < w->label_end + 4 || x + width > HTML_SVG_WIDTH)
+	/* near the end of the axis a label ends at its mark instead, clear
+	 * of the durations on the right */
+	if (x + width > WF_X1 + 8)
+		x = x + 10 - width;
+	if (x < w->label_end + 4 || x < 0)
 		return;
 	fprintf(w->out, "<text class=\"ml\" x=\"%.1f\" y=\"%.1f\">", x, y);
 	html_text(w->out, text);
@@ -249,9 +253,17 @@ wf_step(struct wf *w, const struct report *r, int step, int row)
 	fprintf(w->out, "<text class=\"sl\" x=\"26\" y=\"%.1f\">%s</text>",
 	    top + 28, report_step_name(step));
 	if (!ran) {
-		fprintf(w->out, "<text class=\"nr\" x=\"%.1f\" y=\"%.1f\">%s"
-		    "</text>", WF_X0, top + 28, s->status == STEP_SKIPPED ?
-		    "skipped (--steps)" : "not reached");
+		fprintf(w->out, "<text class=\"nr\" x=\"%.1f\" y=\"%.1f\">",
+		    WF_X0, top + 28);
+		if (s->status != STEP_SKIPPED) {
+			fputs("not reached", w->out);
+		} else if (s->reason[0] != '\0') {
+			fputs("skipped: ", w->out);
+			html_text(w->out, s->reason);
+		} else {
+			fputs("skipped (--steps)", w->out);
+		}
+		fputs("</text>", w->out);
 		return;
 	}
 	fprintf(w->out, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
