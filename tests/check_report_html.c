@@ -255,6 +255,9 @@ START_TEST(test_success_page)
 	/* tracker: every layer ends in its final state, nothing failed */
 	ck_assert(strstr(page, "Connected (secure)") != NULL);
 	ck_assert(strstr(page, "<td class=\"fail") == NULL);
+	/* step 4 has its band though nothing crossed the network then */
+	ck_assert(strstr(page, ">4 Certificate verification &#8212; ") != NULL);
+	ck_assert_uint_eq(count_of(page, "nothing crossed the network"), 1);
 	/* the explain text, folded */
 	ck_assert_uint_eq(count_of(page, "<details class=\"explain\">"), 8);
 	/* one probe: no summary */
@@ -359,6 +362,30 @@ START_TEST(test_timeout_diagnosis_caps)
 	ck_assert(strstr(page, "class=\"v-confirmed\">confirmed") != NULL);
 	ck_assert(strstr(page, "<h3>Capabilities</h3>") != NULL);
 	ck_assert(strstr(page, "class=\"v-no\">no</td>") != NULL);
+	free(page);
+	report_free(&r);
+}
+END_TEST
+
+/* The broker's alert at step 5: an arrow from the broker, named. */
+START_TEST(test_alert_drawn)
+{
+	struct report r;
+	char *page;
+
+	report_init(&r, NULL, NULL);
+	build_ok(&r, 4);
+	report_step_start(&r, STEP_KEYS, T0 + 5000u);
+	report_step_fail(&r, STEP_KEYS, T0 + 5200u, CAUSE_TLS,
+	    "the server sent TLS alert handshake_failure (40): Handshake "
+	    "failed");
+	report_end(&r, T0 + 5300u);
+	page = page_of(&r, &html_settings1, &html_where1);
+	assert_structure(page);
+	ck_assert(strstr(page, ">TLS alert handshake_failure</text></g>") !=
+	    NULL);
+	ck_assert(strstr(page, "step 5 failed (tls): the server sent") != NULL);
+	ck_assert(strstr(page, "path class=\"cross\"") == NULL);
 	free(page);
 	report_free(&r);
 }
@@ -704,6 +731,7 @@ report_html_suite(void)
 	tcase_add_test(tc, test_verify_failure_page);
 	tcase_add_test(tc, test_connack_failure_page);
 	tcase_add_test(tc, test_timeout_diagnosis_caps);
+	tcase_add_test(tc, test_alert_drawn);
 	tcase_add_test(tc, test_hostile_text_escaped);
 	tcase_add_test(tc, test_unverified_marked);
 	tcase_add_test(tc, test_unencrypted_marked);

@@ -61,6 +61,29 @@ ld_step_band(struct ld *l, const struct report *r, int step)
 	l->step = step;
 }
 
+/* Bands for the steps that ran up to step, a quiet one saying so (step
+ * 4 checks the chain without a word on the wire). */
+static void
+ld_bands_to(struct ld *l, const struct report *r, int step)
+{
+	while (l->step < step) {
+		int s = l->step + 1;
+		enum step_status st = r->steps[s].status;
+
+		if (st != STEP_OK && st != STEP_FAILED) {
+			l->step = s;
+			continue;
+		}
+		ld_step_band(l, r, s);
+		if (s < step) {
+			fprintf(l->out, "<text class=\"note\" x=\"%.1f\" "
+			    "y=\"%.1f\">nothing crossed the network in this step"
+			    "</text>", LD_CLIENT + 12, l->y + 4);
+			l->y += LD_REC_ROW;
+		}
+	}
+}
+
 /* A message or record as an arrow, sloping the way it travelled. */
 static void
 ld_arrow(struct ld *l, const struct report_event *e)
@@ -160,10 +183,14 @@ ld_failure(struct ld *l, const struct report *r)
 	double y;
 	char head[REPORT_TEXT_MAX + 64];
 	int lines;
+	bool arrow;
+	/* "the server sent TLS alert certificate_required (116): ..." */
+	const char *alert = strstr(s->reason, "sent TLS alert ") != NULL ?
+	    strstr(s->reason, "alert ") : NULL;
 
 	/* the failure belongs under its own step's band */
-	if (l->step != r->failed_step)
-		ld_step_band(l, r, r->failed_step);
+	if (l->step < r->failed_step)
+		ld_bands_to(l, r, r->failed_step);
 	y = l->y;
 
 	ld_time(l, s->end_us, y);
@@ -181,6 +208,21 @@ ld_failure(struct ld *l, const struct report *r)
 		    LD_CLIENT, y - 14);
 		y += 12;
 		break;
+	case CAUSE_TLS:
+		if (alert != NULL) {
+			/* the alert the broker sent, as the arrow it was */
+			size_t n = strcspn(alert + 6, " (:,");
+
+			fprintf(l->out, "<g class=\"a-alert\"><path d=\"M%.1f %.1f"
+			    "L%.1f %.1f\"/><path class=\"tip\" d=\"M%.1f %.1fl8 "
+			    "-4l0 8Z\"/><text x=\"%.1f\" y=\"%.1f\">TLS alert ",
+			    LD_BROKER, y, LD_CLIENT, y + 5, LD_CLIENT, y + 5,
+			    (LD_CLIENT + LD_BROKER) / 2, y - 3);
+			html_textn(l->out, alert + 6, n < 60 ? n : 60);
+			fputs("</text></g>", l->out);
+			break;
+		}
+		/* fall through */
 	default:
 		fprintf(l->out, "<path class=\"cross\" d=\"M%.1f %.1fl12 12m0 "
 		    "-12l-12 12\"/>", LD_CLIENT - 6, y - 6);
@@ -189,9 +231,11 @@ ld_failure(struct ld *l, const struct report *r)
 	l->y += s->cause == CAUSE_TIMEOUT ? 36 : LD_ROW;
 	snprintf(head, sizeof(head), "\xe2\x9c\x97 step %d failed (%s): %s",
 	    r->failed_step, report_cause_name(s->cause), s->reason);
+	arrow = s->cause == CAUSE_CLOSED || (s->cause == CAUSE_TLS &&
+	    alert != NULL);
 	lines = ld_wrapped(l->out, "ftext", LD_CLIENT + 12,
-	    s->cause == CAUSE_CLOSED ? l->y - 4 : y + 4, head, 4);
-	l->y += (s->cause == CAUSE_CLOSED ? LD_ROW : 4) + (lines - 1) * 16;
+	    arrow ? l->y - 4 : y + 4, head, 4);
+	l->y += (arrow ? LD_ROW : 4) + (lines - 1) * 16;
 }
 
 static bool
@@ -223,8 +267,8 @@ ld_rows(struct ld *l, const struct report *r)
 			ld_failure(l, r);
 			failed_drawn = true;
 		}
-		if (e->step != l->step && e->step > l->step)
-			ld_step_band(l, r, e->step);
+		if (e->step > l->step)
+			ld_bands_to(l, r, e->step);
 		if (e->dir != DIR_NONE && e->kind != EVK_NET &&
 		    e->kind != EVK_INFO && e->kind != EVK_KEYS)
 			ld_arrow(l, e);
