@@ -273,13 +273,12 @@ struct reply {
 	size_t len;
 };
 
+/* Connect and send the bytes of a request as they are. */
 static int
-http_send(int port, const char *path, const char *headers)
+http_send_raw(int port, const char *req, size_t len)
 {
 	struct sockaddr_in sa;
-	char req[8192];
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int n;
 
 	ck_assert_int_ge(fd, 0);
 	memset(&sa, 0, sizeof sa);
@@ -288,11 +287,20 @@ http_send(int port, const char *path, const char *headers)
 	sa.sin_port = htons((uint16_t)port);
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0,
 		      "connect to the exporter: %s", strerror(errno));
+	ck_assert_int_eq(write(fd, req, len), (ssize_t)len);
+	return fd;
+}
+
+static int
+http_send(int port, const char *path, const char *headers)
+{
+	char req[8192];
+	int n;
+
 	n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 		     "Connection: close\r\n%s\r\n", path,
 		     headers != NULL ? headers : "");
-	ck_assert_int_eq(write(fd, req, (size_t)n), n);
-	return fd;
+	return http_send_raw(port, req, (size_t)n);
 }
 
 /* Read the whole answer (the server closes), within the deadline. */
@@ -542,6 +550,35 @@ START_TEST(test_probe_good_and_failing)
 	http_get(e.port, "/nowhere", NULL, &r);
 	EXPECT_STATUS(&r, 404, "unknown path");
 	reply_free(&r);
+
+	/* only GET and HEAD, no body, and a bound on the request's size */
+	{
+		static const char post[] = "POST /probe HTTP/1.1\r\nHost: x\r\n"
+			"Connection: close\r\nContent-Length: 3\r\n\r\nabc";
+		static const char body[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+			"Connection: close\r\nContent-Length: 3\r\n\r\nabc";
+		char *big = malloc(64 * 1024);
+		size_t n;
+
+		http_finish(http_send_raw(e.port, post, strlen(post)), &r);
+		EXPECT_STATUS(&r, 405, "POST");
+		reply_free(&r);
+		http_finish(http_send_raw(e.port, body, strlen(body)), &r);
+		EXPECT_STATUS(&r, 413, "GET with a body");
+		reply_free(&r);
+		/* a 40 KiB URL: refused by libmicrohttpd's memory bound */
+		ck_assert_ptr_nonnull(big);
+		n = (size_t)snprintf(big, 64, "GET /probe?target=");
+		memset(big + n, 'a', 40 * 1024);
+		n += 40 * 1024;
+		n += (size_t)snprintf(big + n, 64 * 1024 - n, " HTTP/1.1\r\n"
+				      "Host: x\r\nConnection: close\r\n\r\n");
+		http_finish(http_send_raw(e.port, big, n), &r);
+		ck_assert_msg(r.status == 414 || r.status == 431,
+			      "a 40 KiB URL: HTTP %d", r.status);
+		reply_free(&r);
+		free(big);
+	}
 
 	/* the exporter's own metrics */
 	http_get(e.port, "/metrics", NULL, &r);
