@@ -159,7 +159,8 @@ fuzz_mqtt_one(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return;
-	v = (data[0] & 1) ? MQTT_V5 : MQTT_V311;
+	/* 3.1 (--capabilities) decodes as 3.1.1 does: fuzz it too */
+	v = (data[0] & 1) ? MQTT_V5 : (data[0] & 2) ? MQTT_V31 : MQTT_V311;
 	buf = fuzz_copy(data + 1, size - 1);
 	size--;
 	/* the whole rest as one packet, framed or not */
