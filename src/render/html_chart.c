@@ -16,7 +16,7 @@
 #include "html_parts.h"
 
 #define CH_X0 250.0
-#define CH_X1 900.0
+#define CH_X1 870.0
 #define CH_TOP 34
 #define CH_ROW 34
 

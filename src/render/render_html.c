@@ -283,8 +283,8 @@ html_header(FILE *out, const struct html_settings *s, size_t n,
 	    "CONNECT, CONNACK, publish/subscribe. %zu target%s", n,
 	    n == 1 ? "" : "s");
 	if (s->count > 1)
-		fprintf(out, ", %u probes each, %.3g s apart", s->count,
-		    (double)s->interval_us / 1e6);
+		fprintf(out, ", %u probes%s, %.3g s apart", s->count,
+		    n > 1 ? " each" : "", (double)s->interval_us / 1e6);
 	if (when[0] != '\0')
 		fprintf(out, ", started %s", when);
 	fputs(" by mqtts-probe " PACKAGE_VERSION ".</p></header>\n", out);
