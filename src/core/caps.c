@@ -139,16 +139,15 @@ caps_client_id(struct caps *k, char *buf, size_t len)
 }
 
 const char *
-caps_rel(const struct caps *k, const char *topic, int slot)
+caps_rel(struct caps *k, const char *topic, int slot)
 {
-	static char buf[2][300];
 	const char *at = strstr(topic, k->cfg->topic);
-	char *b = buf[slot & 1];
+	char *b = k->rel[slot & 1];
 
 	if (at == NULL)
 		return topic;
-	snprintf(b, sizeof(buf[0]), "%.*s...%.200s", (int)(at - topic), topic,
-	    at + strlen(k->cfg->topic));
+	snprintf(b, sizeof(k->rel[0]), "%.*s...%.200s", (int)(at - topic),
+	    topic, at + strlen(k->cfg->topic));
 	return b;
 }
 

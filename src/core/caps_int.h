@@ -28,6 +28,8 @@ struct caps {
 	struct report_capability cur;	/* the one being decided */
 	struct report_capability ka;	/* keep-alive, decided last */
 	char idbuf[64];			/* a fresh id while a session opens */
+	char rel[2][300];		/* caps_rel's, per run: probes run in
+					 * threads */
 };
 
 /* Start deciding name. */
@@ -47,7 +49,7 @@ void caps_topic(struct caps *k, const char *what, char *buf, size_t len);
 void caps_client_id(struct caps *k, char *buf, size_t len);
 /* topic as evidence shows it: the probe's own topic, which starts it
  * (or follows $share/GROUP/), as "..." (at most two at once, in buf). */
-const char *caps_rel(const struct caps *k, const char *topic, int slot);
+const char *caps_rel(struct caps *k, const char *topic, int slot);
 /* Open a session with the experiments' version and, unless set names
  * one, a fresh client id. */
 struct session *caps_open(struct caps *k, struct session_settings *set,
