@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
 
 #include "itest.h"
 
@@ -86,7 +89,14 @@ START_TEST(test_silent_resolver_many_probes)
 	size_t n = 0, steps = 0, results = 0;
 	struct run r;
 	double slow = itest_slowdown();
-	long long limit_us = (long long)((PROBE_TIMEOUT_S + 0.5 * slow) * 1e6);
+	/*
+	 * On time: --timeout plus 0.5 s.  Under valgrind, which runs one
+	 * thread at a time, glibc's resolver thread loading its NSS modules
+	 * can hold the probe's own thread for seconds on a loaded machine:
+	 * there the bound only catches a probe that waits for glibc.
+	 */
+	double margin = slow > 1 ? 20.0 : 0.5;
+	long long limit_us = (long long)((PROBE_TIMEOUT_S + margin) * 1e6);
 
 	argv[n++] = g_jail;
 	argv[n++] = RESOLVER_TIMEOUT;
@@ -131,7 +141,7 @@ START_TEST(test_silent_resolver_many_probes)
 			    "not a named resolver timeout: %.1500s", line);
 			ck_assert_msg(json_int(line, "duration_us") <= limit_us,
 			    "step 1 took longer than --timeout %s s + %.1f s: "
-			    "%.1500s", PROBE_TIMEOUT, 0.5 * slow, line);
+			    "%.1500s", PROBE_TIMEOUT, margin, line);
 		} else if (strncmp(line, "{\"type\":\"result\"", 16) == 0) {
 			results++;
 			ck_assert_msg(json_int(line, "exit_status") == 1,
@@ -146,24 +156,108 @@ START_TEST(test_silent_resolver_many_probes)
 END_TEST
 
 /*
+ * Run argv, send SIGINT one second after its first line of output (the
+ * probe prints its header before step 1, with its handler set; under
+ * valgrind on a loaded machine that can take many seconds), and collect
+ * the rest.  *seconds: from the signal to the end.  Bounded by limit.
+ */
+static int
+run_until_output_then_sigint(const char *const *argv, char *out,
+    size_t outlen, double limit, double *seconds)
+{
+	int fds[2], status = -1;
+	size_t used = 0;
+	double start = now_seconds(), sent = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		setenv("NO_COLOR", "1", 1);
+		char *copy[MAX_ARGS + 2];
+		size_t i;
+
+		for (i = 0; argv[i] != NULL && i < MAX_ARGS + 1; i++)
+			copy[i] = strdup(argv[i]);
+		copy[i] = NULL;
+		execv(copy[0], copy);
+		_exit(127);
+	}
+	close(fds[1]);
+	out[0] = '\0';
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		double now = now_seconds();
+		ssize_t n;
+
+		if (now - start > limit) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (sent == 0 && strchr(out, '\n') != NULL) {
+			usleep(1000 * 1000);
+			kill(pid, SIGINT);
+			sent = now_seconds();
+		}
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = read(fds[0], out + used, outlen - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		out[used] = '\0';
+		if (used + 1 >= outlen)
+			used = 0;	/* keep reading; the start is enough */
+	}
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	*seconds = sent > 0 ? now_seconds() - sent : -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+/*
  * Ctrl-C while glibc is still asking (it waits 30 s here): exit 130 at
- * once, named.  The signal comes late enough for the probe to have set
- * its handler, even under valgrind on a loaded machine.
+ * once, the step named.
  */
 START_TEST(test_silent_resolver_interrupted)
 {
-	const char *argv[] = { g_jail, "30", g_tmp, g_probe, "-t", "60",
-	    "interrupt.resolver-test.invalid", NULL };
-	double after = 3 * itest_slowdown();
-	struct run r;
+	const char *argv[MAX_ARGS + 2];
+	char words[1024], out[8192];
+	const char *w = getenv("MQTTS_PROBE_WRAPPER");
+	size_t n = 0;
+	double after;
+	int status;
 
-	run_argv_signal(&r, argv, NULL, 90, SIGINT, after);
-	EXPECT_EXIT(&r, 130);
-	EXPECT_HAS(&r, "interrupted resolving 'interrupt.resolver-test.invalid'");
-	ck_assert_msg(r.seconds < after + 10 * itest_slowdown(),
-	    "took %.1f s, Ctrl-C came after %.1f s\n%s", r.seconds, after,
-	    r.out);
-	free(r.out);
+	argv[n++] = g_jail;
+	argv[n++] = "30";
+	argv[n++] = g_tmp;
+	/* dns_jail execs its command with execvp: the wrapper's words go
+	 * in front of the probe, as itest.c does */
+	if (w != NULL && *w != '\0' && strlen(w) < sizeof words) {
+		char *save = NULL;
+
+		snprintf(words, sizeof words, "%s", w);
+		for (char *t = strtok_r(words, " \t", &save);
+		    t != NULL && n < MAX_ARGS - 4; t = strtok_r(NULL, " \t", &save))
+			argv[n++] = t;
+	}
+	argv[n++] = g_probe;
+	argv[n++] = "-t";
+	argv[n++] = "60";
+	argv[n++] = "interrupt.resolver-test.invalid";
+	argv[n] = NULL;
+	status = run_until_output_then_sigint(argv, out, sizeof out,
+	    90 * itest_slowdown(), &after);
+	ck_assert_msg(status == 130, "exit status %d, expected 130\n%s",
+	    status, out);
+	ck_assert_msg(strstr(out, "interrupted resolving "
+	    "'interrupt.resolver-test.invalid'") != NULL, "%s", out);
+	ck_assert_msg(after >= 0 && after < 10 * itest_slowdown(),
+	    "ended %.1f s after Ctrl-C\n%s", after, out);
 }
 END_TEST
 
