@@ -581,14 +581,39 @@ START_TEST(test_liar)
 	 * build (sanitizers) or the machine */
 	snprintf(t, sizeof t, "%.0f", 8 * itest_slowdown());
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t", t,
-	    "--steps", "7", "--require", "retain", "--format", "json",
+	    "--steps", "7", "--require", "retain", "--format", "jsonl",
 	    target_port("127.0.0.1", port), NULL);
 	liar_stop(pid);
 	/* --timeout bounds the whole run, the experiments too */
 	ck_assert_msg(now_seconds() - t0 < 12 * itest_slowdown(),
 	    "the run took %.1f s", now_seconds() - t0);
 	EXPECT_EXIT(&r, 8);
-	jr_parse(r.out, r.len, &root);
+	/* JSON Lines: a line per capability as it is decided, then the
+	 * result with them all */
+	expect_schema(&r);
+	{
+		size_t lines = 0;
+
+		for (const char *p = r.out; (p = strstr(p,
+		    "{\"type\":\"capability\",")) != NULL; p++)
+			lines++;
+		ck_assert_msg(lines == sizeof every_cap / sizeof every_cap[0],
+		    "%zu capability lines\n%s", lines, r.out);
+	}
+	{
+		/* the whole last line (last_line() keeps 1 KiB of it) */
+		size_t end = r.len, begin;
+
+		while (end > 0 && r.out[end - 1] == '\n')
+			end--;
+		begin = end;
+		while (begin > 0 && r.out[begin - 1] != '\n')
+			begin--;
+		ck_assert_msg(strncmp(r.out + begin, "{\"type\":\"result\",",
+		    strlen("{\"type\":\"result\",")) == 0,
+		    "the last line is not the result\n%.2000s", r.out + begin);
+		jr_parse(r.out + begin, end - begin, &root);
+	}
 	/* it grants QoS 0 though its CONNACK left the maximum at 2 */
 	expect_cap_value(&root, "max_qos", 0);
 	expect_consistent(&root, "max_qos", 0);

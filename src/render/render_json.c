@@ -716,6 +716,32 @@ json_hints(struct json_w *w, const struct report *r)
  * --capabilities: one object per experiment's conclusion, keyed by its
  * stable name; null when the experiments did not run.
  */
+/* A capability's members (without the braces), in the document and in
+ * its jsonl line alike. */
+static void
+json_capability_members(struct json_w *w, const struct report_capability *c)
+{
+	json_key_str(w, "result", report_cap_result_name(c->result));
+	json_key(w, "value");
+	if (c->has_value)
+		json_int(w, c->value);
+	else
+		json_null(w);
+	json_key_str(w, "evidence", c->evidence);
+	json_key_str(w, "advertised", c->advertised[0] != '\0' ?
+	    c->advertised : NULL);
+	json_key(w, "consistent");
+	if (c->advertised[0] != '\0')
+		json_bool(w, !c->mismatch);
+	else
+		json_null(w);
+	json_key(w, "required");
+	json_bool(w, c->required);
+	json_key_int(w, "start_us", (long long)c->start_us);
+	json_key_int(w, "duration_us",
+	    (long long)(c->end_us - c->start_us));
+}
+
 static void
 json_capabilities(struct json_w *w, const struct report *r)
 {
@@ -726,29 +752,9 @@ json_capabilities(struct json_w *w, const struct report *r)
 	}
 	json_open(w, '{');
 	for (size_t i = 0; i < r->ncaps; i++) {
-		const struct report_capability *c = &r->caps[i];
-
-		json_key(w, c->name);
+		json_key(w, r->caps[i].name);
 		json_open(w, '{');
-		json_key_str(w, "result", report_cap_result_name(c->result));
-		json_key(w, "value");
-		if (c->has_value)
-			json_int(w, c->value);
-		else
-			json_null(w);
-		json_key_str(w, "evidence", c->evidence);
-		json_key_str(w, "advertised", c->advertised[0] != '\0' ?
-		    c->advertised : NULL);
-		json_key(w, "consistent");
-		if (c->advertised[0] != '\0')
-			json_bool(w, !c->mismatch);
-		else
-			json_null(w);
-		json_key(w, "required");
-		json_bool(w, c->required);
-		json_key_int(w, "start_us", (long long)c->start_us);
-		json_key_int(w, "duration_us",
-		    (long long)(c->end_us - c->start_us));
+		json_capability_members(w, &r->caps[i]);
 		json_close(w, '}');
 	}
 	json_close(w, '}');
@@ -853,6 +859,20 @@ json_step_line(const struct json_ctx *j, const struct report *r, int step)
 	fflush(j->out);
 }
 
+static void
+json_capability_line(const struct json_ctx *j,
+    const struct report_capability *c)
+{
+	struct json_w w = { .out = j->out };
+
+	json_line_head(&w, j, "capability");
+	json_key_str(&w, "name", c->name);
+	json_capability_members(&w, c);
+	json_close(&w, '}');
+	fputc('\n', j->out);
+	fflush(j->out);
+}
+
 void
 json_live(const struct report *r, const struct report_change *c, void *ctx)
 {
@@ -867,6 +887,12 @@ json_live(const struct report *r, const struct report_change *c, void *ctx)
 	case RC_STEP_FAIL:
 	case RC_STEP_SKIP:
 		json_step_line(j, r, c->step);
+		return;
+	case RC_CAPABILITY:
+		/* as each is decided: the experiments take seconds */
+		if (r->ncaps > 0 && c->cap != NULL &&
+		    strcmp(r->caps[r->ncaps - 1].name, c->cap->name) == 0)
+			json_capability_line(j, &r->caps[r->ncaps - 1]);
 		return;
 	case RC_END:
 		/* the steps a failure kept from running: every step has
