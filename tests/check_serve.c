@@ -713,6 +713,7 @@ START_TEST(test_scrape_timeout_header)
 	EXPECT_STATUS(&r, 200, "no follow-up experiments");
 	EXPECT_BODY_HAS(&r, "probe_success 0", "no follow-up experiments");
 	EXPECT_BODY_LACKS(&r, "Diagnosis", "no follow-up experiments");
+	reply_free(&r);
 	close(silent);
 	exporter_stop_ok(&e);
 }
