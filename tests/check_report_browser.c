@@ -219,6 +219,8 @@ START_TEST(test_report_step4_json)
 	ck_assert_uint_eq(count_of(page, "<td class=\"fail"), 1);
 	PAGE_HAS(page, "class=\"step nr\" id=\"step-5\"");
 	PAGE_HAS(page, "untrusted CA");
+	/* the chain's card is marked by the finding against it */
+	PAGE_HAS(page, "<div class=\"card card-bad\">");
 	free(page);
 	screenshot(path, pki("step4.png"));
 }

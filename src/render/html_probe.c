@@ -307,9 +307,10 @@ html_probe(FILE *out, const struct html_settings *s,
 	html_ladder(out, r);
 	fputs("<h3>Certificate chain</h3>\n", out);
 	html_chain(out, r);
-	fputs("<h3>Steps</h3>\n", out);
+	fputs("<h3>Steps</h3>\n<div class=\"steps\">\n", out);
 	for (int step = 1; step <= REPORT_STEPS; step++)
 		probe_step(out, r, step);
+	fputs("</div>\n", out);
 	if (r->nhints > 0) {
 		fputs("<ul class=\"hints\">", out);
 		for (size_t i = 0; i < r->nhints; i++) {

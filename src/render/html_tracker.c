@@ -168,7 +168,8 @@ html_chain(FILE *out, const struct report *r)
 			fputs("<div class=\"link\" title=\"issued by\">&#8594;"
 			    "<small>issued by</small></div>", out);
 		fprintf(out, "<div class=\"card%s\"><h4>#%zu %s</h4><dl>",
-		    expired || early || chain_has_error(r, (int)i) ? " bad" : "",
+		    expired || early || chain_has_error(r, (int)i) ?
+		    " card-bad" : "",
 		    i, i == 0 ?
 		    "the broker's certificate" : "CA certificate sent along");
 		chain_row(out, "subject", c->subject, NULL);
