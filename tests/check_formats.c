@@ -1266,6 +1266,18 @@ START_TEST(test_caps_prom_and_verdict)
 	render_verdict(&r, "b:8883", REPORT_STEPS, verdict, sizeof(verdict));
 	ck_assert_str_eq(verdict, "FAIL b:8883: required capability missing: "
 	    "retain (no)");
+
+	/* Nagios: a check that needs retain is critical without it */
+	{
+		char *out;
+
+		ck_assert_int_eq(nagios_run(&ft, 1, &no_limits, 1, false,
+		    &out), 2);
+		ck_assert_msg(strstr(out, "MQTTS CRITICAL - b:8883: required "
+		    "capability missing: retain (no)") == out, "%s", out);
+		nagios_check_perfdata(out);
+		free(out);
+	}
 	report_free(&r);
 }
 END_TEST

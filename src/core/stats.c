@@ -213,6 +213,8 @@ stats_target_add(struct stats_target *t, const struct report *r,
 		t->has_connack = true;
 		t->connack_code = f->connack_code;
 	}
+	if (r->caps_missing > 0)
+		t->caps_missing++;
 	if (r->caps_ran) {
 		t->ncaps = 0;
 		for (size_t i = 0; i < r->ncaps && i < REPORT_MAX_CAPS; i++) {
@@ -222,6 +224,7 @@ stats_target_add(struct stats_target *t, const struct report *r,
 			c->result = r->caps[i].result;
 			c->has_value = r->caps[i].has_value;
 			c->value = r->caps[i].value;
+			c->required = r->caps[i].required;
 			c->advertised = r->caps[i].advertised[0] != '\0';
 			c->mismatch = r->caps[i].mismatch;
 		}

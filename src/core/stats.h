@@ -99,13 +99,15 @@ struct stats_target {
 		enum report_severity severity;
 		int step;
 	} findings[REPORT_MAX_FINDINGS];
-	/* the last probe's --capabilities, for Prometheus */
+	/* the last probe's --capabilities, for Prometheus and Nagios */
+	unsigned caps_missing;		/* probes that lacked a required one */
 	size_t ncaps;
 	struct stats_cap {
 		char name[REPORT_KEY_MAX];
 		enum cap_result result;
 		bool has_value;
 		long long value;
+		bool required;		/* named in --require */
 		bool advertised;	/* a 5.0 CONNACK claimed something */
 		bool mismatch;		/* and it was not what was seen */
 	} caps[REPORT_MAX_CAPS];

@@ -59,6 +59,10 @@ nagios_state(const struct nagios_ctx *n, const struct stats_target *t)
 		l = LEVEL_WARNING;
 	if (t->unverified > 0)
 		l = nagios_worse(l, LEVEL_WARNING);
+	/* --require: a capability the check needs is not there */
+	if (t->caps_missing > 0)
+		l = nagios_worse(l, t->caps_missing == t->probes ?
+		    LEVEL_CRITICAL : LEVEL_WARNING);
 	if (t->has_expiry)
 		l = nagios_worse(l, stats_days_level(n->limits, t->days_left,
 		    t->expired));
@@ -163,6 +167,14 @@ nagios_outcome(struct nagios_buf *b, const struct nagios_ctx *n,
 	if (t->failed > 0) {
 		nagios_add(b, "step %d (%s) failed: %s", t->last_failed_step,
 		    report_step_name(t->last_failed_step), t->last_reason);
+		return;
+	}
+	if (t->caps_missing > 0) {
+		nagios_add(b, "required capability missing:");
+		for (size_t i = 0; i < t->ncaps; i++)
+			if (t->caps[i].required && t->caps[i].result != CAP_YES)
+				nagios_add(b, " %s (%s)", t->caps[i].name,
+				    report_cap_result_name(t->caps[i].result));
 		return;
 	}
 	nagios_add(b, "%s %u step%s in %.2f ms", n->steps == REPORT_STEPS ?
