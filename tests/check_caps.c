@@ -625,6 +625,13 @@ START_TEST(test_liar)
 	jr_expect_str(&root, "capabilities/retain/advertised",
 	    "retain available yes");
 	jr_expect_str(&root, "missing_required/0", "retain");
+	/* it set keep-alive 30 s: a silence of 8 s decides nothing */
+	expect_cap(&root, "keepalive_enforced", "undecided");
+	jr_expect_str(&root, "capabilities/keepalive_enforced/advertised",
+	    "server keep alive 30 s");
+	ck_assert_msg(strstr(jr_get(&root,
+	    "capabilities/keepalive_enforced/evidence")->str,
+	    "Server Keep Alive") != NULL, "no word of Server Keep Alive");
 	/*
 	 * Eleven experiments each wait a tenth of --timeout for what the
 	 * liar never delivers: they cannot all end in time, however fast

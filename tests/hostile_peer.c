@@ -19,7 +19,8 @@
  * "caps-liar" accepts every connection at once (a child for each): a
  * broker for --capabilities whose MQTT 5.0 CONNACK claims retained
  * messages, wildcard and shared subscriptions (and, by leaving Maximum
- * QoS out, QoS 2), yet grants QoS 0 and delivers nothing.
+ * QoS out, QoS 2) and a keep-alive of 30 s, yet grants QoS 0 and
+ * delivers nothing.
  *
  * Whatever happens, alarm() ends the process after SECONDS (default 20),
  * so a test that forgets it cannot leave it behind for long; the tests
@@ -396,9 +397,10 @@ hostile_connack_ok(struct hostile *h)
 {
 	static const uint8_t v311[] = { 0x20, 0x02, 0x00, 0x00 };
 	static const uint8_t v5[] = { 0x20, 0x03, 0x00, 0x00, 0x00 };
-	/* retain available, wildcard and shared subscriptions available */
-	static const uint8_t v5_claims[] = { 0x20, 0x09, 0x00, 0x00, 0x06,
-	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01 };
+	/* retain available, wildcard and shared subscriptions available,
+	 * server keep alive 30 s */
+	static const uint8_t v5_claims[] = { 0x20, 0x0c, 0x00, 0x00, 0x09,
+	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01, 0x13, 0x00, 0x1e };
 
 	if (h->version == 5 && strcmp(h->mode, "caps-liar") == 0)
 		hostile_send(h, v5_claims, sizeof(v5_claims));

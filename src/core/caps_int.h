@@ -27,6 +27,7 @@ struct caps {
 	unsigned seq;			/* makes topics and ids unique */
 	struct report_capability cur;	/* the one being decided */
 	struct report_capability ka;	/* keep-alive, decided last */
+	unsigned ka_server;		/* 5.0 Server Keep Alive for it, or 0 */
 	char idbuf[64];			/* a fresh id while a session opens */
 	char rel[2][300];		/* caps_rel's, per run: probes run in
 					 * threads */

@@ -223,6 +223,9 @@ caps_keepalive_start(struct caps *k)
 	if (s == NULL)
 		caps_end(k, caps_refused(&o), "CONNECT with keep-alive %d s: %s",
 		    CAPS_KEEPALIVE, o.reason);
+	/* a 5.0 broker may replace the keep-alive (Server Keep Alive) */
+	k->ka_server = s != NULL && MQTT_PROP_PRESENT(&o.props, 0x13) ?
+	    o.props.server_keep_alive : 0;
 	/* decided last: the others run meanwhile */
 	k->ka = k->cur;
 	return s;
@@ -246,6 +249,20 @@ caps_keepalive_finish(struct caps *k, struct session *s)
 	rc = session_wait(s, MQTT_AUTH, 0, until, &rep, &err);
 	after = session_now(s) - t0;
 	session_close(s, false);
+	/* the claim fails when even its own keep-alive and a half passed
+	 * with the connection open */
+	if (k->ka_server != 0)
+		caps_claim(k, rc == 0 || err.cause != CAUSE_TIMEOUT ||
+		    k->ka_server * 1500000ull > until - t0,
+		    "server keep alive %u s", k->ka_server);
+	if (rc != 0 && err.cause == CAUSE_TIMEOUT &&
+	    k->ka_server > CAPS_KEEPALIVE) {
+		caps_end(k, CAP_UNDECIDED, "the broker replaced keep-alive %d s "
+		    "with %u s (Server Keep Alive), longer than the %.0f s "
+		    "waited", CAPS_KEEPALIVE, k->ka_server,
+		    (double)(until - t0) / 1e6);
+		return;
+	}
 	if (rc == 0) {
 		caps_value(k, (long long)(after / 1000));
 		caps_end(k, CAP_YES, "keep-alive %d s and no PINGREQ: %s "
