@@ -141,7 +141,9 @@ caps_packet_size(struct caps *k)
 		session_close(t.s, true);
 		return;
 	}
-	if (r == TRY_YES || r == TRY_NO) {
+	if (r == TRY_NO) {
+		bool lo_seen = false;	/* lo was tried and accepted */
+
 		/* what 5.0 advertises narrows the search to two tries */
 		if (adv && k->adv.maximum_packet_size > lo &&
 		    k->adv.maximum_packet_size < hi) {
@@ -150,21 +152,25 @@ caps_packet_size(struct caps *k)
 			r = caps_try_publish(k, &t, 0, a);
 			if (r == TRY_YES) {
 				lo = a;
+				lo_seen = true;
 				r = caps_try_publish(k, &t, 0, a + 1);
 				if (r == TRY_NO)
 					hi = a + 1;
+				else if (r == TRY_YES)
+					lo = a + 1;
 			} else if (r == TRY_NO)
 				hi = a;
 		}
-		if (r != TRY_UNDECIDED)
+		if (r != TRY_UNDECIDED && !lo_seen) {
 			r = caps_try_publish(k, &t, 0, lo);
-		if (r == TRY_NO) {
-			caps_end(k, CAP_NO, "even a %zu-byte PUBLISH was "
-			    "refused: %s", lo, t.last);
-			session_close(t.s, true);
-			return;
+			if (r == TRY_NO) {
+				caps_end(k, CAP_NO, "even a %zu-byte PUBLISH "
+				    "was refused: %s", lo, t.last);
+				session_close(t.s, true);
+				return;
+			}
 		}
-		if (r == TRY_YES)
+		if (r != TRY_UNDECIDED)
 			r = caps_search(k, &t, false, &lo, &hi);
 	}
 	session_close(t.s, true);
