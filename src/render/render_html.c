@@ -359,15 +359,14 @@ static void
 html_summary(FILE *out, const struct html_settings *s,
     const struct html_page_target *t, size_t n)
 {
-	size_t cap = 1;
+	size_t cap = 1, sampled = 0;
 	double *buf;
-	bool sampled = false;
 
 	for (size_t i = 0; i < n; i++) {
 		if (t[i].html->nsamples > cap)
 			cap = t[i].html->nsamples;
 		if (t[i].html->seen > t[i].html->nsamples)
-			sampled = true;
+			sampled = t[i].html->cap;
 	}
 	fputs("<h2 class=\"first\" id=\"summary\">Summary</h2>\n", out);
 	buf = calloc(cap, sizeof(*buf));
@@ -385,9 +384,9 @@ html_summary(FILE *out, const struct html_settings *s,
 	free(buf);
 	fputs("</tbody></table>\n<p class=\"muted\">Percentiles of the whole "
 	    "probe's duration, over the probes that succeeded", out);
-	if (sampled)
-		fprintf(out, " (from a uniform sample of at most %d probes per "
-		    "target)", HTML_SAMPLES_MAX);
+	if (sampled > 0)
+		fprintf(out, " (from a uniform sample of %zu probes per "
+		    "target)", sampled);
 	fputs("; round trip: the mean of step 8's publish round trip.</p>\n",
 	    out);
 	if (s->count > 1 || n > 1) {
