@@ -940,6 +940,14 @@ START_TEST(test_nagios_failure_text_is_one_line)
 	ck_assert_ptr_nonnull(strstr(out, "step4=U"));
 	nagios_check_perfdata(out);
 	free(out);
+
+	/* C1 CSI, a right-to-left override, an isolate: one '?' each */
+	snprintf(t.last_reason, sizeof(t.last_reason), "a\xc2\x9b" "31m "
+	    "b\xe2\x80\xae" "exe.txt \xe2\x81\xa6" "c \xc3\xa9");
+	ck_assert_int_eq(nagios_run(&ft, 1, &no_limits, 1, false, &out), 2);
+	ck_assert_msg(strstr(out, "failed: a?31m b?exe.txt ?c \xc3\xa9") !=
+	    NULL, "%s", out);
+	free(out);
 }
 END_TEST
 

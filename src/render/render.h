@@ -29,6 +29,10 @@ struct render_text {
  * and invisible formatting characters as \uNNNN, so it can neither drive
  * a terminal nor read other than it is; returns out. */
 const char *render_clean(const char *in, char *out, size_t len);
+/* The length of the C1, bidirectional or invisible formatting character
+ * that starts s (well-formed UTF-8), or 0: for renderers that clean text
+ * in their own way (nagios). */
+size_t render_unsafe_len(const char *s);
 
 /* Listener for report_init: prints each step as it ends. */
 void render_text_live(const struct report *r, const struct report_change *c,

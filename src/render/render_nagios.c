@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "render.h"
 #include "render_formats.h"
 
 #define NAGIOS_TEXT_MAX 2048
@@ -119,7 +120,13 @@ nagios_clean(FILE *out, const char *s)
 			fputc(' ', out);
 		else if (n == 0)
 			fputc('?', out);
-		else {
+		else if (render_unsafe_len((const char *)p) != 0) {
+			/* C1 controls and direction overrides: a person may
+			 * read the line in a terminal or a web page */
+			fputc('?', out);
+			p += n;
+			continue;
+		} else {
 			fwrite(p, 1, n, out);
 			p += n;
 			continue;

@@ -93,6 +93,16 @@ render_utf8(const unsigned char *p, uint32_t *cp)
 	return n;
 }
 
+size_t
+render_unsafe_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n = *p < 0x80 ? 0 : render_utf8(p, &cp);
+
+	return n > 1 && render_unsafe_cp(cp) ? n : 0;
+}
+
 /*
  * Certificate subjects, broker reason strings and topics are untrusted:
  * C0 controls and DEL are shown as \xNN, as is every byte that is not
