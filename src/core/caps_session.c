@@ -256,7 +256,7 @@ caps_keepalive_finish(struct caps *k, struct session *s)
 		    k->ka_server * 1500000ull > until - t0,
 		    "server keep alive %u s", k->ka_server);
 	if (rc != 0 && err.cause == CAUSE_TIMEOUT &&
-	    k->ka_server > CAPS_KEEPALIVE) {
+	    k->ka_server * 1500000ull > until - t0) {
 		caps_end(k, CAP_UNDECIDED, "the broker replaced keep-alive %d s "
 		    "with %u s (Server Keep Alive), longer than the %.0f s "
 		    "waited", CAPS_KEEPALIVE, k->ka_server,
