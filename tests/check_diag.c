@@ -434,6 +434,125 @@ START_TEST(test_weak_key_listener)
 }
 END_TEST
 
+/* ---- --clients --------------------------------------------------------------- */
+
+/* The table line of one client in the text output, or "". */
+static const char *
+client_line(const struct run *r, const char *name, char *buf, size_t len)
+{
+	const char *p = strstr(r->out, "Other clients");
+	const char *e;
+
+	buf[0] = '\0';
+	if (p == NULL || (p = strstr(p, name)) == NULL)
+		return buf;
+	e = strchr(p, '\n');
+	snprintf(buf, len, "%.*s", (int)(e != NULL ? e - p : (long)strlen(p)),
+	    p);
+	return buf;
+}
+
+static void
+expect_client(const struct run *r, const char *name, bool yes,
+    const char *why)
+{
+	char line[2048];
+
+	client_line(r, name, line, sizeof line);
+	ck_assert_msg(line[0] != '\0', "%s\nno line for %s\n%s", r->cmd,
+	    name, r->out);
+	ck_assert_msg(strstr(line, yes ? " yes " : " NO ") != NULL,
+	    "%s\n%s should %sconnect:\n%s", r->cmd, name, yes ? "" : "not ",
+	    line);
+	if (why != NULL)
+		ck_assert_msg(strstr(line, why) != NULL, "%s\n%s lacks '%s':"
+		    "\n%s", r->cmd, name, why, line);
+}
+
+START_TEST(test_clients_good_and_cn_only)
+{
+	struct run r;
+
+	/* ECDSA P-256 with SANs, TLS 1.2 and 1.3: every modern stack;
+	 * the RSA-only device has no suite for an ECDSA key */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    "--clients", target_port("localhost", g_port[L_GOOD]), NULL);
+	EXPECT_EXIT(&r, 0);
+	expect_client(&r, "OpenSSL 3, security level 2", true, "TLS1.3");
+	expect_client(&r, "Go crypto/tls", true, NULL);
+	expect_client(&r, "Python ssl", true, NULL);
+	expect_client(&r, "Java 17", true, NULL);
+	expect_client(&r, "mbedTLS 2.28", true, "TLS1.2");
+	expect_client(&r, "Older device", false, "handshake_failure");
+	free(r.out);
+
+	/* a name in the CN only: Go alone refuses it */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    "--clients", target_port("localhost", g_port[L_CNONLY]), NULL);
+	EXPECT_EXIT(&r, 0);
+	expect_client(&r, "Go crypto/tls", false, "only in the certificate's "
+	    "subject CN");
+	expect_client(&r, "OpenSSL 3, security level 2", true, NULL);
+	expect_client(&r, "Python ssl", true, NULL);
+	expect_client(&r, "Java 17", true, NULL);
+	expect_client(&r, "mbedTLS 2.28", true, NULL);
+	free(r.out);
+
+	/* JSON, under stable keys */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--format",
+	    "json", "--clients", target_port("localhost", g_port[L_CNONLY]),
+	    NULL);
+	EXPECT_HAS(&r, "{\"key\":\"go\",\"name\":\"Go crypto/tls\","
+	    "\"connects\":false,\"negotiated\":\"TLS1.3");
+	EXPECT_HAS(&r, "{\"key\":\"java17\",\"name\":\"Java 17\","
+	    "\"connects\":true");
+	free(r.out);
+	/* without --clients, nothing */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--format",
+	    "json", target(L_GOOD), NULL);
+	EXPECT_HAS(&r, "\"clients\":[]");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_clients_tls13_only)
+{
+	struct run r;
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	    "--clients", target_port("localhost", g_port[L_TLS13ONLY]), NULL);
+	EXPECT_EXIT(&r, 0);
+	expect_client(&r, "mbedTLS 2.28", false, "step 3");
+	expect_client(&r, "Older device", false, NULL);
+	expect_client(&r, "Go crypto/tls", true, "TLS1.3");
+	expect_client(&r, "Java 17", true, "TLS1.3");
+	free(r.out);
+}
+END_TEST
+
+START_TEST(test_clients_weak_key)
+{
+	struct run r;
+	int port = 0;
+	pid_t pid = gnutls_serv_start(&port, "weak.pem", "weak.key", NULL);
+
+	ck_assert_msg(pid > 0, "gnutls-serv did not start");
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	    "5", "--clients", target_port("localhost", port), NULL);
+	gnutls_serv_stop(pid);
+	EXPECT_EXIT(&r, 4);
+	expect_client(&r, "OpenSSL 3, security level 2", false,
+	    "1024-bit RSA key");
+	expect_client(&r, "Python ssl", false, "1024-bit RSA key");
+	expect_client(&r, "mbedTLS 2.28", false, "1024-bit RSA key");
+	expect_client(&r, "Go crypto/tls", false, "SHA1");
+	/* Java 17 (private CA) and OpenSSL 1.1 at level 1 take it */
+	expect_client(&r, "Java 17", true, NULL);
+	expect_client(&r, "Older device", true, "TLS1.2");
+	free(r.out);
+}
+END_TEST
+
 /* ---- revocation ---------------------------------------------------------- */
 
 START_TEST(test_crlfile)
@@ -807,6 +926,9 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_diagnose_client_id);
 	tcase_add_test(tc, test_diagnose_tls_offers);
 	tcase_add_test(tc, test_crlfile);
+	tcase_add_test(tc, test_clients_good_and_cn_only);
+	tcase_add_test(tc, test_clients_tls13_only);
+	tcase_add_test(tc, test_clients_weak_key);
 	tcase_add_test(tc, test_ocsp_staple);
 }
 

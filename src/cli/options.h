@@ -122,6 +122,7 @@ struct options {
 					   against --serve) */
 	/* after a failure, no follow-up experiments (diagnose.c) */
 	bool no_diagnose;
+	bool clients;			/* --clients: as other stacks would */
 
 	bool help;
 	bool version;

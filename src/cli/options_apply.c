@@ -75,6 +75,9 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 	case OPT_NO_DIAGNOSE:
 		o->no_diagnose = true;
 		return 0;
+	case OPT_CLIENTS:
+		o->clients = true;
+		return 0;
 	case OPT_PAUSE:
 		o->pause = true;
 		return 0;

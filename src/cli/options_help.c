@@ -30,6 +30,7 @@ const struct option options_long_opts[] = {
 	{ "capath",		required_argument,	NULL, OPT_CAPATH },
 	{ "cert",		required_argument,	NULL, OPT_CERT },
 	{ "client-id",		required_argument,	NULL, 'i' },
+	{ "clients",		no_argument,		NULL, OPT_CLIENTS },
 	{ "color",		required_argument,	NULL, OPT_COLOR },
 	{ "config",		required_argument,	NULL, OPT_CONFIG },
 	{ "connect-to",		required_argument,	NULL, OPT_CONNECT_TO },
@@ -86,7 +87,8 @@ const struct option options_long_opts[] = {
 "                   [-t seconds] [-u username] [-V version]\n" \
 "                   [--allow-target pattern] [--alpn list]\n" \
 "                   [--cafile file] [--capabilities] [--capath directory]\n" \
-"                   [--cert file] [--color when] [--config file]\n" \
+"                   [--cert file] [--clients] [--color when]\n" \
+"                   [--config file]\n" \
 "                   [--connect-to address] [--crit-days days]\n" \
 "                   [--crit-ms ms] [--crlfile file] [--explain]\n" \
 "                   [--format format] [--hexdump] [--interval seconds]\n" \
@@ -184,6 +186,10 @@ const char help_text[] = USAGE_TEXT
 "  --version                  print the version and exit\n"
 "\n"
 "Diagnosis:\n"
+"  --clients                  also handshake (steps 1-5) as common MQTT\n"
+"                             client stacks would (OpenSSL 3, Go, Python,\n"
+"                             Java 17, mbedTLS on ESP-IDF, an OpenSSL 1.1\n"
+"                             device) and say which would connect\n"
 "  --no-diagnose              after a failure, do not run the follow-up\n"
 "                             experiments (another MQTT version, client\n"
 "                             id or TLS offer), which take at most one\n"

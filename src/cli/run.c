@@ -23,6 +23,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "clients.h"
 #include "diagnose.h"
 #include "engine.h"
 #include "pause.h"
@@ -362,6 +363,10 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 	if (r->failed_step != 0 && !s->o->no_diagnose && s->o->serve == NULL &&
 	    !iowait_interrupted)
 		run_diagnose(&ec, &io, r);
+	if (s->o->clients && s->o->serve == NULL && ec.use_tls &&
+	    !iowait_interrupted &&
+	    r->steps[STEP_TCP].status == STEP_OK)
+		clients_run(&ec, &io, ec.timeout_us, r);
 	free(ids.topic);
 	return true;
 }

@@ -159,7 +159,7 @@ report_apply(struct report *r, const struct report_change *c)
 	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
 	    c->kind != RC_UNENCRYPTED &&
 	    c->kind != RC_FINDING && c->kind != RC_CAPABILITY &&
-	    c->kind != RC_DIAGNOSIS) {
+	    c->kind != RC_DIAGNOSIS && c->kind != RC_CLIENT) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -301,6 +301,11 @@ report_apply(struct report *r, const struct report_change *c)
 		    sizeof(*r->findings)))
 			return;
 		r->findings[r->nfindings++] = *c->finding;
+		break;
+	case RC_CLIENT:
+		if (c->client == NULL || r->nclients >= REPORT_MAX_CLIENTS)
+			return;
+		r->clients[r->nclients++] = *c->client;
 		break;
 	case RC_DIAGNOSIS:
 		if (c->diagnosis == NULL ||
@@ -491,6 +496,14 @@ report_finding(struct report *r, const struct report_finding *f)
 {
 	struct report_change c = { .kind = RC_FINDING, .finding = f,
 	    .step = f->step };
+
+	report_apply(r, &c);
+}
+
+void
+report_client(struct report *r, const struct report_client *cl)
+{
+	struct report_change c = { .kind = RC_CLIENT, .client = cl };
 
 	report_apply(r, &c);
 }

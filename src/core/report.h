@@ -173,6 +173,19 @@ struct report_diagnosis {
 	uint64_t duration_us;
 };
 
+/*
+ * --clients: whether a common client stack would connect (steps 1-5 as
+ * it would do them, and its certificate policy), and why not.
+ */
+#define REPORT_MAX_CLIENTS 8
+struct report_client {
+	char key[REPORT_KEY_MAX];	/* "openssl3_level2" */
+	char name[64];			/* "OpenSSL 3, security level 2" */
+	bool connects;
+	char negotiated[128];		/* "TLS1.3 TLS_AES_256_GCM_SHA384" */
+	char why[REPORT_TEXT_MAX];	/* why not, "" when it connects */
+};
+
 /* A fact about a step: a stable key (for JSON and tests) and its text. */
 struct report_detail {
 	char key[REPORT_KEY_MAX];
@@ -221,6 +234,7 @@ enum report_change_kind {
 	RC_FINDING,		/* a finding (see struct report_finding) */
 	RC_CAPABILITY,		/* one --capabilities result (cap) */
 	RC_DIAGNOSIS,		/* a follow-up experiment's result */
+	RC_CLIENT,		/* a --clients profile's answer */
 	RC_END,			/* probe over */
 };
 
@@ -250,6 +264,8 @@ struct report_change {
 	uint64_t start_us;
 	/* RC_FINDING */
 	const struct report_finding *finding;
+	/* RC_CLIENT */
+	const struct report_client *client;
 	/* RC_DIAGNOSIS */
 	const struct report_diagnosis *diagnosis;
 };
@@ -282,6 +298,8 @@ struct report {
 	size_t ncaps;
 	struct report_capability *caps;
 	size_t caps_missing;		/* required ones that are not there */
+	size_t nclients;		/* --clients ran: at most 8 */
+	struct report_client clients[REPORT_MAX_CLIENTS];
 	size_t ndiagnoses;		/* at most REPORT_MAX_DIAGNOSES */
 	struct report_diagnosis diagnoses[REPORT_MAX_DIAGNOSES];
 	report_listener listener;
@@ -323,6 +341,7 @@ void report_hint(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void report_finding(struct report *r, const struct report_finding *f);
 void report_diagnosis(struct report *r, const struct report_diagnosis *d);
+void report_client(struct report *r, const struct report_client *cl);
 /* A finding built from its parts; cert -1 when about no certificate. */
 void report_findingf(struct report *r, int step, enum report_severity sev,
     int cert, const char *key, const char *fmt, ...)

@@ -417,6 +417,28 @@ json_findings(struct json_w *w, const struct report *r, int step)
 	json_close(w, ']');
 }
 
+/* --clients: one object per client stack, empty without the option. */
+static void
+json_clients(struct json_w *w, const struct report *r)
+{
+	json_key(w, "clients");
+	json_open(w, '[');
+	for (size_t i = 0; i < r->nclients; i++) {
+		const struct report_client *c = &r->clients[i];
+
+		json_open(w, '{');
+		json_key_str(w, "key", c->key);
+		json_key_str(w, "name", c->name);
+		json_key(w, "connects");
+		json_bool(w, c->connects);
+		json_key_str(w, "negotiated", c->negotiated[0] != '\0' ?
+		    c->negotiated : NULL);
+		json_key_str(w, "reason", c->connects ? NULL : c->why);
+		json_close(w, '}');
+	}
+	json_close(w, ']');
+}
+
 /* The follow-up experiments after a failure. */
 static void
 json_diagnosis(struct json_w *w, const struct report *r)
@@ -793,6 +815,7 @@ json_result(const struct json_ctx *j, const struct report *r,
 	json_hints(&w, r);
 	json_findings(&w, r, -1);
 	json_diagnosis(&w, r);
+	json_clients(&w, r);
 	json_close(&w, '}');
 	fputc('\n', j->out);
 	fflush(j->out);

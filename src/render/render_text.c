@@ -767,6 +767,30 @@ render_caps(struct render_text *rt, const struct report *r)
 	}
 }
 
+/* --clients: which common stacks would connect, and why not. */
+static void
+render_clients(struct render_text *rt, const struct report *r)
+{
+	char clean[REPORT_TEXT_MAX * 4];
+
+	if (r->nclients == 0)
+		return;
+	fprintf(rt->out, "\n%sOther clients%s (--clients: steps 1-5 as each "
+	    "would do them)\n", render_color(rt, C_BOLD),
+	    render_color(rt, C_RESET));
+	fprintf(rt->out, "  %-42s %-8s %s\n", "client", "connects",
+	    "agreed on / why not");
+	for (size_t i = 0; i < r->nclients; i++) {
+		const struct report_client *c = &r->clients[i];
+
+		fprintf(rt->out, "  %-42s %s%-8s%s %s\n", c->name,
+		    render_color(rt, c->connects ? C_GREEN : C_RED),
+		    c->connects ? "yes" : "NO", render_color(rt, C_RESET),
+		    render_clean(c->connects ? c->negotiated : c->why, clean,
+		    sizeof(clean)));
+	}
+}
+
 /* The follow-up experiments, apart from the walk. */
 static void
 render_diagnosis(struct render_text *rt, const struct report *r)
@@ -826,6 +850,7 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		fprintf(rt->out, "hint: %s\n", render_clean(r->hints[i], clean,
 		    sizeof(clean)));
 	render_diagnosis(rt, r);
+	render_clients(rt, r);
 	render_tracker(rt, r);
 	render_caps(rt, r);
 	if (r->unverified) {
