@@ -93,6 +93,9 @@ badinput_setup(void)
 	badinput_concat("client-both.pem", "client.pem", "client.key");
 	/* a private key only its owner may read, for the warning tests */
 	badinput_concat("client-private.key", "client.key", "empty.pem");
+	/* and one that others may read (pki.sh makes its keys 0600) */
+	badinput_concat("client-open.key", "client.key", "empty.pem");
+	chmod(pki("client-open.key"), 0644);
 }
 
 /* ---- the table ------------------------------------------------------ */
@@ -435,7 +438,7 @@ static const struct badinput_warning badinput_warnings[] = {
 	    NULL }, "--password-file" },
 	{ { "--password-file", "@password.txt", "-u", "probeuser", NULL },
 	    NULL },
-	{ { "--cert", "@client.pem", "--key", "@client.key", NULL },
+	{ { "--cert", "@client.pem", "--key", "@client-open.key", NULL },
 	    "--key" },
 	{ { "--cert", "@client.pem", "--key", "@client-private.key", NULL },
 	    NULL },

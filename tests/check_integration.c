@@ -634,6 +634,67 @@ START_TEST(test_wrong_name)
 }
 END_TEST
 
+/*
+ * COLUMNS=80: a healthy walk with everything a class turns on (-v,
+ * --explain, --trace, --hexdump), -k, and each failure fit 80 columns:
+ * failed:, hint:, details, events and the verdict wrap with an indent,
+ * and the tracker never breaks a state.
+ */
+START_TEST(test_fits_80_columns)
+{
+	static const char *const states[] = { "Secure channel ready",
+	    "Certificate verified", "Connected (CONNACK received)" };
+	const enum listener ls[] = { L_GOOD, L_EXPIRED, L_NOTYET, L_WRONGNAME,
+	    L_SELFSIGNED, L_UNTRUSTED, L_PLAINTEXT };
+	struct run r;
+
+	setenv("COLUMNS", "80", 1);
+	run_probe(&r, NULL, "-v", "--explain", "--cafile", pki("ca.pem"),
+		  "-t", "5", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	ck_assert_msg(widest_line(&r) <= 80, "%zu columns:\n%s",
+		      widest_line(&r), r.out);
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+		ck_assert_msg(strstr(strstr(r.out, "Status tracker"), states[i])
+			      != NULL, "'%s' broken in the tracker:\n%s",
+			      states[i], r.out);
+	EXPECT_LAST_LINE_STARTS(&r, "OK 127.0.0.1:");
+	free(r.out);
+	run_probe(&r, NULL, "--trace", "--hexdump", "-k", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_EXPIRED), NULL);
+	EXPECT_EXIT(&r, 0);
+	ck_assert_msg(widest_line(&r) <= 80, "%zu columns:\n%s",
+		      widest_line(&r), r.out);
+	/* -k: step 4 is not "ok", and the end is not "secure" */
+	EXPECT_HAS(&r, "FAILED, going on: --insecure");
+	EXPECT_HAS(&r, "Connected (UNVERIFIED)");
+	EXPECT_LACKS(&r, "Connected (secure)");
+	free(r.out);
+	for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
+		run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+			  target(ls[i]), NULL);
+		ck_assert_msg(widest_line(&r) <= 80, "%zu columns:\n%s",
+			      widest_line(&r), r.out);
+		/* a failure shows the columns up to it, then "not reached" */
+		if (r.status != 0)
+			ck_assert_msg(strstr(r.out, "not reached\n") != NULL &&
+				      strstr(r.out, "Steps ") != NULL, "%s",
+				      r.out);
+		free(r.out);
+	}
+	/* a wider terminal: one table */
+	setenv("COLUMNS", "160", 1);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+		  target(L_GOOD), NULL);
+	ck_assert_msg(widest_line(&r) <= 160 && widest_line(&r) > 80,
+		      "%zu columns:\n%s", widest_line(&r), r.out);
+	ck_assert_msg(strstr(r.out, "After 4               After 5") != NULL,
+		      "not one table at 160:\n%s", r.out);
+	free(r.out);
+	unsetenv("COLUMNS");
+}
+END_TEST
+
 /* ---- tests: usage errors -------------------------------------------- */
 
 START_TEST(test_usage_no_target)
@@ -699,6 +760,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_expired);
 	tcase_add_test(tc, test_not_yet_valid);
 	tcase_add_test(tc, test_wrong_name);
+	tcase_add_test(tc, test_fits_80_columns);
 	tcase_add_test(tc, test_usage_no_target);
 	tcase_add_test(tc, test_usage_bad_qos);
 	tcase_add_test(tc, test_usage_missing_cafile);

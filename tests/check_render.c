@@ -39,6 +39,8 @@ render_cap_open(struct render_cap *c, bool color, bool quiet, int verbose,
 	c->rt.verbose = verbose;
 	c->rt.target = TARGET;
 	c->rt.steps = steps;
+	/* wide: these tests read whole lines; the width tests set 80/160 */
+	c->rt.width = 2000;
 }
 
 /* Flush and close; c->buf then holds the whole output, NUL-terminated. */
@@ -102,20 +104,35 @@ render_before(const char *buf, const char *a, const char *b)
 	return pa != NULL && pb != NULL && pa < pb;
 }
 
-/* The last non-empty line. */
+/* The last non-empty line, with the indented lines that continue it
+ * when it wrapped, joined by single spaces. */
 static void
 render_last_line(const char *buf, char *out, size_t len)
 {
-	size_t n = strlen(buf);
+	size_t n = strlen(buf), o = 0;
 	const char *end, *start;
 
 	while (n > 0 && buf[n - 1] == '\n')
 		n--;
 	end = buf + n;
 	start = end;
-	while (start > buf && start[-1] != '\n')
+	for (;;) {
+		while (start > buf && start[-1] != '\n')
+			start--;
+		if (start == buf || *start != ' ')
+			break;
 		start--;
-	snprintf(out, len, "%.*s", (int)(end - start), start);
+	}
+	for (const char *p = start; p < end && o + 1 < len; p++) {
+		if (*p == '\n') {
+			out[o++] = ' ';
+			while (p + 1 < end && p[1] == ' ')
+				p++;
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
 }
 
 /* The three-state line printed under step's line. */
@@ -261,52 +278,164 @@ START_TEST(test_full_success)
 }
 END_TEST
 
-START_TEST(test_tracker_block)
+/* A whole walk rendered at width columns. */
+static void
+render_walk_at(struct render_cap *c, struct report *r, int width, int fail)
+{
+	render_cap_open(c, false, false, 0, REPORT_STEPS);
+	c->rt.width = width;
+	report_init(r, render_text_live, &c->rt);
+	if (fail == 0)
+		render_build_ok(r, REPORT_STEPS);
+	else {
+		render_build_ok(r, fail - 1);
+		report_step_start(r, fail, T0 + 1000u * (unsigned)fail);
+		report_step_fail(r, fail, T0 + 1000u * (unsigned)fail + 300u,
+		    CAUSE_VERIFY, "certificate expired 2161 days ago "
+		    "(certificate 0, on 2021-01-01 00:00 UTC), and a reason long "
+		    "enough to need three lines at eighty columns, which the "
+		    "renderer must wrap with a hanging indent under its label");
+		report_hint(r, "the broker's certificate (CN=broker.example) "
+		    "expired on 2021-01-01 00:00 UTC, 2161 days ago: it must be "
+		    "renewed on the broker");
+	}
+	report_end(r, T0 + 9000u);
+	render_text_finish(&c->rt, r);
+	render_cap_close(c);
+}
+
+/* No line wider than width, and every state of the tracker whole on
+ * one line (never "Secure" / "channel" / "ready" stacked). */
+static void
+render_assert_fits(const char *buf, int width)
+{
+	static const char *const states[] = {
+		"Not started", "In progress", "Certificate verified",
+		"Secure channel ready", "Connected (CONNACK received)",
+		"Connected (secure)",
+	};
+	const char *t = strstr(buf, "Status tracker\n");
+
+	for (const char *p = buf; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t w = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		ck_assert_msg(w <= (size_t)width, "a line of %zu columns at %d:\n"
+		    "%.*s", w, width, (int)w, p);
+		p = nl != NULL ? nl + 1 : p + w;
+	}
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strstr(buf, states[i]) != NULL)
+			ck_assert_msg(strstr(t, states[i]) != NULL,
+			    "'%s' broken in the tracker:\n%s", states[i], t);
+}
+
+/* 80 columns: the columns where a state changes, as the walkthrough
+ * shows them, in two tables; nothing wider than 80. */
+START_TEST(test_tracker_80)
 {
 	struct render_cap c;
 	struct report r;
 	const char *t;
 	char line[1024];
 
-	render_full_run(&c, &r, false, false);
+	render_walk_at(&c, &r, 80, 0);
+	render_assert_fits(c.buf, 80);
 	t = strstr(c.buf, "Status tracker\n");
-	ck_assert_ptr_nonnull(t);
-	/* columns: Start and After 1..8; rows: the three layers */
 	render_find_line(t, "      Start", line, sizeof(line));
-	for (int s = 1; s <= 4; s++) {
+	ck_assert_str_eq(line, "      Start         After 1       After 2       "
+	    "After 4");
+	render_find_line(t, "      After 5", line, sizeof(line));
+	ck_assert_str_eq(line, "      After 5               After 7          "
+	    "             Final");
+	render_find_line(t, "TLS   Not", line, sizeof(line));
+	ck_assert_str_eq(line, "TLS   Not started   Not started   In progress   "
+	    "Certificate verified");
+	render_find_line(t, "MQTT  Disconnected          Connected", line,
+	    sizeof(line));
+	ck_assert_str_eq(line, "MQTT  Disconnected          Connected (CONNACK "
+	    "received)  Connected (secure)");
+	/* the steps where nothing changes are left out */
+	ck_assert_ptr_null(strstr(t, "After 3"));
+	ck_assert_ptr_null(strstr(t, "After 6"));
+	/* the verdict wraps with an indent, its head first */
+	render_last_line(c.buf, line, sizeof(line));
+	ck_assert_msg(strncmp(line, "OK " TARGET ": all 8 steps", 28) == 0,
+	    "%s", line);
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
+/* 160 columns: the same columns in one table. */
+START_TEST(test_tracker_160)
+{
+	struct render_cap c;
+	struct report r;
+	const char *t;
+	char line[1024];
+
+	render_walk_at(&c, &r, 160, 0);
+	render_assert_fits(c.buf, 160);
+	t = strstr(c.buf, "Status tracker\n");
+	render_find_line(t, "      Start", line, sizeof(line));
+	ck_assert_str_eq(line, "      Start         After 1       After 2       "
+	    "After 4               After 5               After 7            "
+	    "           Final");
+	render_find_line(t, "MQTT  ", line, sizeof(line));
+	ck_assert_str_eq(line, "MQTT  Disconnected  Disconnected  Disconnected  "
+	    "Disconnected          Disconnected          Connected (CONNACK "
+	    "received)  Connected (secure)");
+	/* one table: one heading line */
+	ck_assert_ptr_null(strstr(t, "\n      After 5"));
+	/* wide enough for all nine columns: every step has its own */
+	report_free(&r);
+	free(c.buf);
+	render_walk_at(&c, &r, 200, 0);
+	render_assert_fits(c.buf, 200);
+	t = strstr(c.buf, "Status tracker\n");
+	for (int s = 1; s < REPORT_STEPS; s++) {
 		char h[16];
 
 		snprintf(h, sizeof(h), "After %d", s);
-		ck_assert_msg(strstr(line, h) != NULL, "%s", line);
+		ck_assert_msg(strstr(t, h) != NULL, "%s missing:\n%s", h, t);
 	}
-	ck_assert_ptr_nonnull(strstr(t, "After 8"));
-	render_find_line(t, "TCP   ", line, sizeof(line));
-	ck_assert_msg(strstr(line, "Closed") != NULL, "%s", line);
-	ck_assert_msg(strstr(line, "Established") != NULL, "%s", line);
-	/* every state of a successful walk is there (cells wrap words, so
-	 * look for each word) */
-	{
-		static const char *const words[] = {
-			"Closed", "Established", "Not started", "In progress",
-			"Certificate", "verified", "Secure", "channel", "ready",
-			"Disconnected", "Connected", "(CONNACK", "received)",
-			"(secure)",
-		};
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
 
-		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-			ck_assert_msg(strstr(t, words[i]) != NULL,
-			    "'%s' missing from tracker:\n%s", words[i], t);
-	}
-	ck_assert_ptr_null(strstr(t, "Failed"));
-	/* no tracker line is wider than a terminal (the verdict after the
-	 * tracker may be) */
-	for (const char *p = t; *p != '\0' && strncmp(p, "OK ", 3) != 0;) {
-		const char *nl = strchr(p, '\n');
-		size_t w = nl != NULL ? (size_t)(nl - p) : strlen(p);
+/* After a failure: the columns up to it and one "not reached" column,
+ * not five columns of dashes; failed:, hint: and the verdict wrapped
+ * with a hanging indent. */
+START_TEST(test_tracker_after_failure)
+{
+	struct render_cap c;
+	struct report r;
+	const char *t;
+	char line[1024];
 
-		ck_assert_msg(w <= 80, "line of %zu columns", w);
-		p = nl != NULL ? nl + 1 : p + w;
-	}
+	render_walk_at(&c, &r, 80, STEP_VERIFY);
+	render_assert_fits(c.buf, 80);
+	t = strstr(c.buf, "Status tracker\n");
+	render_find_line(t, "      Start", line, sizeof(line));
+	ck_assert_str_eq(line, "      Start         After 1       After 2       "
+	    "After 4       Steps 5-8");
+	render_find_line(t, "TLS   ", line, sizeof(line));
+	ck_assert_str_eq(line, "TLS   Not started   Not started   In progress   "
+	    "Failed        not reached");
+	ck_assert_ptr_null(strstr(t, " - "));
+	/* "failed: " hangs its continuation under the text */
+	render_find_line(c.buf, "      failed: certificate expired", line,
+	    sizeof(line));
+	ck_assert_ptr_nonnull(strstr(c.buf, "\n              "));
+	render_find_line(c.buf, "hint: the broker's", line, sizeof(line));
+	ck_assert_ptr_nonnull(strstr(c.buf, "\n      expired on") != NULL ?
+	    "" : strstr(c.buf, "\n      "));
+	render_last_line(c.buf, line, sizeof(line));
+	ck_assert_msg(strncmp(line, "FAIL step 4 (Certificate verification) on "
+	    TARGET ": certificate expired", 60) == 0, "%s", line);
 	report_free(&r);
 	free(c.buf);
 }
@@ -336,7 +465,7 @@ START_TEST(test_quiet_one_line)
 	render_text_finish(&c.rt, &r);
 	render_cap_close(&c);
 	ck_assert_uint_eq(render_count_lines(c.buf), 1);
-	ck_assert_str_eq(c.buf, "FAIL step 2 (ClientHello sent): no\n");
+	ck_assert_str_eq(c.buf, "FAIL step 2 (ClientHello sent) on " TARGET ": no\n");
 	report_free(&r);
 	free(c.buf);
 }
@@ -372,7 +501,7 @@ START_TEST(test_failure_at_verify)
 	render_find_line(c.buf, "hint: ", line, sizeof(line));
 	ck_assert_str_eq(line, "hint: give the broker's CA with --cafile");
 	render_last_line(c.buf, line, sizeof(line));
-	ck_assert_str_eq(line, "FAIL step 4 (Certificate verification): "
+	ck_assert_str_eq(line, "FAIL step 4 (Certificate verification) on " TARGET ": "
 	    VERIFY_REASON);
 	/* the not-reached steps carry no state line of their own */
 	ck_assert_ptr_null(strstr(strstr(c.buf, "[5/8]"), "      TCP: "));
@@ -432,8 +561,15 @@ START_TEST(test_unverified)
 	render_cap_close(&c);
 
 	render_states_after(c.buf, 4, line, sizeof(line));
-	ck_assert_str_eq(line, "      TCP: Established | TLS: In progress | "
-	    "MQTT: Disconnected");
+	/* not "In progress" as if nothing happened: marked, as step 4 is */
+	ck_assert_str_eq(line, "      TCP: Established | TLS: NOT verified (-k) "
+	    "| MQTT: Disconnected");
+	render_find_line(c.buf, "[4/8]", line, sizeof(line));
+	ck_assert_msg(strstr(line, "FAILED, going on: --insecure") != NULL,
+	    "%s", line);
+	render_states_after(c.buf, 8, line, sizeof(line));
+	ck_assert_msg(strstr(line, "MQTT: Connected (UNVERIFIED)") != NULL,
+	    "%s", line);
 	render_find_line(c.buf, "      INSECURE", line, sizeof(line));
 	/* a banner under step 4 and again above the verdict */
 	render_find_line(c.buf, "!! UNVERIFIED", line, sizeof(line));
@@ -488,7 +624,7 @@ START_TEST(test_verdict_formats)
 	    "the broker refused the connection: CONNACK return code 0x05 "
 	    "(not authorized)");
 	render_verdict(&r, TARGET, REPORT_STEPS, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "FAIL step 7 (CONNACK received): the broker "
+	ck_assert_str_eq(buf, "FAIL step 7 (CONNACK received) on " TARGET ": the broker "
 	    "refused the connection: CONNACK return code 0x05 "
 	    "(not authorized)");
 	/* a short buffer truncates and stays a string */
@@ -689,8 +825,8 @@ START_TEST(test_hostile_text)
 		char line[1024];
 
 		render_last_line(c.buf, line, sizeof(line));
-		ck_assert_str_eq(line, "FAIL step 2 (ClientHello sent): "
-		    "%s%n%x%p%%%.9999d");
+		ck_assert_str_eq(line, "FAIL step 2 (ClientHello sent) on "
+		    TARGET ": %s%n%x%p%%%.9999d");
 	}
 	report_free(&r);
 	free(c.buf);
@@ -776,7 +912,7 @@ START_TEST(test_control_bytes_escaped)
 	ck_assert_ptr_null(strchr(c.buf, '\007'));
 	ck_assert_ptr_nonnull(strstr(c.buf, "a\\x1b[2Jb\\x0dc"));
 	ck_assert_ptr_nonnull(strstr(c.buf, "topic \\x1b]0;title\\x07"));
-	ck_assert_ptr_nonnull(strstr(c.buf, "FAIL step 1 (TCP connect): "
+	ck_assert_ptr_nonnull(strstr(c.buf, "FAIL step 1 (TCP connect) on " TARGET ": "
 	    "bad\\x1b[31m"));
 	report_free(&r);
 	free(c.buf);
@@ -1443,7 +1579,9 @@ render_suite(void)
 
 	tc = tcase_create("walk");
 	tcase_add_test(tc, test_full_success);
-	tcase_add_test(tc, test_tracker_block);
+	tcase_add_test(tc, test_tracker_80);
+	tcase_add_test(tc, test_tracker_160);
+	tcase_add_test(tc, test_tracker_after_failure);
 	tcase_add_test(tc, test_quiet_one_line);
 	tcase_add_test(tc, test_failure_at_verify);
 	tcase_add_test(tc, test_skipped_steps);

@@ -236,7 +236,7 @@ START_TEST(test_fail_without_start_belongs_to_step)
 }
 END_TEST
 
-START_TEST(test_unverified_keeps_in_progress)
+START_TEST(test_unverified_is_marked)
 {
 	struct report r;
 
@@ -248,12 +248,21 @@ START_TEST(test_unverified_keeps_in_progress)
 	ck_assert(r.unverified);
 	report_step_ok(&r, STEP_VERIFY, T0 + 450u);
 	ck_assert_int_eq(r.steps[STEP_VERIFY].status, STEP_OK);
+	/* not "Certificate verified", and not "In progress" as if step 4
+	 * had not happened: marked */
 	ck_assert_str_eq(report_state_name(LAYER_TLS,
-	    r.steps[STEP_VERIFY].state[LAYER_TLS]), "In progress");
+	    r.steps[STEP_VERIFY].state[LAYER_TLS]), "NOT verified (-k)");
 	/* the rest of the walk goes on as usual */
-	report_step_start(&r, STEP_KEYS, T0 + 500u);
-	report_step_ok(&r, STEP_KEYS, T0 + 550u);
-	report_check_states(&r, STEP_KEYS, report_tracker[STEP_KEYS]);
+	for (int s = STEP_KEYS; s <= STEP_CONNACK; s++) {
+		report_step_start(&r, s, T0 + 100u * (unsigned)s);
+		report_step_ok(&r, s, T0 + 100u * (unsigned)s + 50u);
+		report_check_states(&r, s, report_tracker[s]);
+	}
+	/* and ends unverified, not "secure" */
+	report_step_start(&r, STEP_PUBSUB, T0 + 900u);
+	report_step_ok(&r, STEP_PUBSUB, T0 + 950u);
+	ck_assert_str_eq(report_state_name(LAYER_MQTT,
+	    r.steps[STEP_PUBSUB].state[LAYER_MQTT]), "Connected (UNVERIFIED)");
 	ck_assert_int_eq(report_exit_status(&r), 0);
 	report_free(&r);
 }
@@ -648,7 +657,7 @@ report_suite(void)
 	tcase_add_test(tc, test_fail_layer_out_of_range_uses_step_layer);
 	tcase_add_test(tc, test_states_carry_over_unreached);
 	tcase_add_test(tc, test_fail_without_start_belongs_to_step);
-	tcase_add_test(tc, test_unverified_keeps_in_progress);
+	tcase_add_test(tc, test_unverified_is_marked);
 	tcase_add_test(tc, test_unverified_after_verify_does_not_rewrite);
 	tcase_add_test(tc, test_skip);
 	suite_add_tcase(s, tc);

@@ -675,6 +675,15 @@ START_TEST(test_lab)
 			  "%s\n%s\n", id, r.status, st, phrase,
 			  contains_ci(r.out, phrase) ? "found" : "missing",
 			  cmd, tail_n(r.out, 600));
+		/* a class reads it on an 80-column projector (not a
+		 * terminal here: 80 is the default width) */
+		LAB_CHECK(widest_line(&r) <= 80, "lesson %s: a line of %zu "
+			  "columns\n%s\n", id, widest_line(&r),
+			  tail_n(r.out, 600));
+		/* the lab's own keys are 0600: no warning about them */
+		LAB_CHECK(!contains_ci(r.out, "readable by other users"),
+			  "lesson %s warns about the lab's files\n%s\n", id,
+			  tail_n(r.out, 600));
 		free(r.out);
 	}
 	if (f != NULL)

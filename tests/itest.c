@@ -303,6 +303,12 @@ run_probe(struct run *r, const char *password, ...)
 
 /* ---- looking at the output ------------------------------------------ */
 
+/*
+ * Whether needle is in hay, ignoring case, and with a space of needle
+ * matching any run of spaces and newlines: text wraps at the width
+ * (COLUMNS, or 80) and goes on after a newline and an indent, so a
+ * phrase is found wherever the line broke.
+ */
 int contains_ci(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -310,36 +316,79 @@ int contains_ci(const char *hay, const char *needle)
 	if (hay == NULL)
 		return 0;
 	for (; *hay != '\0'; hay++) {
-		size_t i = 0;
+		size_t i = 0, h = 0;
 
-		while (i < n && hay[i] != '\0' &&
-		       tolower((unsigned char)hay[i]) ==
-		       tolower((unsigned char)needle[i]))
+		while (i < n && hay[h] != '\0') {
+			if (needle[i] == ' ' && (hay[h] == ' ' ||
+			    hay[h] == '\n')) {
+				while (hay[h] == ' ' || hay[h] == '\n')
+					h++;
+				while (i < n && needle[i] == ' ')
+					i++;
+				continue;
+			}
+			if (tolower((unsigned char)hay[h]) !=
+			    tolower((unsigned char)needle[i]))
+				break;
+			h++;
 			i++;
+		}
 		if (i == n)
 			return 1;
 	}
 	return n == 0;
 }
 
-/* The last non-empty line of the output (static buffer). */
+size_t widest_line(const struct run *r)
+{
+	size_t widest = 0, cols = 0;
+
+	for (size_t i = 0; i < r->len; i++) {
+		if (r->out[i] == '\n') {
+			cols = 0;
+			continue;
+		}
+		/* continuation bytes take no column */
+		if (((unsigned char)r->out[i] & 0xc0) != 0x80 &&
+		    ++cols > widest)
+			widest = cols;
+	}
+	return widest;
+}
+
+/*
+ * The last non-empty line of the output (static buffer), with the lines
+ * that continue it: text wraps at the width (COLUMNS, or 80), and a
+ * wrapped line goes on in lines that start with spaces, so the verdict
+ * is its first line and those after it, joined with a space.
+ */
 const char *last_line(const struct run *r)
 {
-	static char line[1024];
-	size_t end = r->len;
+	static char line[4096];
+	size_t end = r->len, o = 0;
 
 	while (end > 0 && (r->out[end - 1] == '\n' || r->out[end - 1] == '\r'))
 		end--;
 	size_t begin = end;
 
-	while (begin > 0 && r->out[begin - 1] != '\n')
+	for (;;) {
+		while (begin > 0 && r->out[begin - 1] != '\n')
+			begin--;
+		if (begin == 0 || r->out[begin] != ' ')
+			break;
 		begin--;
-	size_t n = end - begin;
-
-	if (n >= sizeof line)
-		n = sizeof line - 1;
-	memcpy(line, r->out + begin, n);
-	line[n] = '\0';
+	}
+	/* from the head line on: newlines and indents become one space */
+	for (size_t i = begin; i < end && o + 1 < sizeof line; i++) {
+		if (r->out[i] == '\n') {
+			line[o++] = ' ';
+			while (i + 1 < end && r->out[i + 1] == ' ')
+				i++;
+			continue;
+		}
+		line[o++] = r->out[i];
+	}
+	line[o] = '\0';
 	return line;
 }
 

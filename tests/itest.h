@@ -89,6 +89,8 @@ void run_probe(struct run *r, const char *password, ...)
     __attribute__((sentinel));
 int contains_ci(const char *hay, const char *needle);
 const char *last_line(const struct run *r);
+/* Columns of the widest line of the output (UTF-8 characters). */
+size_t widest_line(const struct run *r);
 size_t count_lines(const struct run *r);
 const char *pki(const char *name);
 const char *target_port(const char *host, int port);

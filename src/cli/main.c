@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +188,29 @@ main_color(enum color_mode m)
 	if (m == COLOR_NEVER || (nc != NULL && nc[0] != '\0'))
 		return false;
 	return isatty(STDOUT_FILENO);
+}
+
+/*
+ * The columns text wraps at: COLUMNS when set (as ls and others do),
+ * else the terminal's width, else 80 (a file, a pipe, a CI log).
+ */
+static int
+main_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	char *end = NULL;
+	long v;
+
+	if (env != NULL && env[0] != '\0') {
+		v = strtol(env, &end, 10);
+		if (*end == '\0' && v >= RENDER_MIN_WIDTH && v <= 1000)
+			return (int)v;
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) ==
+	    0 && ws.ws_col >= RENDER_MIN_WIDTH)
+		return ws.ws_col;
+	return RENDER_DEFAULT_WIDTH;
 }
 
 /*
@@ -419,6 +443,7 @@ main(int argc, char *argv[])
 		main_die(EXIT_CANTCREAT, "%s", err);
 	}
 	output_config_init(&oc, &o, main_color(o.color));
+	oc.width = main_width();
 	oc.report = report.out;
 	shared.o = &o;
 	shared.oc = &oc;

@@ -42,10 +42,11 @@ static const char *const report_tcp_names[] = {
 static const char *const report_tls_names[] = {
 	"Not started", "In progress", "Certificate verified",
 	"Secure channel ready", "Failed", "None (no TLS)",
+	"NOT verified (-k)",
 };
 static const char *const report_mqtt_names[] = {
 	"Disconnected", "Connected (CONNACK received)", "Connected (secure)",
-	"Failed", "Connected (UNENCRYPTED)",
+	"Failed", "Connected (UNENCRYPTED)", "Connected (UNVERIFIED)",
 };
 
 /*
@@ -190,6 +191,12 @@ report_apply(struct report *r, const struct report_change *c)
 			if (report_after_ok[c->step][l] >= 0 &&
 			    !(c->step == STEP_VERIFY && r->unverified))
 				s->state[l] = report_after_ok[c->step][l];
+		/* --insecure: the walk says at once that nobody vouched
+		 * for the broker, and ends "unverified", not "secure" */
+		if (c->step == STEP_VERIFY && r->unverified)
+			s->state[LAYER_TLS] = ST_TLS_UNVERIFIED;
+		if (c->step == STEP_PUBSUB && r->unverified)
+			s->state[LAYER_MQTT] = ST_MQTT_UNVERIFIED;
 		/* without TLS the round trip is not "secure" */
 		if (c->step == STEP_PUBSUB && r->unencrypted)
 			s->state[LAYER_MQTT] = ST_MQTT_UNENCRYPTED;
@@ -589,11 +596,11 @@ report_state_name(int layer, int state)
 			return report_tcp_names[state];
 		break;
 	case LAYER_TLS:
-		if (state >= 0 && state <= ST_TLS_NONE)
+		if (state >= 0 && state <= ST_TLS_UNVERIFIED)
 			return report_tls_names[state];
 		break;
 	case LAYER_MQTT:
-		if (state >= 0 && state <= ST_MQTT_UNENCRYPTED)
+		if (state >= 0 && state <= ST_MQTT_UNVERIFIED)
 			return report_mqtt_names[state];
 		break;
 	}

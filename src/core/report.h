@@ -44,11 +44,13 @@ enum tcp_state { ST_TCP_CLOSED, ST_TCP_ESTABLISHED, ST_TCP_FAILED };
 enum tls_state {
 	ST_TLS_NOT_STARTED, ST_TLS_IN_PROGRESS, ST_TLS_CERT_VERIFIED, ST_TLS_SECURE,
 	ST_TLS_FAILED,
-	ST_TLS_NONE		/* mqtt:// and ws://: no TLS in the stack */
+	ST_TLS_NONE,		/* mqtt:// and ws://: no TLS in the stack */
+	ST_TLS_UNVERIFIED	/* step 4 under --insecure: NOT trusted */
 };
 enum mqtt_state {
 	ST_MQTT_DISCONNECTED, ST_MQTT_CONNACKED, ST_MQTT_SECURE, ST_MQTT_FAILED,
-	ST_MQTT_UNENCRYPTED	/* the round trip worked, in the clear */
+	ST_MQTT_UNENCRYPTED,	/* the round trip worked, in the clear */
+	ST_MQTT_UNVERIFIED	/* it worked, with an untrusted broker */
 };
 
 /* Why a failure happened, beyond the step: lets exit codes and hints key

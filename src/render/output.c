@@ -66,18 +66,22 @@ output_text_header(const struct output_target *t)
 	/* targets after the first are set apart, as in a log */
 	if (t->index > 0)
 		fputc('\n', t->out);
+	char line[TARGET_HOST_MAX * 4 + 512];
+	size_t n;
+
 	render_clean(t->host, clean, sizeof(clean));
-	fprintf(t->out, "mqtts-probe %s: %s port %u%s%s, MQTT %s, timeout %.3g s",
-	    PACKAGE_VERSION, clean, t->port, t->via != NULL ? " via " : "",
-	    t->via != NULL ? t->via : "", c->mqtt_version == 5 ? "5.0" :
-	    "3.1.1", (double)c->timeout_us / 1e6);
-	if (output_series(c))
-		fprintf(t->out, ", %u probes %.3g s apart", c->count,
-		    (double)c->interval_us / 1e6);
-	if (c->insecure)
-		fputs(", --insecure: verification is reported, not enforced",
-		    t->out);
-	fputc('\n', t->out);
+	n = (size_t)snprintf(line, sizeof(line), "mqtts-probe %s: %s port "
+	    "%u%s%s, MQTT %s, timeout %.3g s", PACKAGE_VERSION, clean, t->port,
+	    t->via != NULL ? " via " : "", t->via != NULL ? t->via : "",
+	    c->mqtt_version == 5 ? "5.0" : "3.1.1",
+	    (double)c->timeout_us / 1e6);
+	if (output_series(c) && n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ", %u probes "
+		    "%.3g s apart", c->count, (double)c->interval_us / 1e6);
+	if (c->insecure && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, ", --insecure: "
+		    "verification is reported, not enforced");
+	render_wrapped(t->out, c->width, "", 2, "", line, "");
 }
 
 static const char *
@@ -274,6 +278,7 @@ output_probe_begin(struct output_probe *p, const struct output_target *t,
 	p->rt.hexdump = c->hexdump;
 	p->rt.target = t->arg;
 	p->rt.steps = (int)c->steps;
+	p->rt.width = c->width;
 	p->json.out = t->out;
 	p->json.target = t->arg;
 	p->json.probe = number;

@@ -38,6 +38,7 @@ struct output_config {
 	struct stats_limits limits;
 	FILE *report;			/* --report: the page's stream, or NULL */
 	struct html_settings html;	/* what the page shows of the options */
+	int width;			/* text: columns to wrap at, 0: 80 */
 };
 
 void output_config_init(struct output_config *c, const struct options *o,

@@ -22,7 +22,21 @@ struct render_text {
 	int shown;		/* steps already printed live */
 	size_t events_shown;
 	bool running;		/* a "step running" line awaits its end */
+	int width;		/* columns to wrap at; 0: 80 */
 };
+
+#define RENDER_DEFAULT_WIDTH 80
+#define RENDER_MIN_WIDTH 40
+
+/* The width rt wraps at. */
+int render_width(const struct render_text *rt);
+/*
+ * prefix, then text wrapped at width columns between words (a word
+ * longer than a line is cut); each further line starts with indent
+ * spaces.  on/off (colors, or "") go around the text of each line.
+ */
+void render_wrapped(FILE *out, int width, const char *prefix,
+    size_t indent, const char *on, const char *text, const char *off);
 
 /* Copy untrusted text (peer names, reasons) to out with C0 controls, DEL
  * and bytes that are not UTF-8 as \xNN, and C1 controls, bidirectional

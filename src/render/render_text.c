@@ -162,20 +162,139 @@ render_ms(uint64_t us, char *buf, size_t len)
 	snprintf(buf, len, "%.2f ms", (double)us / 1000.0);
 }
 
+/* ---- width -------------------------------------------------------- */
+
+int
+render_width(const struct render_text *rt)
+{
+	return rt->width >= RENDER_MIN_WIDTH ? rt->width : RENDER_DEFAULT_WIDTH;
+}
+
+/* Columns that n bytes of UTF-8 take on a terminal: one per character
+ * (continuation bytes take none; wide characters are rare here). */
+static size_t
+render_cols(const char *s, size_t n)
+{
+	size_t cols = 0;
+
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+		/* a color (ESC [ ... m) takes no column */
+		if (s[i] == '\033' && s[i + 1] == '[') {
+			while (i < n && s[i] != '\0' && s[i] != 'm')
+				i++;
+			continue;
+		}
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	}
+	return cols;
+}
+
+/* The bytes of s that fit in cols columns, not cutting a character. */
+static size_t
+render_fit(const char *s, size_t cols)
+{
+	size_t i = 0, used = 0;
+
+	while (s[i] != '\0') {
+		size_t n = 1;
+
+		while (((unsigned char)s[i + n] & 0xc0) == 0x80)
+			n++;
+		if (used + 1 > cols)
+			break;
+		used++;
+		i += n;
+	}
+	return i;
+}
+
+void
+render_wrapped(FILE *out, int width, const char *prefix, size_t indent,
+    const char *on, const char *text, const char *off)
+{
+	size_t col = render_cols(prefix, strlen(prefix));
+	const char *p = text;
+
+	fputs(prefix, out);
+	if (width < RENDER_MIN_WIDTH)
+		width = RENDER_DEFAULT_WIDTH;
+	/* a prefix too wide for the line leaves at least 20 columns */
+	if (indent + 20 > (size_t)width)
+		indent = (size_t)width > 20 ? (size_t)width - 20 : 0;
+	for (bool first = true; first || *p != '\0'; first = false) {
+		size_t avail = (size_t)width > col + 1 ? (size_t)width - col : 20;
+		size_t take = 0, cut = 0;
+
+		if (avail < 20)
+			avail = 20;
+		/* the longest run of whole words that fits */
+		while (p[take] != '\0') {
+			size_t w = take;
+
+			while (p[w] == ' ')
+				w++;
+			while (p[w] != '\0' && p[w] != ' ')
+				w++;
+			if (render_cols(p, w) > avail)
+				break;
+			take = w;
+		}
+		if (take == 0) {
+			/* one word longer than the line: cut it */
+			take = render_fit(p, avail);
+			if (take == 0)
+				take = strlen(p);
+		}
+		cut = take;
+		fprintf(out, "%s%.*s%s\n", on, (int)cut, p, off);
+		p += cut;
+		while (*p == ' ')
+			p++;
+		if (*p != '\0') {
+			fprintf(out, "%*s", (int)indent, "");
+			col = indent;
+		}
+	}
+}
+
+/* Wrapped with the renderer's width and colors. */
+static void
+render_wrap_text(struct render_text *rt, const char *prefix, size_t indent,
+    const char *color, const char *text)
+{
+	render_wrapped(rt->out, render_width(rt), prefix, indent,
+	    color != NULL ? render_color(rt, color) : "", text,
+	    color != NULL ? render_color(rt, C_RESET) : "");
+}
+
+/* "TCP: Established | TLS: In progress | MQTT: Disconnected", broken
+ * only between layers, never inside a state. */
 static void
 render_states(const struct render_text *rt, const struct report_step_rec *s)
 {
+	size_t col = 6, width = (size_t)render_width(rt);
+
 	fprintf(rt->out, "      %s", render_color(rt, C_DIM));
 	for (int l = 0; l < REPORT_LAYERS; l++) {
 		int st = s->state[l];
 		bool failed = (l == LAYER_TCP && st == ST_TCP_FAILED) ||
 		    (l == LAYER_TLS && st == ST_TLS_FAILED) ||
 		    (l == LAYER_MQTT && st == ST_MQTT_FAILED);
+		size_t n = strlen(report_layer_name(l)) + 2 +
+		    strlen(report_state_name(l, st));
 
-		fprintf(rt->out, "%s%s: %s%s%s", l > 0 ? " | " : "",
-		    report_layer_name(l), failed ? render_color(rt, C_RED) : "",
+		if (l > 0 && col + 3 + n > width) {
+			fputs("\n      ", rt->out);
+			col = 6;
+		} else if (l > 0) {
+			fputs(" | ", rt->out);
+			col += 3;
+		}
+		fprintf(rt->out, "%s: %s%s%s", report_layer_name(l),
+		    failed ? render_color(rt, C_RED) : "",
 		    report_state_name(l, st), failed ?
 		    render_color(rt, C_RESET C_DIM) : "");
+		col += n;
 	}
 	fprintf(rt->out, "%s\n", render_color(rt, C_RESET));
 }
@@ -191,11 +310,15 @@ render_events(struct render_text *rt, const struct report *r, int step)
 
 		if (e->step > step)
 			break;
-		if (e->level <= rt->verbose)
-			fprintf(rt->out, "      %s%8.3f ms%s  %s\n",
+		if (e->level <= rt->verbose) {
+			char prefix[64];
+
+			snprintf(prefix, sizeof(prefix), "      %s%8.3f ms%s  ",
 			    render_color(rt, C_DIM), (double)e->at_us / 1000.0,
-			    render_color(rt, C_RESET), render_clean(e->text,
-			    clean, sizeof(clean)));
+			    render_color(rt, C_RESET));
+			render_wrapped(rt->out, render_width(rt), prefix, 19,
+			    "", render_clean(e->text, clean, sizeof(clean)), "");
+		}
 		rt->events_shown = i + 1;
 	}
 }
@@ -208,10 +331,15 @@ render_finding(struct render_text *rt, const struct report_finding *f)
 	const char *color = f->severity == SEV_ERROR ? C_RED :
 	    f->severity == SEV_WARNING ? C_YELLOW : C_CYAN;
 
-	fprintf(rt->out, "      %s%-7s%s  %s [%s]\n", render_color(rt, color),
-	    f->severity == SEV_ERROR ? "ERROR" : f->severity == SEV_WARNING ?
-	    "WARNING" : "info", render_color(rt, C_RESET),
-	    render_clean(f->text, clean, sizeof(clean)), f->key);
+	char prefix[64], text[REPORT_TEXT_MAX * 4 + REPORT_KEY_MAX + 4];
+
+	snprintf(prefix, sizeof(prefix), "      %s%-7s%s  ",
+	    render_color(rt, color), f->severity == SEV_ERROR ? "ERROR" :
+	    f->severity == SEV_WARNING ? "WARNING" : "info",
+	    render_color(rt, C_RESET));
+	snprintf(text, sizeof(text), "%s [%s]", render_clean(f->text, clean,
+	    sizeof(clean)), f->key);
+	render_wrapped(rt->out, render_width(rt), prefix, 15, "", text, "");
 }
 
 static void
@@ -349,11 +477,15 @@ render_trace_event(struct render_text *rt, const struct report_event *e)
 
 	if (e->size > 0)
 		snprintf(size, sizeof(size), "%zu", e->size);
+	char prefix[96];
+
 	render_trace_text(e, text, sizeof(text));
-	fprintf(rt->out, "  %9.3f ms  %s  %s%-6s%s %6s  %s\n",
+	snprintf(prefix, sizeof(prefix), "  %9.3f ms  %s  %s%-6s%s %6s  ",
 	    (double)e->at_us / 1000.0, dir, kc[0] != '\0' ?
 	    render_color(rt, kc) : "", render_kind_name(e->kind), kc[0] != '\0' ?
-	    render_color(rt, C_RESET) : "", size, text);
+	    render_color(rt, C_RESET) : "", size);
+	/* the text column stays a column when a line wraps */
+	render_wrapped(rt->out, render_width(rt), prefix, 35, "", text, "");
 	if (rt->hexdump && e->kind == EVK_MQTT && e->bytes != NULL)
 		render_hexdump(rt, e->bytes, e->nbytes);
 }
@@ -436,9 +568,9 @@ render_explain(struct render_text *rt, const struct report *r, int step)
 static void
 render_unverified_banner(struct render_text *rt)
 {
-	fprintf(rt->out, "%s!! UNVERIFIED: the certificate is NOT trusted; "
-	    "going on only because of --insecure !!%s\n",
-	    render_color(rt, C_ALARM), render_color(rt, C_RESET));
+	/* under 80 columns, so that it stays one unbroken line */
+	render_wrap_text(rt, "", 3, C_ALARM, "!! UNVERIFIED: certificate NOT "
+	    "trusted; going on only because of --insecure !!");
 }
 
 /* The timed stages of a step: proxy tunnel, WebSocket upgrade. */
@@ -462,9 +594,8 @@ render_stages(struct render_text *rt, const struct report *r, int step)
 static void
 render_unencrypted_banner(struct render_text *rt)
 {
-	fprintf(rt->out, "%s!! UNENCRYPTED: no TLS; everything, the password "
-	    "included, crossed the network in the clear !!%s\n",
-	    render_color(rt, C_ALARM), render_color(rt, C_RESET));
+	render_wrap_text(rt, "", 3, C_ALARM, "!! UNENCRYPTED: no TLS; all of "
+	    "it, password included, went in the clear !!");
 }
 
 /* The step that starts now: reverse video until it ends (color only,
@@ -503,7 +634,9 @@ render_step(struct render_text *rt, const struct report *r, int step)
 	    s->status == STEP_FAILED ? C_RED : C_BOLD), step, REPORT_STEPS,
 	    report_step_name(step),
 	    render_color(rt, C_RESET), render_color(rt, status_color),
-	    s->status == STEP_FAILED ? "FAILED" : s->status == STEP_SKIPPED &&
+	    s->status == STEP_FAILED ? "FAILED" : step == STEP_VERIFY &&
+	    s->status == STEP_OK && r->unverified ? "FAILED, going on: "
+	    "--insecure" : s->status == STEP_SKIPPED &&
 	    s->reason[0] != '\0' ? "skipped:" : report_status_name(s->status),
 	    render_color(rt, C_RESET));
 	if (s->status == STEP_OK || s->status == STEP_FAILED) {
@@ -532,16 +665,18 @@ render_step(struct render_text *rt, const struct report *r, int step)
 			if (*p == '_')
 				*p = ' ';
 		fields_format(f, s->details[i].text, value, sizeof(value));
-		fprintf(rt->out, "      %-24s %s%s%s\n", label,
-		    loud ? render_color(rt, C_YELLOW) : "",
-		    render_clean(value, clean, sizeof(clean)),
-		    loud ? render_color(rt, C_RESET) : "");
+		{
+			char prefix[REPORT_KEY_MAX + 16];
+
+			snprintf(prefix, sizeof(prefix), "      %-24s ", label);
+			render_wrap_text(rt, prefix, 31, loud ? C_YELLOW : NULL,
+			    render_clean(value, clean, sizeof(clean)));
+		}
 	}
 	render_findings(rt, r, step);
 	if (s->status == STEP_FAILED)
-		fprintf(rt->out, "      %sfailed: %s%s\n", render_color(rt, C_RED),
-		    render_clean(s->reason, clean, sizeof(clean)),
-		    render_color(rt, C_RESET));
+		render_wrap_text(rt, "      failed: ", 14, C_RED,
+		    render_clean(s->reason, clean, sizeof(clean)));
 	render_states(rt, s);
 	if (step == STEP_VERIFY && r->unverified)
 		render_unverified_banner(rt);
@@ -592,87 +727,142 @@ render_text_live(const struct report *r, const struct report_change *c,
 	fflush(rt->out);
 }
 
-/* Split a state name into lines of at most width characters. */
+/* ---- the status tracker -------------------------------------------- */
+
+/* One column of the tracker: a heading and the three layers' states. */
+struct tracker_col {
+	char head[24];
+	const char *cell[REPORT_LAYERS];
+	bool failed;			/* the step that failed */
+	bool change;			/* a state differs from the column before */
+	size_t width;			/* the widest of head and cells */
+};
+
+#define TRACKER_LABEL 6			/* "MQTT  " */
+#define TRACKER_GAP 2
+
+/* Start, "After N" for every step that ran, and one column for the
+ * steps after a failure (or after --steps) that did not run. */
 static int
-render_wrap(const char *text, int width, char lines[][16], int max)
+render_tracker_cols(const struct report *r, struct tracker_col *c)
 {
-	char copy[64];
-	int n = 0;
-	char *save = NULL;
+	int n = 0, last = 0;
 
-	snprintf(copy, sizeof(copy), "%s", text);
-	lines[0][0] = '\0';
-	for (char *w = strtok_r(copy, " ", &save); w != NULL;
-	    w = strtok_r(NULL, " ", &save)) {
-		size_t cur = strlen(lines[n]);
+	for (int s = 0; s <= REPORT_STEPS; s++) {
+		const struct report_step_rec *st = &r->steps[s];
 
-		if (cur > 0 && cur + 1 + strlen(w) > (size_t)width) {
-			if (n + 1 >= max)
-				break;
-			lines[++n][0] = '\0';
-			cur = 0;
-		}
-		snprintf(lines[n] + cur, 16 - cur, "%s%s", cur > 0 ? " " : "",
-		    w);
+		if (s > 0 && st->status != STEP_OK && st->status != STEP_FAILED)
+			continue;
+		memset(&c[n], 0, sizeof(c[n]));
+		snprintf(c[n].head, sizeof(c[n].head), s == 0 ? "Start" :
+		    "After %d", s);
+		for (int l = 0; l < REPORT_LAYERS; l++)
+			c[n].cell[l] = report_state_name(l, st->state[l]);
+		c[n].failed = st->status == STEP_FAILED;
+		c[n].change = n == 0 || c[n].failed;
+		for (int l = 0; n > 0 && l < REPORT_LAYERS; l++)
+			if (strcmp(c[n].cell[l], c[n - 1].cell[l]) != 0)
+				c[n].change = true;
+		last = s;
+		n++;
 	}
-	return n + 1;
+	if (last < REPORT_STEPS) {
+		bool skipped = r->steps[last + 1].status == STEP_SKIPPED;
+
+		memset(&c[n], 0, sizeof(c[n]));
+		snprintf(c[n].head, sizeof(c[n].head), last + 1 == REPORT_STEPS ?
+		    "Step %d" : "Steps %d-%d", last + 1, REPORT_STEPS);
+		for (int l = 0; l < REPORT_LAYERS; l++)
+			c[n].cell[l] = skipped ? "skipped" : "not reached";
+		c[n].change = true;
+		n++;
+	} else if (n > 1 && r->failed_step == 0) {
+		/* the walkthrough's name for the end of a whole walk */
+		snprintf(c[n - 1].head, sizeof(c[n - 1].head), "Final");
+		c[n - 1].change = true;
+	}
+	for (int i = 0; i < n; i++) {
+		c[i].width = strlen(c[i].head);
+		for (int l = 0; l < REPORT_LAYERS; l++)
+			if (strlen(c[i].cell[l]) > c[i].width)
+				c[i].width = strlen(c[i].cell[l]);
+	}
+	return n;
 }
 
-#define TRACKER_CELL 13
-#define TRACKER_COLS 5	/* columns per block: fits 80 characters */
+static size_t
+render_tracker_span(const struct tracker_col *const *c, int n)
+{
+	size_t w = TRACKER_LABEL;
 
-/* The walkthrough's status tracker: layers as rows, steps as columns. */
+	for (int i = 0; i < n; i++)
+		w += c[i]->width + (i + 1 < n ? TRACKER_GAP : 0);
+	return w;
+}
+
+/* One table of n columns: a heading row, then a row per layer. */
+static void
+render_tracker_table(struct render_text *rt, const struct tracker_col *const *c,
+    int n)
+{
+	fprintf(rt->out, "%-*s", TRACKER_LABEL, "");
+	for (int i = 0; i < n; i++)
+		fprintf(rt->out, "%s%s%-*s%s", render_color(rt, C_BOLD),
+		    c[i]->failed ? render_color(rt, C_RED) : "",
+		    i + 1 < n ? (int)(c[i]->width + TRACKER_GAP) : 0, c[i]->head,
+		    render_color(rt, C_RESET));
+	fputc('\n', rt->out);
+	for (int l = 0; l < REPORT_LAYERS; l++) {
+		fprintf(rt->out, "%-*s", TRACKER_LABEL, report_layer_name(l));
+		for (int i = 0; i < n; i++) {
+			bool bad = strcmp(c[i]->cell[l], "Failed") == 0;
+
+			/* no padding after the last column */
+			fprintf(rt->out, "%s%-*s%s", bad ? render_color(rt,
+			    C_RED) : "", i + 1 < n ? (int)(c[i]->width +
+			    TRACKER_GAP) : 0, c[i]->cell[l], bad ?
+			    render_color(rt, C_RESET) : "");
+		}
+		fputc('\n', rt->out);
+	}
+}
+
+/*
+ * The walkthrough's status tracker: layers as rows, steps as columns,
+ * and never a state broken across lines.  Every column when the width
+ * allows; else only the columns where a state changes (as the
+ * walkthrough shows Start, After 2, After 4, After 5, After 7, Final),
+ * in as many tables as the width needs.
+ */
 static void
 render_tracker(struct render_text *rt, const struct report *r)
 {
+	struct tracker_col cols[REPORT_STEPS + 2];
+	const struct tracker_col *all[REPORT_STEPS + 2], *pick[REPORT_STEPS + 2];
+	int n = render_tracker_cols(r, cols), np = 0;
+	size_t width = (size_t)render_width(rt);
+
 	fprintf(rt->out, "\n%sStatus tracker%s\n", render_color(rt, C_BOLD),
 	    render_color(rt, C_RESET));
-	for (int first = 0; first <= REPORT_STEPS; first += TRACKER_COLS) {
-		int last = first + TRACKER_COLS - 1;
+	for (int i = 0; i < n; i++) {
+		all[i] = &cols[i];
+		if (cols[i].change)
+			pick[np++] = &cols[i];
+	}
+	if (render_tracker_span(all, n) <= width) {
+		render_tracker_table(rt, all, n);
+		return;
+	}
+	for (int first = 0; first < np;) {
+		int k = 1;
 
-		if (last > REPORT_STEPS)
-			last = REPORT_STEPS;
-		fprintf(rt->out, "%-6s", "");
-		for (int s = first; s <= last; s++) {
-			char head[16];
-
-			snprintf(head, sizeof(head), s == 0 ? "Start" :
-			    "After %d", s);
-			fprintf(rt->out, "%-*s", s < last ? TRACKER_CELL : 0,
-			    head);
-		}
-		fputc('\n', rt->out);
-		for (int l = 0; l < REPORT_LAYERS; l++) {
-			char cells[REPORT_STEPS + 1][3][16];
-			int rows = 1;
-
-			for (int s = first; s <= last; s++) {
-				const struct report_step_rec *st = &r->steps[s];
-				const char *text = st->status == STEP_OK ||
-				    st->status == STEP_FAILED ?
-				    report_state_name(l, st->state[l]) :
-				    st->status == STEP_SKIPPED ? "skipped" :
-				    "-";
-				int n;
-
-				memset(cells[s], 0, sizeof(cells[s]));
-				n = render_wrap(text, TRACKER_CELL - 1,
-				    cells[s], 3);
-				if (n > rows)
-					rows = n;
-			}
-			for (int line = 0; line < rows; line++) {
-				fprintf(rt->out, "%-6s", line == 0 ?
-				    report_layer_name(l) : "");
-				/* no padding after the last column */
-				for (int s = first; s <= last; s++)
-					fprintf(rt->out, "%-*s", s < last ?
-					    TRACKER_CELL : 0, cells[s][line]);
-				fputc('\n', rt->out);
-			}
-		}
-		if (last < REPORT_STEPS)
+		while (first + k < np &&
+		    render_tracker_span(pick + first, k + 1) <= width)
+			k++;
+		if (first > 0)
 			fputc('\n', rt->out);
+		render_tracker_table(rt, pick + first, k);
+		first += k;
 	}
 }
 
@@ -685,9 +875,10 @@ render_verdict(const struct report *r, const char *target, int steps,
 	int f = r->failed_step;
 
 	if (f != 0) {
-		snprintf(buf, len, "FAIL%s step %d (%s): %s",
+		/* the target in every verdict: a log line stands alone */
+		snprintf(buf, len, "FAIL%s step %d (%s) on %s: %s",
 		    r->unencrypted ? " UNENCRYPTED" : "", f,
-		    report_step_name(f), r->steps[f].reason);
+		    report_step_name(f), target, r->steps[f].reason);
 		return;
 	}
 	if (r->caps_missing > 0) {
@@ -847,8 +1038,8 @@ render_text_finish(struct render_text *rt, const struct report *r)
 	else
 		render_events(rt, r, REPORT_STEPS);
 	for (size_t i = 0; i < r->nhints; i++)
-		fprintf(rt->out, "hint: %s\n", render_clean(r->hints[i], clean,
-		    sizeof(clean)));
+		render_wrap_text(rt, "hint: ", 6, NULL, render_clean(r->hints[i],
+		    clean, sizeof(clean)));
 	render_diagnosis(rt, r);
 	render_clients(rt, r);
 	render_tracker(rt, r);
@@ -861,9 +1052,9 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		fputc('\n', rt->out);
 		render_unencrypted_banner(rt);
 	}
-	fprintf(rt->out, "\n%s%s%s\n", render_color(rt, ok && !r->unverified &&
-	    !r->unencrypted ?
-	    C_GREEN : ok ? C_YELLOW : C_RED), verdict,
-	    render_color(rt, C_RESET));
+	/* wrapped like the rest; -q keeps it on one line, for logs */
+	fputc('\n', rt->out);
+	render_wrap_text(rt, "", 2, ok && !r->unverified && !r->unencrypted ?
+	    C_GREEN : ok ? C_YELLOW : C_RED, verdict);
 	fflush(rt->out);
 }

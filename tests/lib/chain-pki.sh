@@ -107,7 +107,11 @@ run --generate-crl --load-ca-privkey "$dir/ca.key" \
 	--load-ca-certificate "$dir/ca.pem" \
 	--template "$work/crl.tmpl" --outfile "$work/crl-empty.pem"
 
-chmod 644 "$work"/*.key "$work"/*.pem
+# private keys 0600, as any key should be: the broker runs as the
+# user that made them (broker.sh says "user root" to a root one), and
+# mqtts-probe rightly warns about a client key others can read
+chmod 600 "$work"/*.key
+chmod 644 "$work"/*.pem
 for f in "$work"/*.pem "$work"/*.key; do
 	base=${f##*/}
 	[ "$base" = chain-root.pem ] && continue

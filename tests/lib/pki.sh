@@ -1,8 +1,7 @@
 #!/bin/bash
 # pki.sh DIR -- build a disposable test PKI (ECDSA P-256) for the integration
-# tests and scripts/quickstart.  Never use these keys for anything real: the
-# private keys are world-readable on purpose so a broker that drops
-# privileges can still load them.
+# tests and scripts/quickstart.  Never use these keys for anything real.
+# The private keys are 0600, the certificates 0644.
 #
 # Produces in DIR: ca.pem ca.key other-ca.pem other-ca.key
 #   server.pem server.key           localhost, 127.0.0.1, ::1, signed by ca
@@ -105,7 +104,11 @@ tmpl client 'cn = "mqtts-probe-test"' 'serial = 20' 'expiration_days = 365' \
 	'tls_www_client' 'signing_key'
 signed_by client ca
 
-chmod 644 "$work"/*.key "$work"/*.pem
+# private keys 0600, as any key should be: the broker runs as the
+# user that made them (broker.sh says "user root" to a root one), and
+# mqtts-probe rightly warns about a client key others can read
+chmod 600 "$work"/*.key
+chmod 644 "$work"/*.pem
 for f in "$work"/*.pem "$work"/*.key; do
 	base=${f##*/}
 	[ "$base" = ca.pem ] && continue
