@@ -307,7 +307,7 @@ run_probe(struct run *r, const char *password, ...)
  * Whether needle is in hay, ignoring case, and with a space of needle
  * matching any run of spaces and newlines: text wraps at the width
  * (COLUMNS, or 80) and goes on after a newline and an indent, so a
- * phrase is found wherever the line broke.
+ * phrase is found wherever the line broke, even inside a long word.
  */
 int contains_ci(const char *hay, const char *needle)
 {
@@ -325,6 +325,14 @@ int contains_ci(const char *hay, const char *needle)
 					h++;
 				while (i < n && needle[i] == ' ')
 					i++;
+				continue;
+			}
+			/* a word too long for a line is cut, and goes on
+			 * after the newline and the indent */
+			if (hay[h] == '\n' && needle[i] != '\n' && h > 0 &&
+			    hay[h - 1] != ' ') {
+				while (hay[h] == '\n' || hay[h] == ' ')
+					h++;
 				continue;
 			}
 			if (tolower((unsigned char)hay[h]) !=
