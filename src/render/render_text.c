@@ -945,16 +945,38 @@ render_caps(struct render_text *rt, const struct report *r)
 			snprintf(val, sizeof(val), "%lld", c->value);
 		else
 			val[0] = '\0';
-		fprintf(rt->out, "  %c%-27s %s%-9s%s %9s %10s  %s\n",
-		    c->required ? '*' : ' ', c->name, render_color(rt, color), report_cap_result_name(c->result),
-		    render_color(rt, C_RESET), val, ms,
-		    render_clean(c->evidence, clean, sizeof(clean)));
-		if (c->mismatch)
-			fprintf(rt->out, "  %*s %s! CONNACK advertises %s, but "
-			    "that is not what was observed%s\n", 28, "",
-			    render_color(rt, C_YELLOW), render_clean(
-			    c->advertised, clean, sizeof(clean)),
-			    render_color(rt, C_RESET));
+		{
+			char row[160], text[REPORT_TEXT_MAX * 4 + 96];
+			size_t cols;
+
+			snprintf(row, sizeof(row), "  %c%-27s %s%-9s%s %9s "
+			    "%10s  ", c->required ? '*' : ' ', c->name,
+			    render_color(rt, color),
+			    report_cap_result_name(c->result),
+			    render_color(rt, C_RESET), val, ms);
+			render_clean(c->evidence, clean, sizeof(clean));
+			cols = render_cols(row, strlen(row));
+			/* the evidence beside the row when it fits, else
+			 * under it, wrapped */
+			if (cols + render_cols(clean, strlen(clean)) <=
+			    (size_t)render_width(rt))
+				fprintf(rt->out, "%s%s\n", row, clean);
+			else {
+				size_t n = strlen(row);
+
+				while (n > 0 && row[n - 1] == ' ')
+					n--;
+				fprintf(rt->out, "%.*s\n", (int)n, row);
+				render_wrap_text(rt, "      ", 6, NULL, clean);
+			}
+			if (c->mismatch) {
+				snprintf(text, sizeof(text), "! CONNACK advertises "
+				    "%s, but that is not what was observed",
+				    render_clean(c->advertised, clean,
+				    sizeof(clean)));
+				render_wrap_text(rt, "      ", 8, C_YELLOW, text);
+			}
+		}
 	}
 }
 
@@ -998,13 +1020,19 @@ render_diagnosis(struct render_text *rt, const struct report *r)
 		const char *color = d->verdict == DIAG_CONFIRMED ? C_GREEN :
 		    d->verdict == DIAG_RULED_OUT ? C_DIM : C_YELLOW;
 
-		fprintf(rt->out, "  %s%-12s%s tried %s (%.2f ms)\n",
+		char prefix[64], text[REPORT_TEXT_MAX * 4 + 48];
+
+		snprintf(prefix, sizeof(prefix), "  %s%-12s%s ",
 		    render_color(rt, color),
 		    report_diag_verdict_name(d->verdict),
-		    render_color(rt, C_RESET), render_clean(d->tried, clean,
-		    sizeof(clean)), (double)d->duration_us / 1000.0);
-		fprintf(rt->out, "  %-12s %s\n", "", render_clean(d->text,
-		    clean, sizeof(clean)));
+		    render_color(rt, C_RESET));
+		snprintf(text, sizeof(text), "tried %s (%.2f ms)",
+		    render_clean(d->tried, clean, sizeof(clean)),
+		    (double)d->duration_us / 1000.0);
+		render_wrapped(rt->out, render_width(rt), prefix, 15, "", text,
+		    "");
+		render_wrapped(rt->out, render_width(rt), "               ", 15,
+		    "", render_clean(d->text, clean, sizeof(clean)), "");
 	}
 }
 
