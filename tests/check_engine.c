@@ -108,6 +108,7 @@ struct fake {
 	const char *alert_text;
 	int send_fail_type;	/* fail sending this packet type, 0 = none */
 	size_t recv_chunk;	/* max bytes per recv, 0 = all */
+	bool flood;		/* after SUBACK: PINGRESP without end */
 	/* broker state */
 	bool closed;		/* clean close once the queue is empty */
 	uint8_t in[FAKE_IN_MAX];
@@ -658,6 +659,14 @@ fake_broker_recv(struct fake *f, uint8_t *buf, size_t cap,
 		err->sys_errno = 0;
 		snprintf(err->text, sizeof(err->text), "%s", f->alert_text);
 		return -1;
+	}
+	if (f->in_pos == f->in_len && f->flood && f->sub_id != 0) {
+		/* a peer that never lets a read block */
+		for (n = 0; n + 2 <= cap; n += 2) {
+			buf[n] = 0xd0;
+			buf[n + 1] = 0x00;
+		}
+		return (long)n;
 	}
 	if (f->in_pos == f->in_len) {
 		if (f->closed)
@@ -1786,6 +1795,34 @@ START_TEST(test_no_echo_times_out)
 }
 END_TEST
 
+/* A broker that floods PINGRESP after SUBACK, with no read ever waiting:
+ * the deadline still ends step 8, named, and the report stays bounded. */
+START_TEST(test_flood_meets_deadline)
+{
+	struct engine_config c;
+	struct report r;
+	const struct report_step_rec *st;
+
+	fake_config(&c);
+	fk.no_echo = true;
+	fk.flood = true;
+	fake_run(&c, &r);
+	st = &r.steps[STEP_PUBSUB];
+	ck_assert_int_eq(report_exit_status(&r), STEP_PUBSUB);
+	ck_assert_int_eq(st->cause, CAUSE_TIMEOUT);
+	ck_assert_msg(strstr(st->reason, "timed out waiting for our message "
+	    "to come back (--timeout 5 s)") != NULL, "%s", st->reason);
+	ck_assert_msg(strstr(st->reason, "unexpected packets (the last a "
+	    "PINGRESP)") != NULL, "%s", st->reason);
+	/* the fake clock ticks on every reading: the step ends at the
+	 * deadline, give or take a few readings */
+	ck_assert_uint_le(st->end_us, c.timeout_us + 100u * FAKE_TICK);
+	ck_assert_uint_eq(st->nevents, REPORT_MAX_EVENTS);
+	ck_assert_uint_gt(st->events_dropped, 0);
+	report_free(&r);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -1842,6 +1879,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_suback_refused);
 	tcase_add_test(tc, test_puback_refused_v5);
 	tcase_add_test(tc, test_no_echo_times_out);
+	tcase_add_test(tc, test_flood_meets_deadline);
 	suite_add_tcase(s, tc);
 	return s;
 }

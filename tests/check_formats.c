@@ -1126,6 +1126,56 @@ START_TEST(test_prom_error_before_start)
 }
 END_TEST
 
+/* A flooding peer: the JSON step says how many events were dropped,
+ * stats sum them over a series, and Prometheus has a series for them. */
+START_TEST(test_events_dropped_everywhere)
+{
+	struct report r;
+	struct stats_facts f;
+	struct stats_target t;
+	struct format_target ft = { "x:1", &t };
+	struct jv v;
+	struct cap c;
+	const unsigned flood = REPORT_MAX_EVENTS + 1234;
+
+	report_init(&r, NULL, NULL);
+	report_begin(&r, T0, 0);
+	report_step_start(&r, STEP_TCP, T0 + 10u);
+	report_step_ok(&r, STEP_TCP, T0 + 20u);
+	report_step_start(&r, STEP_CLIENT_HELLO, T0 + 30u);
+	for (unsigned i = 0; i < flood; i++)
+		report_event(&r, STEP_CLIENT_HELLO, T0 + 40u, 0, "alert");
+	report_step_fail(&r, STEP_CLIENT_HELLO, T0 + 50u, CAUSE_TIMEOUT,
+	    "timed out");
+	report_end(&r, T0 + 60u);
+
+	json_of(&r, &no_limits, false, &v);
+	jr_expect_num(&v, "steps/0/events_dropped", 0);
+	jr_expect_num(&v, "steps/1/events_dropped", 1234);
+	jr_expect_num(&v, "steps/7/events_dropped", 0);
+	jr_free(&v);
+
+	stats_target_init(&t);
+	stats_facts(&r, &f);
+	stats_target_add(&t, &r, &f);
+	stats_target_add(&t, &r, &f);
+	ck_assert_uint_eq(t.events_dropped[STEP_CLIENT_HELLO], 2 * 1234);
+	cap_open(&c);
+	prom_render(c.f, &ft, 1);
+	cap_close(&c);
+	prom_check_lines(c.buf);
+	ck_assert_ptr_nonnull(strstr(c.buf, "# TYPE mqtts_probe_events_dropped "
+	    "gauge\n"));
+	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_events_dropped{target="
+	    "\"x:1\",step=\"2\",name=\"client_hello_sent\"} 2468\n"));
+	/* only the step that was flooded */
+	ck_assert_ptr_null(strstr(c.buf, "mqtts_probe_events_dropped{target="
+	    "\"x:1\",step=\"1\""));
+	free(c.buf);
+	report_free(&r);
+}
+END_TEST
+
 START_TEST(test_prom_skips_empty_families)
 {
 	struct stats_target t;
@@ -1144,6 +1194,7 @@ START_TEST(test_prom_skips_empty_families)
 	ck_assert_ptr_null(strstr(c.buf, "tls_info"));
 	ck_assert_ptr_null(strstr(c.buf, "mqtts_probe_connack_code"));
 	ck_assert_ptr_null(strstr(c.buf, "step_duration"));
+	ck_assert_ptr_null(strstr(c.buf, "events_dropped"));
 	ck_assert_ptr_nonnull(strstr(c.buf, "mqtts_probe_exit_status{target="
 	    "\"x:1\"} 1\n"));
 	free(c.buf);
@@ -1442,6 +1493,7 @@ formats_suite(void)
 	tcase_add_test(tc, test_prom_skips_empty_families);
 	tcase_add_test(tc, test_caps_json);
 	tcase_add_test(tc, test_caps_prom_and_verdict);
+	tcase_add_test(tc, test_events_dropped_everywhere);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");

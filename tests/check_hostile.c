@@ -26,6 +26,11 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "json_reader.h"
+
+#ifndef SANITIZED
+#define SANITIZED ""
+#endif
 
 /* The probe's --timeout in these tests, and the most a run may take:
  * the deadline plus a margin for start-up and the goodbye. */
@@ -35,6 +40,28 @@
 /* Output a misbehaving peer may cause, at most: a 60000-byte reason
  * string must not come through whole. */
 #define HOSTILE_MAX_OUTPUT (64 * 1024)
+
+/* Peak resident memory of the probe, whatever the peer sends. */
+#define HOSTILE_MAX_RSS_KB (16 * 1024)
+
+/*
+ * The probe's peak memory, checked where it means something: not under
+ * a wrapper (valgrind's own memory) nor in a sanitizer build (ASan's
+ * shadow and quarantine).
+ */
+static void
+hostile_check_rss(const struct run *r, const char *mode)
+{
+	const char *w = getenv("MQTTS_PROBE_WRAPPER");
+
+	if ((w != NULL && *w != '\0') || SANITIZED[0] != '\0')
+		return;
+	ck_assert_msg(r->maxrss_kb > 0, "mode %s: no peak memory from wait4",
+		      mode);
+	ck_assert_msg(r->maxrss_kb < HOSTILE_MAX_RSS_KB, "mode %s: %s\npeak "
+		      "RSS %ld kB, over %d kB", mode, r->cmd, r->maxrss_kb,
+		      HOSTILE_MAX_RSS_KB);
+}
 
 /*
  * Start the peer in mode; its port in *port.  The peer bounds itself
@@ -247,6 +274,21 @@ static const struct hostile_case hostile_cases[] = {
 	{ "suback-id", { NULL }, 8, { "FAIL step 8",
 	    "timed out waiting for SUBACK",
 	    "ignored 1 SUBACK for another packet id" } },
+
+	/* floods: the deadline and a bounded report, in words too */
+	{ "flood-pingresp", { NULL }, 8, { "FAIL step 8",
+	    "unexpected packets (the last a PINGRESP)",
+	    "more events not shown" } },
+	{ "flood-pingresp", { "-vv", "--trace", NULL }, 8, { "FAIL step 8",
+	    "more events not shown", NULL } },
+	{ "flood-hello-request", { NULL }, 7, { "FAIL step 7",
+	    "timed out waiting for CONNACK", "HelloRequests or TLS warning "
+	    "alerts meanwhile" } },
+	{ "flood-warning-alerts", { NULL }, 3, { "FAIL step 3",
+	    "TLS warning alerts and no handshake message", NULL } },
+	{ "flood-big-publish", { "-vv", "--trace", "--hexdump", NULL }, 8,
+	    { "FAIL step 8", "timed out waiting for our message to come back",
+	    "more events not shown" }, 1024 * 1024 },
 };
 
 #define HOSTILE_NCASES (sizeof hostile_cases / sizeof hostile_cases[0])
@@ -276,16 +318,16 @@ START_TEST(test_hostile)
 
 	ck_assert_msg(r.status == c->status,
 		      "mode %s: %s\nexit status %d, expected %d\n"
-		      "--- output ---\n%s", c->mode, r.cmd, r.status,
+		      "--- output ---\n%.2000s", c->mode, r.cmd, r.status,
 		      c->status, r.out);
 	for (size_t i = 0; i < 3 && c->says[i] != NULL; i++)
 		ck_assert_msg(contains_ci(r.out, c->says[i]),
 			      "mode %s: %s\noutput lacks \"%s\"\n"
-			      "--- output ---\n%s", c->mode, r.cmd,
+			      "--- output ---\n%.2000s", c->mode, r.cmd,
 			      c->says[i], r.out);
 	ck_assert_msg(r.seconds < limit,
 		      "mode %s: %s\ntook %.2f s with -t %s (limit %.1f s)\n"
-		      "--- output ---\n%s", c->mode, r.cmd, r.seconds,
+		      "--- output ---\n%.2000s", c->mode, r.cmd, r.seconds,
 		      HOSTILE_TIMEOUT, limit, r.out);
 	/* whatever the peer sent, nothing reaches the terminal raw */
 	bad = hostile_control_byte(&r);
@@ -297,6 +339,105 @@ START_TEST(test_hostile)
 				       HOSTILE_MAX_OUTPUT),
 		      "mode %s: %s\n%zu bytes of output", c->mode, r.cmd,
 		      r.len);
+	hostile_check_rss(&r, c->mode);
+	free(r.out);
+}
+END_TEST
+
+/*
+ * Peers that never let a read of the probe block.  Each must end its
+ * step within --timeout plus 0.5 s as the probe measures it (the JSON
+ * report's times, from the probe's start), with the reason named, the
+ * flood counted rather than stored, and the memory flat.
+ */
+struct hostile_flood {
+	const char *mode;
+	const char *args[3];
+	int step;			/* that fails, and the exit status */
+	const char *cause;
+	const char *says;		/* in the step's reason */
+	bool counted;			/* the step's events_dropped > 0 */
+};
+
+static const struct hostile_flood hostile_floods[] = {
+	{ "flood-pingresp", { NULL }, 8, "timeout",
+	    "unexpected packets (the last a PINGRESP)", true },
+	{ "flood-publish", { NULL }, 8, "timeout",
+	    "were not ours (0 on our topic with another payload", true },
+	{ "flood-publish", { "-V", "5", NULL }, 8, "timeout",
+	    "were not ours (0 on our topic with another payload", true },
+	{ "flood-big-publish", { NULL }, 8, "timeout",
+	    "were not ours (0 on our topic with another payload", true },
+	{ "flood-hello-request", { NULL }, 7, "timeout",
+	    "HelloRequests or TLS warning alerts meanwhile", true },
+	/* GnuTLS itself gives up after 16: named, and at once */
+	{ "flood-warning-alerts", { NULL }, 3, "tls",
+	    "TLS warning alerts and no handshake message", false },
+};
+
+#define HOSTILE_NFLOODS (sizeof hostile_floods / sizeof hostile_floods[0])
+
+START_TEST(test_flood)
+{
+	const struct hostile_flood *c = &hostile_floods[_i];
+	const char *argv[MAX_ARGS];
+	char path[64];
+	double slow = itest_slowdown(), end_s;
+	const struct jv *start, *dur, *v;
+	struct jv doc;
+	size_t n = 0;
+	struct run r;
+	int port = 0;
+	pid_t pid = hostile_start(c->mode, &port);
+
+	argv[n++] = g_probe;
+	argv[n++] = "--cafile";
+	argv[n++] = pki("ca.pem");
+	argv[n++] = "-t";
+	argv[n++] = HOSTILE_TIMEOUT;
+	argv[n++] = "--format";
+	argv[n++] = "json";
+	for (size_t i = 0; i < 3 && c->args[i] != NULL; i++)
+		argv[n++] = c->args[i];
+	argv[n++] = target_port("127.0.0.1", port);
+	argv[n] = NULL;
+	run_argv(&r, argv, NULL, RUN_LIMIT_SECONDS);
+	hostile_stop(pid);
+
+	ck_assert_msg(r.status == c->step, "mode %s: %s\nexit status %d, "
+		      "expected %d\n--- output ---\n%.2000s", c->mode, r.cmd,
+		      r.status, c->step, r.out);
+	jr_parse(r.out, strcspn(r.out, "\n"), &doc);
+	snprintf(path, sizeof path, "steps/%d/status", c->step - 1);
+	jr_expect_str(&doc, path, "failed");
+	snprintf(path, sizeof path, "steps/%d/cause", c->step - 1);
+	jr_expect_str(&doc, path, c->cause);
+	snprintf(path, sizeof path, "steps/%d/reason", c->step - 1);
+	v = jr_get(&doc, path);
+	ck_assert_msg(v != NULL && v->t == J_STR && contains_ci(v->str,
+		      c->says), "mode %s: the reason lacks \"%s\": %s",
+		      c->mode, c->says, v != NULL && v->t == J_STR ? v->str :
+		      "(none)");
+	snprintf(path, sizeof path, "steps/%d/start_us", c->step - 1);
+	start = jr_get(&doc, path);
+	snprintf(path, sizeof path, "steps/%d/duration_us", c->step - 1);
+	dur = jr_get(&doc, path);
+	ck_assert(start != NULL && start->t == J_NUM && dur != NULL &&
+		  dur->t == J_NUM);
+	end_s = (start->num + dur->num) / 1e6;
+	ck_assert_msg(end_s <= (atof(HOSTILE_TIMEOUT) + 0.5) * slow,
+		      "mode %s: step %d ended %.3f s after the start, with -t "
+		      "%s", c->mode, c->step, end_s, HOSTILE_TIMEOUT);
+	snprintf(path, sizeof path, "steps/%d/events_dropped", c->step - 1);
+	v = jr_get(&doc, path);
+	ck_assert(v != NULL && v->t == J_NUM);
+	if (c->counted)
+		ck_assert_msg(v->num > 0, "mode %s: no event dropped: was "
+			      "there a flood?", c->mode);
+	ck_assert_msg(r.seconds < HOSTILE_LIMIT * slow, "mode %s: took "
+		      "%.2f s", c->mode, r.seconds);
+	hostile_check_rss(&r, c->mode);
+	jr_free(&doc);
 	free(r.out);
 }
 END_TEST
@@ -403,6 +544,7 @@ add_tests(TCase *tc)
 {
 	tcase_add_loop_test(tc, test_hostile, 0, (int)HOSTILE_NCASES);
 	tcase_add_test(tc, test_cert_subject_terminal);
+	tcase_add_loop_test(tc, test_flood, 0, (int)HOSTILE_NFLOODS);
 	tcase_add_test(tc, test_sigint);
 	tcase_add_test(tc, test_sigterm);
 }

@@ -775,6 +775,38 @@ START_TEST(test_event_levels)
 }
 END_TEST
 
+static size_t render_count(const char *hay, const char *needle);
+
+/* A flood: the first REPORT_MAX_EVENTS events under their step, then
+ * one line with the count of the rest, digits grouped. */
+START_TEST(test_events_dropped_line)
+{
+	struct render_cap c;
+	struct report r;
+	char line[1024];
+
+	render_cap_open(&c, false, false, 0, REPORT_STEPS);
+	report_init(&r, render_text_live, &c.rt);
+	report_begin(&r, T0, 0);
+	report_step_start(&r, STEP_TCP, T0 + 100u);
+	for (unsigned i = 0; i < REPORT_MAX_EVENTS + 1234567u; i++)
+		report_event(&r, STEP_TCP, T0 + 200u, 0, "ignored packet");
+	report_step_fail(&r, STEP_TCP, T0 + 700u, CAUSE_TIMEOUT, "timed out");
+	report_end(&r, T0 + 900u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+	ck_assert_uint_eq(render_count(c.buf, "ignored packet"),
+	    REPORT_MAX_EVENTS);
+	render_find_line(c.buf, "      and ", line, sizeof(line));
+	ck_assert_str_eq(line, "      and 1,234,567 more events not shown (a "
+	    "report keeps the first 200 of a step)");
+	ck_assert(render_before(c.buf, "ignored packet", "      and 1,234,567"));
+	ck_assert(render_before(c.buf, "      and 1,234,567", "failed: timed"));
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
 /* ---- hostile text ------------------------------------------------------ */
 
 START_TEST(test_hostile_text)
@@ -1596,6 +1628,7 @@ render_suite(void)
 
 	tc = tcase_create("events");
 	tcase_add_test(tc, test_event_levels);
+	tcase_add_test(tc, test_events_dropped_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");

@@ -403,6 +403,83 @@ START_TEST(test_events_keep_order)
 }
 END_TEST
 
+/* A flood: each step keeps its first REPORT_MAX_EVENTS events and only
+ * counts the rest, and listeners hear of the kept ones only. */
+static unsigned report_events_heard;
+
+static void
+report_count_events(const struct report *r, const struct report_change *c,
+    void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	if (c->kind == RC_EVENT)
+		report_events_heard++;
+}
+
+START_TEST(test_events_bounded_per_step)
+{
+	struct report r;
+	const unsigned flood = 100000;
+
+	report_events_heard = 0;
+	report_init(&r, report_count_events, NULL);
+	report_begin(&r, T0, 0);
+	report_step_start(&r, STEP_CONNACK, T0 + 1u);
+	for (unsigned i = 0; i < flood; i++)
+		report_event(&r, STEP_CONNACK, T0 + 2u, 0, "packet %u", i);
+	/* another step still has its own room */
+	report_event(&r, STEP_PUBSUB, T0 + 3u, 0, "later");
+	ck_assert_uint_eq(r.steps[STEP_CONNACK].nevents, REPORT_MAX_EVENTS);
+	ck_assert_uint_eq(r.steps[STEP_CONNACK].events_dropped,
+	    flood - REPORT_MAX_EVENTS);
+	ck_assert_uint_eq(r.steps[STEP_PUBSUB].nevents, 1);
+	ck_assert_uint_eq(r.steps[STEP_PUBSUB].events_dropped, 0);
+	ck_assert_uint_eq(r.nevents, REPORT_MAX_EVENTS + 1);
+	/* the first ones are kept, in order */
+	ck_assert_str_eq(r.events[0].text, "packet 0");
+	ck_assert_str_eq(r.events[REPORT_MAX_EVENTS - 1].text, "packet 199");
+	ck_assert_str_eq(r.events[REPORT_MAX_EVENTS].text, "later");
+	ck_assert_uint_eq(report_events_heard, REPORT_MAX_EVENTS + 1);
+	report_free(&r);
+	ck_assert_uint_eq(r.steps[STEP_CONNACK].events_dropped, 0);
+}
+END_TEST
+
+/* --hexdump bytes: at most REPORT_MAX_EVENT_BYTES of a packet and
+ * REPORT_MAX_HEX_BYTES in all; the wire size stays whole. */
+START_TEST(test_event_bytes_bounded)
+{
+	struct report r;
+	size_t big = 3 * REPORT_MAX_EVENT_BYTES, kept = 0;
+	uint8_t *bytes = malloc(big);
+
+	ck_assert_ptr_nonnull(bytes);
+	for (size_t i = 0; i < big; i++)
+		bytes[i] = (uint8_t)i;
+	report_init(&r, NULL, NULL);
+	report_begin(&r, T0, 0);
+	for (int i = 0; i < 10; i++)
+		report_event_io(&r, STEP_PUBSUB, T0 + 1u, 1, EVK_MQTT, DIR_IN,
+		    big, bytes, big, "PUBLISH");
+	ck_assert_uint_eq(r.nevents, 10);
+	ck_assert_uint_eq(r.events[0].size, big);
+	ck_assert_uint_eq(r.events[0].nbytes, REPORT_MAX_EVENT_BYTES);
+	ck_assert_int_eq(memcmp(r.events[0].bytes, bytes,
+	    REPORT_MAX_EVENT_BYTES), 0);
+	for (size_t i = 0; i < r.nevents; i++) {
+		kept += r.events[i].nbytes;
+		ck_assert(r.events[i].nbytes == 0 || r.events[i].bytes != NULL);
+	}
+	ck_assert_uint_eq(kept, REPORT_MAX_HEX_BYTES);
+	ck_assert_uint_eq(r.events[9].nbytes, 0);
+	ck_assert_ptr_null(r.events[9].bytes);
+	ck_assert_uint_eq(r.events[9].size, big);
+	report_free(&r);
+	free(bytes);
+}
+END_TEST
+
 START_TEST(test_hints)
 {
 	struct report r;
@@ -667,6 +744,8 @@ report_suite(void)
 	tcase_add_test(tc, test_details_replace_and_find);
 	tcase_add_test(tc, test_detail_truncation);
 	tcase_add_test(tc, test_events_keep_order);
+	tcase_add_test(tc, test_events_bounded_per_step);
+	tcase_add_test(tc, test_event_bytes_bounded);
 	tcase_add_test(tc, test_hints);
 	tcase_add_test(tc, test_findings_bounded);
 	tcase_add_test(tc, test_invalid_step_ignored);

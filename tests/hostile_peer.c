@@ -224,6 +224,11 @@ hostile_tls_start(struct hostile *h)
 	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", NULL) < 0 ||
 	    gnutls_credentials_set(h->s, GNUTLS_CRD_CERTIFICATE, h->cred) < 0)
 		hostile_die("cannot set up the TLS session");
+	/* renegotiation exists only up to TLS 1.2 */
+	if (strcmp(h->mode, "flood-hello-request") == 0 &&
+	    gnutls_priority_set_direct(h->s, "NORMAL:-VERS-ALL:+VERS-TLS1.2",
+	    NULL) < 0)
+		hostile_die("cannot set up the TLS 1.2 session");
 	gnutls_certificate_server_set_request(h->s, GNUTLS_CERT_IGNORE);
 	gnutls_transport_set_ptr(h->s, h);
 	gnutls_transport_set_pull_function(h->s, hostile_pull);
@@ -410,6 +415,80 @@ hostile_connack_ok(struct hostile *h)
 		hostile_send(h, v311, sizeof(v311));
 }
 
+/* ---- floods: a peer that never lets a read of the probe block ------------ */
+
+/* Send unit (a whole packet or record) over and over, in batches, until
+ * the probe goes away (hostile_send then exits) or alarm() ends us. */
+static void __attribute__((noreturn))
+hostile_flood(struct hostile *h, const uint8_t *unit, size_t n)
+{
+	static uint8_t batch[16384];
+	size_t k = 0;
+
+	while (k + n <= sizeof(batch)) {
+		memcpy(batch + k, unit, n);
+		k += n;
+	}
+	for (;;)
+		hostile_send(h, batch, k);
+}
+
+/* A valid PUBLISH of exactly 1 MiB, the most the probe accepts, on a
+ * topic that is not the probe's, over and over. */
+static void __attribute__((noreturn))
+hostile_flood_big(struct hostile *h)
+{
+	static const char topic[] = "hostile/big";
+	const size_t total = 1u << 20;
+	uint8_t *pkt = malloc(total);
+	size_t n = 0, rem = total - 4;	/* type byte, 3 length bytes */
+
+	if (pkt == NULL)
+		hostile_die("out of memory");
+	pkt[n++] = 0x30;
+	n += hostile_put_varint(pkt + n, rem);
+	pkt[n++] = 0;
+	pkt[n++] = (uint8_t)(sizeof(topic) - 1);
+	memcpy(pkt + n, topic, sizeof(topic) - 1);
+	n += sizeof(topic) - 1;
+	if (h->version == 5)
+		pkt[n++] = 0;	/* no properties */
+	memset(pkt + n, 'x', total - n);
+	for (;;)
+		hostile_send(h, pkt, total);
+}
+
+/* After SUBACK: PINGRESPs without end (flood-pingresp), small PUBLISHes
+ * on another topic (flood-publish), or 1 MiB ones (flood-big-publish). */
+static void
+hostile_flood_after_suback(struct hostile *h)
+{
+	static const uint8_t pingresp[] = { 0xd0, 0x00 };
+	static const char topic[] = "hostile/other";
+
+	if (strcmp(h->mode, "flood-pingresp") == 0)
+		hostile_flood(h, pingresp, sizeof(pingresp));
+	if (strcmp(h->mode, "flood-big-publish") == 0)
+		hostile_flood_big(h);
+	if (strcmp(h->mode, "flood-publish") == 0) {
+		uint8_t pkt[64];
+		size_t n = 0, tlen = sizeof(topic) - 1;
+		size_t rem = 2 + tlen + (h->version == 5 ? 1 : 0) + 4;
+
+		pkt[n++] = 0x30;
+		n += hostile_put_varint(pkt + n, rem);
+		pkt[n++] = 0;
+		pkt[n++] = (uint8_t)tlen;
+		memcpy(pkt + n, topic, tlen);
+		n += tlen;
+		if (h->version == 5)
+			pkt[n++] = 0;
+		memcpy(pkt + n, "spam", 4);
+		n += 4;
+		hostile_flood(h, pkt, n);
+	}
+}
+
 /*
  * Play a broker: "tls" behaves (the control case); the others answer,
  * but wrongly: SUBACK for another packet id
@@ -444,6 +523,7 @@ hostile_serve(struct hostile *h)
 				ack[k++] = 0;
 			ack[k++] = strcmp(h->mode, "caps-liar") == 0 ? 0 : 1;
 			hostile_send(h, ack, k);
+			hostile_flood_after_suback(h);
 		} else if (type == 3 && b + 2 <= n) {	/* PUBLISH */
 			size_t tlen = (size_t)pkt[b] << 8 | pkt[b + 1];
 			size_t at = b + 2 + tlen;
@@ -565,6 +645,15 @@ hostile_mode_raw(struct hostile *h)
 		hostile_write_all(h->fd, hostile_plain_connack,
 		    sizeof(hostile_plain_connack));
 		hostile_drain(h->fd);
+	} else if (strcmp(m, "flood-warning-alerts") == 0) {
+		/* warning alerts, never a ServerHello */
+		static const uint8_t warning[] = { 21, 3, 3, 0, 2, 1, 112 };
+		static uint8_t batch[7 * 2048];
+
+		for (size_t k = 0; k < sizeof(batch); k += sizeof(warning))
+			memcpy(batch + k, warning, sizeof(warning));
+		while (hostile_write_all(h->fd, batch, sizeof(batch)) == 0)
+			;
 	}
 }
 
@@ -637,6 +726,15 @@ hostile_mode_tls(struct hostile *h)
 		hostile_send(h, hostile_plain_connack, 3);
 		gnutls_bye(h->s, GNUTLS_SHUT_WR);
 		hostile_drain(h->fd);
+	} else if (strcmp(m, "flood-hello-request") == 0) {
+		/* HelloRequest after HelloRequest, never a CONNACK */
+		for (;;) {
+			int rc = gnutls_rehandshake(h->s);
+
+			if (rc < 0 && rc != GNUTLS_E_AGAIN &&
+			    rc != GNUTLS_E_INTERRUPTED)
+				hostile_gone();
+		}
 	} else if (strcmp(m, "reason-long") == 0) {
 		hostile_reason_long(h);
 		hostile_tls_drain(h);
@@ -724,14 +822,15 @@ hostile_picky_loop(struct hostile *h, int lfd)
 static const char *const hostile_modes[] = {
 	/* raw: no TLS at all */
 	"silent", "close-after-hello", "reset-after-hello", "alert", "http",
-	"plain-connack",
+	"plain-connack", "flood-warning-alerts",
 	/* "tls": the handshake completes (slowly for drip-handshake) */
 	"tls", "drip-handshake", "connack-type", "connack-length",
 	"connack-reserved", "connack-truncated", "remaining-max",
 	"remaining-over", "props-invalid", "props-duplicate", "props-short",
 	"reason-long", "reason-utf8", "reason-terminal", "drip-connack", "close-after-connect",
 	"reset-after-connect", "close-after-connack", "data-after-close",
-	"publish-payload", "publish-topic", "suback-id",
+	"publish-payload", "publish-topic", "suback-id", "flood-pingresp",
+	"flood-publish", "flood-big-publish", "flood-hello-request",
 	/* several connections, one after the other */
 	"v311-only", "id-prefix",
 	/* every connection, each in a child */

@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -259,10 +260,14 @@ void run_argv_signal(struct run *r, const char *const *argv,
 	close(fds[0]);
 
 	int wstatus = 0;
+	struct rusage ru;
 
-	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+	memset(&ru, 0, sizeof ru);
+	/* wait4: the child's own peak memory, not all children's so far */
+	while (wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
 		;
 	r->seconds = now_seconds() - start;
+	r->maxrss_kb = ru.ru_maxrss;
 	if (killed) {
 		static const char note[] = "\n[killed by the test after the time limit]\n";
 

@@ -56,6 +56,8 @@ struct run {
 	char *out;		/* stdout + stderr, NUL-terminated */
 	size_t len;
 	double seconds;
+	long maxrss_kb;		/* peak resident memory of the child (wait4);
+				   the wrapper's under MQTTS_PROBE_WRAPPER */
 	char cmd[2048];		/* command line, for messages */
 };
 

@@ -73,20 +73,23 @@ engine_packet(struct engine *e, enum report_dir dir, const uint8_t *pkt,
     size_t len, size_t secret_len, const char *text)
 {
 	uint8_t *copy = NULL;
+	/* the report keeps no more of a packet than this anyway */
+	size_t keep = len < REPORT_MAX_EVENT_BYTES ? len :
+	    REPORT_MAX_EVENT_BYTES;
 
-	if (e->cfg->packet_bytes && len > 0) {
-		copy = malloc(len);
+	if (e->cfg->packet_bytes && keep > 0) {
+		copy = malloc(keep);
 		if (copy != NULL) {
-			memcpy(copy, pkt, len);
-			if (secret_len <= len)
+			memcpy(copy, pkt, keep);
+			if (secret_len <= len && len - secret_len < keep)
 				memset(copy + len - secret_len, '*',
-				    secret_len);
+				    keep - (len - secret_len));
 		}
 	}
 	report_event_io(e->r, engine_event_step(e->r), engine_now(e), 1,
-	    EVK_MQTT, dir, len, copy, copy != NULL ? len : 0, text);
+	    EVK_MQTT, dir, len, copy, copy != NULL ? keep : 0, text);
 	if (copy != NULL) {
-		explicit_bzero(copy, len);
+		explicit_bzero(copy, keep);
 		free(copy);
 	}
 }
@@ -244,9 +247,18 @@ engine_read(struct engine *e, struct mqtt_packet *pkt, struct io_error *err)
 	for (;;) {
 		size_t plen = 0;
 		const char *why = NULL;
-		int rc = mqtt_frame(e->buf, e->len, ENGINE_MAX_PACKET, &plen);
+		int rc;
 		long n;
 
+		/* on every pass, not only when a read would block: a peer
+		 * that never lets one block must still meet the deadline */
+		if (engine_now(e) >= e->deadline) {
+			err->cause = CAUSE_TIMEOUT;
+			snprintf(err->text, sizeof(err->text), "timed out "
+			    "while the broker kept sending");
+			return -1;
+		}
+		rc = mqtt_frame(e->buf, e->len, ENGINE_MAX_PACKET, &plen);
 		if (rc == MQTT_OK) {
 			rc = mqtt_decode((enum mqtt_version)e->cfg->mqtt_version,
 			    e->buf, plen, pkt, &why);
@@ -496,9 +508,14 @@ engine_read_failed(struct engine *e, int step, long n,
 		    "TLS close_notify" : "WebSocket close", waiting, part,
 		    also);
 	} else if (err->cause == CAUSE_TIMEOUT) {
+		/* the TLS layer may name what kept coming meanwhile */
+		bool named = err->text[0] != '\0' &&
+		    strncmp(err->text, "timed out", 9) != 0;
+
 		report_step_fail(e->r, step, engine_now(e), CAUSE_TIMEOUT,
-		    "timed out waiting for %s (--timeout %.3g s)%s%s", waiting,
-		    (double)e->cfg->timeout_us / 1e6, part, also);
+		    "timed out waiting for %s (--timeout %.3g s)%s%s%s%s",
+		    waiting, (double)e->cfg->timeout_us / 1e6, named ? "; " :
+		    "", named ? err->text : "", part, also);
 	} else if (err->cause == CAUSE_TLS) {
 		/* e.g. TLS 1.3 client-certificate rejection: the handshake
 		 * succeeded, the alert only shows on the first read */
@@ -646,6 +663,8 @@ struct engine_flow {
 	unsigned other_suback;	/* SUBACKs for another packet id */
 	unsigned other_payload;	/* on our topic, not our nonce */
 	unsigned other_topic;	/* on another topic */
+	uint64_t other_packets;	/* anything else (PINGRESP...) */
+	enum mqtt_type other_type;	/* the last of those */
 };
 
 static int
@@ -797,6 +816,8 @@ engine_pubsub_packet(struct engine *e, struct engine_flow *f,
 		    mqtt_reason_name(pkt->u.disconnect.reason));
 		return -1;
 	default:
+		f->other_packets++;
+		f->other_type = pkt->type;
 		report_event(e->r, STEP_PUBSUB, engine_now(e), 0,
 		    "ignored an unexpected %s", mqtt_type_name(pkt->type));
 		return 0;
@@ -818,6 +839,14 @@ engine_flow_ignored(const struct engine_flow *f, char *buf, size_t len)
 		snprintf(buf, len, "; ignored %u SUBACK%s for another packet "
 		    "id (ours is %u)", f->other_suback, f->other_suback == 1 ?
 		    "" : "s", f->sub_id);
+	if (f->other_packets > 0) {
+		o = strlen(buf);
+		snprintf(buf + o, len - o, "; ignored %llu unexpected "
+		    "packet%s (the last a %s)",
+		    (unsigned long long)f->other_packets,
+		    f->other_packets == 1 ? "" : "s",
+		    mqtt_type_name(f->other_type));
+	}
 	if (msgs == 0)
 		return;
 	o = strlen(buf);

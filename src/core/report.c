@@ -262,22 +262,36 @@ report_apply(struct report *r, const struct report_change *c)
 	}
 	case RC_EVENT: {
 		struct report_event *e;
+		size_t keep = c->bytes != NULL ? c->nbytes : 0;
 
+		/* a peer that floods gets counted, not stored: listeners
+		 * are not told either, so that live output stays bounded
+		 * too; renderers show the count with the step */
+		if (s->nevents >= REPORT_MAX_EVENTS) {
+			s->events_dropped++;
+			return;
+		}
 		if (!report_grow(r, (void **)&r->events, r->nevents,
 		    sizeof(*r->events)))
 			return;
 		e = &r->events[r->nevents];
 		memset(e, 0, sizeof(*e));
-		if (c->bytes != NULL && c->nbytes > 0) {
-			e->bytes = malloc(c->nbytes);
+		if (keep > REPORT_MAX_EVENT_BYTES)
+			keep = REPORT_MAX_EVENT_BYTES;
+		if (keep > REPORT_MAX_HEX_BYTES - r->hex_bytes)
+			keep = REPORT_MAX_HEX_BYTES - r->hex_bytes;
+		if (keep > 0) {
+			e->bytes = malloc(keep);
 			if (e->bytes == NULL) {
 				r->oom = true;
 				return;
 			}
-			memcpy(e->bytes, c->bytes, c->nbytes);
-			e->nbytes = c->nbytes;
+			memcpy(e->bytes, c->bytes, keep);
+			e->nbytes = keep;
+			r->hex_bytes += keep;
 		}
 		r->nevents++;
+		s->nevents++;
 		e->at_us = at;
 		e->step = c->step;
 		e->level = c->level;

@@ -74,6 +74,17 @@ enum report_cause {
 #define REPORT_MAX_CERTS 8
 #define REPORT_MAX_FINDINGS 32
 
+/*
+ * What a peer can make a report hold is bounded, so that memory stays
+ * flat whatever it sends: each step keeps its first REPORT_MAX_EVENTS
+ * events and only counts the rest (events_dropped), and the bytes kept
+ * for --hexdump are at most REPORT_MAX_EVENT_BYTES per event and
+ * REPORT_MAX_HEX_BYTES per report.
+ */
+#define REPORT_MAX_EVENTS 200
+#define REPORT_MAX_EVENT_BYTES (64 * 1024)
+#define REPORT_MAX_HEX_BYTES (256 * 1024)
+
 /* What an event is about, for --trace and the JSON streams. */
 enum report_event_kind {
 	EVK_INFO,		/* a remark: addresses, hints on the way */
@@ -204,7 +215,7 @@ struct report_event {
 	enum report_dir dir;
 	size_t size;			/* bytes on the wire, 0 if none */
 	uint8_t *bytes;			/* packet bytes for --hexdump, or NULL */
-	size_t nbytes;
+	size_t nbytes;			/* kept; below size when cut short */
 	char text[REPORT_TEXT_MAX];
 };
 
@@ -218,6 +229,8 @@ struct report_step_rec {
 	struct report_detail *details;
 	/* layer states right after this step ended (or failed) */
 	int state[REPORT_LAYERS];
+	size_t nevents;			/* events kept for this step */
+	uint64_t events_dropped;	/* beyond REPORT_MAX_EVENTS: counted */
 };
 
 enum report_change_kind {
@@ -288,6 +301,7 @@ struct report {
 	struct report_step_rec steps[REPORT_STEPS + 1];	/* [0] = Start */
 	size_t nevents;
 	struct report_event *events;
+	size_t hex_bytes;		/* bytes kept for --hexdump, in all */
 	size_t ncerts;
 	struct report_cert *certs;
 	size_t nhints;

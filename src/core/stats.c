@@ -198,9 +198,11 @@ stats_target_add(struct stats_target *t, const struct report *r,
 		t->unencrypted++;
 	for (size_t i = 0; i < r->nstages; i++)
 		stats_stage_add(t, &r->stages[i]);
-	for (int s = 1; s <= REPORT_STEPS; s++)
+	for (int s = 1; s <= REPORT_STEPS; s++) {
 		if (r->steps[s].status == STEP_OK)
 			stats_series_add(&t->step[s], (double)f->step_us[s]);
+		t->events_dropped[s] += r->steps[s].events_dropped;
+	}
 	if (f->has_rtt)
 		stats_series_add(&t->rtt, (double)f->rtt_us);
 	if (f->has_expiry && (!t->has_expiry || f->expiry_s < t->expiry_s)) {

@@ -111,6 +111,8 @@ struct stats_target {
 		bool advertised;	/* a 5.0 CONNACK claimed something */
 		bool mismatch;		/* and it was not what was seen */
 	} caps[REPORT_MAX_CAPS];
+	/* events a flooding peer caused beyond a report's bound, by step */
+	uint64_t events_dropped[REPORT_STEPS + 1];
 };
 
 void stats_facts(const struct report *r, struct stats_facts *f);

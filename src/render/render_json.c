@@ -485,6 +485,8 @@ json_step_members(struct json_w *w, const struct report *r, int step)
 		json_states(w, s);
 	else
 		json_null(w);
+	/* events a flooding peer caused beyond what the report keeps */
+	json_key_int(w, "events_dropped", (long long)s->events_dropped);
 	json_key(w, "details");
 	json_open(w, '{');
 	for (size_t i = 0; i < s->ndetails; i++) {
@@ -865,6 +867,10 @@ json_event_line(const struct json_ctx *j, const struct report_event *e)
 			fprintf(j->out, "%02x", e->bytes[i]);
 		fputc('"', j->out);
 	}
+	if (j->hexdump && e->kind == EVK_MQTT && e->nbytes < e->size)
+		/* bytes shows only the first ones: the report's bound */
+		json_key_int(&w, "bytes_not_kept",
+		    (long long)(e->size - e->nbytes));
 	json_close(&w, '}');
 	fputc('\n', j->out);
 }

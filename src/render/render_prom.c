@@ -320,6 +320,20 @@ prom_capability_mismatch(FILE *out, const struct prom_family *f,
 	return any;
 }
 
+/* Only steps where a peer flooded: a healthy run writes no sample. */
+static bool
+prom_events_dropped(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	if (t->stats->events_dropped[step] == 0)
+		return false;
+	prom_open(out, f, t);
+	prom_step_labels(out, step);
+	fprintf(out, "} %llu\n",
+	    (unsigned long long)t->stats->events_dropped[step]);
+	return true;
+}
+
 static const struct prom_family prom_families[] = {
 	{ "mqtts_probe_success", "1 when every probe of the target "
 	    "succeeded, 0 otherwise.", prom_success, false },
@@ -362,6 +376,9 @@ static const struct prom_family prom_families[] = {
 	{ "mqtts_probe_capability_mismatch", "1 when what an MQTT 5.0 CONNACK "
 	    "advertised differs from what --capabilities saw, by name.",
 	    prom_capability_mismatch, false },
+	{ "mqtts_probe_events_dropped", "Events the peer caused beyond the "
+	    "200 a report keeps per step (a flood), by step, summed over a "
+	    "series.", prom_events_dropped, true },
 };
 
 /*

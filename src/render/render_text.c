@@ -350,6 +350,37 @@ render_findings(struct render_text *rt, const struct report *r, int step)
 			render_finding(rt, &r->findings[i]);
 }
 
+/* 1234567 as "1,234,567": a count a reader takes in at a glance. */
+static void
+render_thousands(uint64_t n, char *buf, size_t len)
+{
+	char digits[24];
+	size_t nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
+	    (unsigned long long)n), o = 0;
+
+	for (size_t i = 0; i < nd && o + 2 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+/* The events a flooding peer caused beyond what the report keeps. */
+static void
+render_dropped(struct render_text *rt, const struct report_step_rec *s)
+{
+	char count[32];
+
+	if (s->events_dropped == 0)
+		return;
+	render_thousands(s->events_dropped, count, sizeof(count));
+	fprintf(rt->out, "      %sand %s more event%s not shown (a report "
+	    "keeps the first %d of a step)%s\n", render_color(rt, C_YELLOW),
+	    count, s->events_dropped == 1 ? "" : "s", REPORT_MAX_EVENTS,
+	    render_color(rt, C_RESET));
+}
+
 /* ---- --trace -------------------------------------------------------- */
 
 static const char *
@@ -488,6 +519,12 @@ render_trace_event(struct render_text *rt, const struct report_event *e)
 	render_wrapped(rt->out, render_width(rt), prefix, 35, "", text, "");
 	if (rt->hexdump && e->kind == EVK_MQTT && e->bytes != NULL)
 		render_hexdump(rt, e->bytes, e->nbytes);
+	if (rt->hexdump && e->kind == EVK_MQTT && e->nbytes < e->size)
+		fprintf(rt->out, "      %s(%zu of the packet's %zu bytes not "
+		    "kept: a report keeps %d KiB of a packet, %d KiB in "
+		    "all)%s\n", render_color(rt, C_DIM), e->size - e->nbytes,
+		    e->size, REPORT_MAX_EVENT_BYTES / 1024,
+		    REPORT_MAX_HEX_BYTES / 1024, render_color(rt, C_RESET));
 }
 
 /* Everything recorded since the last call, in order, as it happens. */
@@ -651,6 +688,7 @@ render_step(struct render_text *rt, const struct report *r, int step)
 		return;
 	render_events(rt, r, step);
 	render_stages(rt, r, step);
+	render_dropped(rt, s);
 	for (size_t i = 0; i < s->ndetails; i++) {
 		bool loud = strcmp(s->details[i].key, "insecure") == 0 ||
 		    (strcmp(s->details[i].key, "verdict") == 0 &&

@@ -68,6 +68,15 @@ tls_wait(struct tls_session *t, uint64_t deadline_us)
 	    POLLIN, deadline_us);
 }
 
+/* Has the running call's deadline passed?  Asked on every pass of every
+ * loop that reads from the peer, not only when a read would block. */
+static bool
+tls_past_deadline(struct tls_session *t, uint64_t deadline_us)
+{
+	return clock_monotonic.now_us(clock_monotonic.ctx) >= deadline_us ||
+	    t->timed_out;
+}
+
 /* The io_error for a wait that did not end ready. */
 static void
 tls_wait_failed(int w, const char *what, struct io_error *err)
@@ -344,6 +353,15 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 	default:
 		break;
 	}
+	if (!t->handshake_done && t->warnings > 0) {
+		/* GnuTLS ends a handshake that only gets warning alerts
+		 * (16 in 3.7) with an "internal error": say what happened */
+		tls_err(err, CAUSE_TLS, "the server sent %lu TLS warning "
+		    "alert%s and no handshake message; GnuTLS gave up (%s)",
+		    t->warnings, t->warnings == 1 ? "" : "s",
+		    gnutls_strerror(rc));
+		return;
+	}
 	tls_err(err, CAUSE_TLS, "TLS error: %s", gnutls_strerror(rc));
 }
 
@@ -376,6 +394,26 @@ tls_done_details(struct tls_session *t, struct tls_milestone *m)
 	tls_add(m, "handshake_bytes_received", "%zu", t->bytes_in);
 }
 
+/* What the handshake was waiting for when the deadline came. */
+static void
+tls_handshake_wait_failed(struct tls_session *t, int w, struct io_error *err)
+{
+	char what[REPORT_TEXT_MAX];
+
+	if (t->bytes_in == 0)
+		snprintf(what, sizeof(what), "waiting for the server's answer "
+		    "to our ClientHello (a silent server, or a firewall "
+		    "dropping packets)");
+	else if (t->warnings > 0)
+		snprintf(what, sizeof(what), "waiting for the server's next "
+		    "handshake message (it sent %lu warning alert%s instead)",
+		    t->warnings, t->warnings == 1 ? "" : "s");
+	else
+		snprintf(what, sizeof(what), "waiting for the server's next "
+		    "handshake message");
+	tls_wait_failed(w, what, err);
+}
+
 static int
 tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 {
@@ -383,7 +421,12 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 
 	t->deadline_us = deadline_us;
 	for (;;) {
-		rc = gnutls_handshake(t->s);
+		int w = IOWAIT_DEADLINE;
+
+		if (!tls_past_deadline(t, deadline_us))
+			rc = gnutls_handshake(t->s);
+		else
+			rc = GNUTLS_E_AGAIN;	/* fails below, named */
 		if (rc == 0)
 			break;
 		if (t->stopped) {
@@ -391,19 +434,14 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 			    "asked");
 			return -1;
 		}
-		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-			int w;
-
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED ||
+		    t->timed_out) {
 			/* our flight is out: overlap the wait with the load */
 			tls_systrust_start(t->creds);
-			w = tls_wait(t, deadline_us);
+			if (!tls_past_deadline(t, deadline_us))
+				w = tls_wait(t, deadline_us);
 			if (w != IOWAIT_READY) {
-				tls_wait_failed(w, t->bytes_in == 0 ?
-				    "waiting for the server's answer to our "
-				    "ClientHello (a silent server, or a "
-				    "firewall dropping packets)" :
-				    "waiting for the server's next handshake "
-				    "message", err);
+				tls_handshake_wait_failed(t, w, err);
 				return -1;
 			}
 			continue;
@@ -413,6 +451,7 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 			char name[64];
 
 			tls_alert_name(a, name, sizeof(name));
+			t->warnings++;
 			tls_event(t, 0, EVK_INFO, DIR_NONE, 0,
 			    "warning alert from the server: %s", name);
 			continue;
@@ -469,8 +508,13 @@ tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
 
 	t->deadline_us = deadline_us;
 	while (off < len) {
-		ssize_t n = gnutls_record_send(t->s, buf + off, len - off);
+		ssize_t n;
 
+		if (tls_past_deadline(t, deadline_us)) {
+			tls_wait_failed(IOWAIT_DEADLINE, "sending", err);
+			return -1;
+		}
+		n = gnutls_record_send(t->s, buf + off, len - off);
 		if (n > 0) {
 			off += (size_t)n;
 			continue;
@@ -495,14 +539,33 @@ tls_send(struct tls_session *t, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+static void
+tls_recv_timed_out(struct tls_session *t, struct io_error *err)
+{
+	tls_wait_failed(IOWAIT_DEADLINE, "waiting", err);
+	/* a flood is named: the engine shows this beside its own words */
+	if (t->warnings > 0)
+		tls_err(err, CAUSE_TIMEOUT, "the server sent %lu HelloRequest%s "
+		    "or TLS warning alert%s meanwhile, which the probe ignores",
+		    t->warnings, t->warnings == 1 ? "" : "s",
+		    t->warnings == 1 ? "" : "s");
+}
+
 static long
 tls_recv(struct tls_session *t, uint8_t *buf, size_t cap,
     uint64_t deadline_us, struct io_error *err)
 {
 	t->deadline_us = deadline_us;
 	for (;;) {
-		ssize_t n = gnutls_record_recv(t->s, buf, cap);
+		ssize_t n;
 
+		/* every pass: warning alerts, HelloRequests and session
+		 * tickets can come forever without a read blocking */
+		if (tls_past_deadline(t, deadline_us)) {
+			tls_recv_timed_out(t, err);
+			return -1;
+		}
+		n = gnutls_record_recv(t->s, buf, cap);
 		if (n >= 0)
 			return (long)n;
 		/* TLS 1.3 session tickets surface here as AGAIN, even with
@@ -519,8 +582,20 @@ tls_recv(struct tls_session *t, uint8_t *buf, size_t cap,
 			continue;
 		}
 		if (n == GNUTLS_E_WARNING_ALERT_RECEIVED ||
-		    n == GNUTLS_E_REHANDSHAKE)
+		    n == GNUTLS_E_REHANDSHAKE) {
+			/* the probe never renegotiates: a HelloRequest is
+			 * ignored, as RFC 5246 (7.4.1.1) allows */
+			t->warnings++;
+			tls_event(t, 1, EVK_INFO, DIR_NONE, 0, "ignored %s",
+			    n == GNUTLS_E_REHANDSHAKE ? "a HelloRequest (the "
+			    "probe does not renegotiate)" :
+			    "a TLS warning alert");
 			continue;
+		}
+		if (t->timed_out) {
+			tls_recv_timed_out(t, err);
+			return -1;
+		}
 		if (n == GNUTLS_E_PREMATURE_TERMINATION) {
 			tls_err(err, CAUSE_CLOSED, "the server closed the "
 			    "connection (without TLS close_notify)");

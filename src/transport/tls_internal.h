@@ -94,7 +94,11 @@ struct tls_session {
 	bool stopped;		/* the engine ended the handshake early */
 	bool handshake_done;	/* failures from now on are not "during
 				   the handshake" */
-	uint64_t deadline_us;	/* the running call's, for tls_pull_timeout */
+	uint64_t deadline_us;	/* the running call's, for tls_pull and
+				   tls_pull_timeout */
+	bool timed_out;		/* tls_pull refused: the deadline passed */
+	unsigned long warnings;	/* warning alerts and HelloRequests
+				   ignored: a flood is named by its count */
 	int last_errno;		/* from the transport, GnuTLS folds it */
 	struct tls_recwatch {	/* record boundaries, per direction */
 		uint8_t hdr[5];

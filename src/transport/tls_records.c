@@ -207,6 +207,14 @@ tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 		gnutls_transport_set_errno(t->s, ECANCELED);
 		return -1;
 	}
+	/* GnuTLS may loop inside one call over what a peer streams (alerts,
+	 * handshake messages) without a read ever blocking: every read it
+	 * makes meets the deadline here */
+	if (clock_monotonic.now_us(clock_monotonic.ctx) >= t->deadline_us) {
+		t->timed_out = true;
+		gnutls_transport_set_errno(t->s, ETIMEDOUT);
+		return -1;
+	}
 	n = recv(t->fd, buf, len, 0);
 
 	if (n == -1) {
