@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_head.h"
 #include "mqtt.h"
 #include "options.h"
 #include "serve_config.h"
 #include "target.h"
+#include "ws.h"
 
 /* Stop here, loudly: the fuzzer keeps the input as a crash. */
 #define FUZZ_CHECK(cond)						\
@@ -339,4 +341,79 @@ fuzz_serve_config_one(const uint8_t *data, size_t size)
 	}
 	serve_config_text_free(&c);
 	free(text);
+}
+
+/* A parsed head lies inside the input, and its lookups stay there. */
+void
+fuzz_http_one(const uint8_t *data, size_t size)
+{
+	uint8_t *buf = fuzz_copy(data, size);
+	struct http_head h;
+	const char *why = NULL;
+	int rc = http_head_parse(buf, size, &h, &why);
+
+	FUZZ_CHECK(rc == HTTP_HEAD_OK || rc == HTTP_HEAD_MORE ||
+	    rc == HTTP_HEAD_BAD);
+	FUZZ_CHECK((rc == HTTP_HEAD_BAD) == (why != NULL));
+	if (rc == HTTP_HEAD_OK) {
+		const char *end = (const char *)buf + h.head_len;
+
+		FUZZ_CHECK(h.head_len <= size && h.head_len <= HTTP_HEAD_MAX);
+		FUZZ_CHECK(h.status >= 100 && h.status <= 999);
+		FUZZ_CHECK(h.reason >= (const char *)buf &&
+		    h.reason + h.reason_len <= end);
+		FUZZ_CHECK(h.nfields <= HTTP_HEAD_FIELDS);
+		for (size_t i = 0; i < h.nfields; i++) {
+			const struct http_field *f = &h.fields[i];
+
+			FUZZ_CHECK(f->name_len > 0);
+			FUZZ_CHECK(f->name >= (const char *)buf &&
+			    f->name + f->name_len <= end);
+			FUZZ_CHECK(f->value >= (const char *)buf &&
+			    f->value + f->value_len <= end);
+			(void)http_field_has_token(f, "upgrade");
+		}
+		(void)http_field_has_token(http_head_field(&h, "Connection"),
+		    "websocket");
+	}
+	free(buf);
+}
+
+/* Frame after frame: headers inside the input, control frames small. */
+void
+fuzz_ws_one(const uint8_t *data, size_t size)
+{
+	uint8_t *buf = fuzz_copy(data, size);
+	size_t off = 0;
+
+	while (off < size) {
+		struct ws_frame f;
+		const char *why = NULL;
+		int rc = ws_frame_parse(buf + off, size - off, 1u << 20, &f,
+		    &why);
+		uint64_t take;
+
+		FUZZ_CHECK(rc == WS_OK || rc == WS_MORE || rc == WS_BAD);
+		if (rc != WS_OK) {
+			FUZZ_CHECK((rc == WS_BAD) == (why != NULL));
+			break;
+		}
+		FUZZ_CHECK(f.header_len >= 2 && f.header_len <= 10 &&
+		    f.header_len <= size - off);
+		if (f.opcode & 0x8)
+			FUZZ_CHECK(f.fin && f.len <= 125);
+		else
+			FUZZ_CHECK(f.len <= (1u << 20));
+		if (f.opcode == WS_CLOSE && f.len >= 2 &&
+		    size - off - f.header_len >= 2) {
+			const uint8_t *p = buf + off + f.header_len;
+
+			FUZZ_CHECK(ws_close_name((unsigned)p[0] << 8 | p[1]) !=
+			    NULL);
+		}
+		off += f.header_len;
+		take = f.len < size - off ? f.len : size - off;
+		off += (size_t)take;
+	}
+	free(buf);
 }

@@ -27,4 +27,11 @@ void fuzz_options_one(const uint8_t *data, size_t size);
  * module's options through options_parse. */
 void fuzz_serve_config_one(const uint8_t *data, size_t size);
 
+/* The input as the head of an HTTP response (a WebSocket upgrade's or
+ * an HTTP proxy's answer). */
+void fuzz_http_one(const uint8_t *data, size_t size);
+
+/* The input as a stream of WebSocket frames from a server. */
+void fuzz_ws_one(const uint8_t *data, size_t size);
+
 #endif

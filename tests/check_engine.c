@@ -21,6 +21,7 @@
 #include "mqtt.h"
 #include "probe_io.h"
 #include "report.h"
+#include "ws.h"
 
 /* Not a real descriptor: the engine must only pass it through. */
 #define FAKE_FD 57
@@ -121,6 +122,15 @@ struct fake {
 	char pub_payload[256];
 	unsigned pub_qos;
 	uint16_t pub_id;
+	/* WebSocket: the fake server between the transport and the broker */
+	bool ws;
+	enum { WSF_ONE, WSF_SPLIT, WSF_COALESCE, WSF_PING, WSF_CLOSE } ws_style;
+	const char *ws_answer;	/* a non-101 answer to the upgrade */
+	bool ws_upgraded;
+	char ws_request[2048];
+	uint8_t ws_out[FAKE_IN_MAX * 4];
+	size_t ws_out_len, ws_out_pos;
+	unsigned ws_pongs, ws_closes, ws_frames_in;
 	/* everything the engine sent, one packet per entry */
 	struct fake_pkt sent[FAKE_LOG_MAX];
 	size_t nsent;
@@ -687,12 +697,172 @@ fake_broker_recv(struct fake *f, uint8_t *buf, size_t cap,
 	return (long)n;
 }
 
+/* ---- WebSocket: a fake server in front of the broker ------------------ */
+
+static void
+fake_ws_put(struct fake *f, const void *p, size_t n)
+{
+	ck_assert_uint_le(f->ws_out_len + n, sizeof(f->ws_out));
+	memcpy(f->ws_out + f->ws_out_len, p, n);
+	f->ws_out_len += n;
+}
+
+/* One unmasked server frame. */
+static void
+fake_ws_frame(struct fake *f, uint8_t first, const uint8_t *p, size_t n)
+{
+	uint8_t h[4] = { first };
+	size_t hl = 2;
+
+	if (n < 126)
+		h[1] = (uint8_t)n;
+	else {
+		h[1] = 126;
+		h[2] = (uint8_t)(n >> 8);
+		h[3] = (uint8_t)n;
+		hl = 4;
+	}
+	fake_ws_put(f, h, hl);
+	fake_ws_put(f, p, n);
+}
+
+/* What the broker queued, framed the way the test asks. */
+static void
+fake_ws_flush(struct fake *f)
+{
+	const uint8_t *p = f->in + f->in_pos;
+	size_t n = f->in_len - f->in_pos;
+
+	if (n == 0)
+		return;
+	f->in_pos = f->in_len;
+	switch (f->ws_style) {
+	case WSF_SPLIT:
+		/* one byte per frame: a binary frame, then continuations */
+		for (size_t i = 0; i < n; i++)
+			fake_ws_frame(f, (uint8_t)((i + 1 == n ? 0x80 : 0) |
+			    (i == 0 ? 0x2 : 0x0)), p + i, 1);
+		return;
+	case WSF_PING: {
+		static const uint8_t hi[] = "are you there";
+
+		fake_ws_frame(f, 0x89, hi, sizeof(hi) - 1);
+		fake_ws_frame(f, 0x82, p, n);
+		return;
+	}
+	case WSF_CLOSE: {
+		static const uint8_t bye[] = { 0x03, 0xf3, 'b', 'u', 's', 'y' };
+
+		fake_ws_frame(f, 0x88, bye, sizeof(bye));
+		return;
+	}
+	case WSF_ONE:
+	case WSF_COALESCE:
+		break;
+	}
+	fake_ws_frame(f, 0x82, p, n);
+}
+
+static void
+fake_ws_upgrade(struct fake *f, const uint8_t *buf, size_t len)
+{
+	const char *k;
+	char key[64] = "", accept[29], resp[512];
+
+	ck_assert_uint_lt(len, sizeof(f->ws_request));
+	memcpy(f->ws_request, buf, len);
+	f->ws_request[len] = '\0';
+	ck_assert_ptr_nonnull(strstr(f->ws_request, "\r\n\r\n"));
+	k = strstr(f->ws_request, "Sec-WebSocket-Key: ");
+	ck_assert_ptr_nonnull(k);
+	sscanf(k + 19, "%63[^\r]", key);
+	ck_assert_uint_eq(strlen(key), 24);
+	if (f->ws_answer != NULL) {
+		fake_ws_put(f, f->ws_answer, strlen(f->ws_answer));
+		return;
+	}
+	ck_assert_int_eq(ws_accept_for(key, accept), 0);
+	snprintf(resp, sizeof(resp), "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: mqtt\r\n"
+	    "\r\n", accept);
+	fake_ws_put(f, resp, strlen(resp));
+	f->ws_upgraded = true;
+}
+
+/* Client frames: each must be masked; binary ones go to the broker. */
+static int
+fake_ws_send(struct fake *f, const uint8_t *buf, size_t len,
+    struct io_error *err)
+{
+	size_t off = 0;
+
+	if (!f->ws_upgraded) {
+		fake_ws_upgrade(f, buf, len);
+		return 0;
+	}
+	while (off < len) {
+		uint8_t op = buf[off] & 0x0f, mask[4], payload[FAKE_PKT_MAX];
+		size_t n = buf[off + 1] & 0x7f, hl = 2;
+
+		ck_assert_int_eq(buf[off] & 0x80, 0x80);	/* FIN */
+		ck_assert_int_eq(buf[off + 1] & 0x80, 0x80);	/* masked */
+		if (n == 126) {
+			n = (size_t)buf[off + 2] << 8 | buf[off + 3];
+			hl = 4;
+		}
+		ck_assert_uint_le(off + hl + 4 + n, len);
+		ck_assert_uint_le(n, sizeof(payload));
+		memcpy(mask, buf + off + hl, 4);
+		for (size_t i = 0; i < n; i++)
+			payload[i] = buf[off + hl + 4 + i] ^ mask[i & 3];
+		off += hl + 4 + n;
+		f->ws_frames_in++;
+		if (op == 0xA)
+			f->ws_pongs++;
+		else if (op == 0x8)
+			f->ws_closes++;
+		else {
+			ck_assert_int_eq(op, 0x2);
+			if (fake_broker_send(f, payload, n, err) != 0)
+				return -1;
+		}
+	}
+	/* coalescing waits until there are two packets to send at once */
+	if (f->ws_style != WSF_COALESCE || f->in_len - f->in_pos > 4 ||
+	    (f->con.seen && f->sub_id == 0))
+		fake_ws_flush(f);
+	return 0;
+}
+
+static long
+fake_ws_recv(struct fake *f, uint8_t *buf, size_t cap, struct io_error *err)
+{
+	size_t n;
+
+	if (f->ws_out_pos == f->ws_out_len) {
+		fake_ws_flush(f);
+		if (f->ws_out_pos == f->ws_out_len)
+			return fake_broker_recv(f, buf, cap, err);
+	}
+	n = f->ws_out_len - f->ws_out_pos;
+	if (n > cap)
+		n = cap;
+	if (f->recv_chunk > 0 && n > f->recv_chunk)
+		n = f->recv_chunk;
+	memcpy(buf, f->ws_out + f->ws_out_pos, n);
+	f->ws_out_pos += n;
+	return (long)n;
+}
+
 static int
 fake_tls_send(struct tls_session *s, const uint8_t *buf, size_t len,
     uint64_t deadline_us, struct io_error *err)
 {
 	(void)deadline_us;
 	ck_assert_uint_eq(s->f->tls_closes, 0);
+	if (s->f->ws)
+		return fake_ws_send(s->f, buf, len, err);
 	return fake_broker_send(s->f, buf, len, err);
 }
 
@@ -701,6 +871,8 @@ fake_tls_recv(struct tls_session *s, uint8_t *buf, size_t cap,
     uint64_t deadline_us, struct io_error *err)
 {
 	(void)deadline_us;
+	if (s->f->ws)
+		return fake_ws_recv(s->f, buf, cap, err);
 	return fake_broker_recv(s->f, buf, cap, err);
 }
 
@@ -715,6 +887,8 @@ fake_net_send(void *ctx, int fd, const uint8_t *buf, size_t len,
 	ck_assert_int_eq(fd, FAKE_FD);
 	ck_assert_uint_eq(f->tls_starts, 0);
 	f->net_sends++;
+	if (f->ws)
+		return fake_ws_send(f, buf, len, err);
 	return fake_broker_send(f, buf, len, err);
 }
 
@@ -727,6 +901,8 @@ fake_net_recv(void *ctx, int fd, uint8_t *buf, size_t cap,
 	(void)deadline_us;
 	ck_assert_int_eq(fd, FAKE_FD);
 	ck_assert_uint_eq(f->tls_starts, 0);
+	if (f->ws)
+		return fake_ws_recv(f, buf, cap, err);
 	return fake_broker_recv(f, buf, cap, err);
 }
 
@@ -955,7 +1131,7 @@ START_TEST(test_plaintext)
 	for (int s = STEP_CLIENT_HELLO; s <= STEP_KEYS; s++) {
 		ck_assert_int_eq(r.steps[s].status, STEP_SKIPPED);
 		ck_assert_str_eq(r.steps[s].reason, "no TLS");
-		ck_assert_str_eq(fake_state(&r, s, LAYER_TLS), "None (no TLS)");
+		ck_assert_str_eq(fake_state(&r, s, LAYER_TLS), "No TLS");
 	}
 	for (int s = STEP_CONNECT; s <= STEP_PUBSUB; s++)
 		ck_assert_int_eq(r.steps[s].status, STEP_OK);
@@ -967,6 +1143,100 @@ START_TEST(test_plaintext)
 	ck_assert_uint_eq(fk.nsent, 5);
 	ck_assert_str_eq(fk.con.username, "alice");
 	ck_assert_str_eq(fk.pub_payload, FAKE_NONCE);
+	report_free(&r);
+}
+END_TEST
+
+/* wss:// with the server's frames cut, merged, pinged or closed. */
+static const struct ws_case {
+	int style;
+	size_t chunk;		/* bytes per read, 0: all */
+} ws_cases[] = {
+	{ WSF_ONE, 0 }, { WSF_SPLIT, 0 }, { WSF_COALESCE, 0 }, { WSF_PING, 0 },
+	{ WSF_ONE, 1 }, { WSF_SPLIT, 3 }, { WSF_PING, 2 },
+};
+
+START_TEST(test_ws_frames)
+{
+	static const struct ws_config wc = { .host = "broker.example",
+	    .path = "/mqtt", .subprotocol = "mqtt" };
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	c.ws = &wc;
+	fk.ws = true;
+	fk.ws_style = ws_cases[_i].style;
+	fk.recv_chunk = ws_cases[_i].chunk;
+	fake_run(&c, &r);
+	fake_assert_walk_ok(&r);
+	ck_assert_ptr_nonnull(strstr(fk.ws_request, "GET /mqtt HTTP/1.1\r\n"
+	    "Host: broker.example\r\n"));
+	ck_assert_ptr_nonnull(strstr(fk.ws_request,
+	    "Sec-WebSocket-Protocol: mqtt\r\n"));
+	ck_assert_str_eq(report_find_detail(&r, STEP_CONNECT, "ws_status"),
+	    "101 Switching Protocols");
+	ck_assert_str_eq(report_find_detail(&r, STEP_CONNECT, "ws_accept"),
+	    "checked: matches our key");
+	ck_assert_uint_eq(r.nstages, 1);
+	ck_assert_str_eq(r.stages[0].id, "ws_upgrade");
+	ck_assert(r.stages[0].ok);
+	ck_assert_int_eq(r.stages[0].step, STEP_CONNECT);
+	ck_assert_uint_ge(r.stages[0].start_us, r.steps[STEP_CONNECT].start_us);
+	/* CONNECT, SUBSCRIBE, PUBLISH, PUBACK, DISCONNECT, then a close */
+	ck_assert_uint_eq(fk.nsent, 5);
+	ck_assert_uint_eq(fk.ws_closes, 1);
+	ck_assert_uint_eq(fk.ws_pongs, fk.ws_style == WSF_PING ? 3 : 0);
+	ck_assert_int_eq(memcmp(fk.con.password, FAKE_PASSWORD,
+	    strlen(FAKE_PASSWORD)), 0);
+	report_free(&r);
+}
+END_TEST
+
+/* A close frame instead of CONNACK: its code in words, step 7. */
+START_TEST(test_ws_close_frame)
+{
+	static const struct ws_config wc = { .host = "b", .path = "/",
+	    .subprotocol = "mqtt" };
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	c.ws = &wc;
+	fk.ws = true;
+	fk.ws_style = WSF_CLOSE;
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), STEP_CONNACK);
+	ck_assert_ptr_nonnull(strstr(r.steps[STEP_CONNACK].reason,
+	    "close code 1011 (internal server error), reason 'busy'"));
+	/* the close was answered, and not a second time at the end */
+	ck_assert_uint_eq(fk.ws_closes, 1);
+	report_free(&r);
+}
+END_TEST
+
+/* A refused upgrade fails step 6 with the stage marked failed. */
+START_TEST(test_ws_refused)
+{
+	static const struct ws_config wc = { .host = "b", .path = "/x",
+	    .subprotocol = "mqtt" };
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	c.ws = &wc;
+	c.use_tls = false;
+	fk.ws = true;
+	fk.ws_answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), STEP_CONNECT);
+	ck_assert_ptr_nonnull(strstr(r.steps[STEP_CONNECT].reason,
+	    "WebSocket upgrade: no WebSocket endpoint at path /x (404 Not "
+	    "Found)"));
+	ck_assert_uint_eq(r.nstages, 1);
+	ck_assert(!r.stages[0].ok);
+	ck_assert_uint_eq(fk.nsent, 0);
+	ck_assert(r.unencrypted);
 	report_free(&r);
 }
 END_TEST
@@ -1834,6 +2104,10 @@ engine_suite(void)
 	tcase_add_test(tc, test_success);
 	tcase_add_test(tc, test_plaintext);
 	tcase_add_test(tc, test_plaintext_closed);
+	tcase_add_loop_test(tc, test_ws_frames, 0,
+	    (int)(sizeof(ws_cases) / sizeof(ws_cases[0])));
+	tcase_add_test(tc, test_ws_close_frame);
+	tcase_add_test(tc, test_ws_refused);
 	tcase_add_test(tc, test_success_v5_props);
 	tcase_add_loop_test(tc, test_qos_flows, 0, 6);
 	tcase_add_test(tc, test_recv_one_byte_at_a_time);

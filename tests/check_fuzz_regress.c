@@ -35,6 +35,8 @@ static const struct {
 	{ "target", fuzz_target_one },
 	{ "options", fuzz_options_one },
 	{ "serve_config", fuzz_serve_config_one },
+	{ "http", fuzz_http_one },
+	{ "ws", fuzz_ws_one },
 };
 
 /* The whole file, in a buffer of exactly its size. */

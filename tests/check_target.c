@@ -122,6 +122,10 @@ static const struct bad bads[] = {
 	{ "mqtts://[::1", "missing ']'" },
 	{ "mqtts://[::1]x", "after ']'" },
 	{ "mqtt://broker/mqtt", "path" },
+	{ "wss://broker/a b", "space" },
+	{ "ws://broker/mqtt#x", "fragment" },
+	{ "ws://broker?x/mqtt", "before its path" },
+	{ "wss://", "no host" },
 	{ "https://broker", "scheme" },
 	{ "ssl://broker:8883", "scheme" },
 	{ "://broker", "scheme" },
@@ -139,6 +143,12 @@ static const struct {
 	{ "mqtts://broker", TARGET_MQTTS, 8883, "", true, false },
 	{ "mqtt://broker", TARGET_MQTT, 1883, "", false, false },
 	{ "MQTT://broker:1884/", TARGET_MQTT, 1884, "", false, false },
+	{ "wss://broker", TARGET_WSS, 443, "/mqtt", true, true },
+	{ "wss://broker/", TARGET_WSS, 443, "/", true, true },
+	{ "wss://u@broker:8084/ws?x=1&y=%20", TARGET_WSS, 8084,
+	    "/ws?x=1&y=%20", true, true },
+	{ "ws://[::1]:8080", TARGET_WS, 8080, "/mqtt", false, true },
+	{ "WS://broker/mqtt", TARGET_WS, 80, "/mqtt", false, true },
 };
 
 START_TEST(test_schemes)

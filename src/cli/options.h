@@ -20,6 +20,8 @@
 #define OPTIONS_ALLOW_MAX 64
 #define OPTIONS_MAX_CONCURRENT_MAX 1024
 #define OPTIONS_MAX_CONCURRENT_DEFAULT 32
+#define OPTIONS_HEADERS_MAX 32	/* -H, repeatable */
+#define OPTIONS_HEADER_MAX 4096	/* bytes of one -H or --ws-origin */
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum tls_version_pin { TLSV_ANY = 0, TLSV_12 = 12, TLSV_13 = 13 };
@@ -76,6 +78,12 @@ struct options {
 	const char *keylog;		/* --keylog; main.c puts SSLKEYLOGFILE
 					   here when --keylog is not given */
 	bool keylog_from_env;		/* keylog is SSLKEYLOGFILE (main.c) */
+
+	/* WebSocket (ws:// and wss:// targets) */
+	const char *headers[OPTIONS_HEADERS_MAX];	/* -H "Name: value" */
+	size_t nheaders;
+	const char *ws_origin;		/* NULL: no Origin header */
+	const char *ws_subprotocol;	/* NULL: "mqtt" */
 
 	/* MQTT */
 	int mqtt_version;		/* 4 (3.1.1) or 5 */

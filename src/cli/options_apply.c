@@ -297,6 +297,10 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 			    "is not a whole number from 1 to 256");
 		o->parallel = (unsigned)n;
 		return 0;
+	case 'H':
+	case OPT_WS_ORIGIN:
+	case OPT_WS_SUBPROTOCOL:
+		return options_transport_apply(o, c, v, msg, msglen);
 	default:
 		/* The table and this switch disagree: a bug, not a user error. */
 		return options_fail(msg, msglen,

@@ -20,7 +20,7 @@
  * ':' makes getopt return ':' for a missing value instead of '?', so
  * the two errors get different messages.
  */
-const char options_short_opts[] = "-:c:hi:kP:qt:u:vV:";
+const char options_short_opts[] = "-:c:hH:i:kP:qt:u:vV:";
 
 const struct option options_long_opts[] = {
 	{ "allow-target",	required_argument,	NULL, OPT_ALLOW_TARGET },
@@ -40,6 +40,7 @@ const struct option options_long_opts[] = {
 	{ "crlfile",		required_argument,	NULL, OPT_CRLFILE },
 	{ "explain",		no_argument,		NULL, OPT_EXPLAIN },
 	{ "format",		required_argument,	NULL, OPT_FORMAT },
+	{ "header",		required_argument,	NULL, 'H' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "hexdump",		no_argument,		NULL, OPT_HEXDUMP },
 	{ "insecure",		no_argument,		NULL, 'k' },
@@ -75,6 +76,8 @@ const struct option options_long_opts[] = {
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ "warn-days",		required_argument,	NULL, OPT_WARN_DAYS },
 	{ "warn-ms",		required_argument,	NULL, OPT_WARN_MS },
+	{ "ws-origin",		required_argument,	NULL, OPT_WS_ORIGIN },
+	{ "ws-subprotocol",	required_argument,	NULL, OPT_WS_SUBPROTOCOL },
 	{ NULL,			0,			NULL, 0 },
 };
 
@@ -83,8 +86,8 @@ const struct option options_long_opts[] = {
  * checks that each bracketed item here appears there.
  */
 #define USAGE_TEXT \
-"usage: mqtts-probe [-hkqv] [-c count] [-i client-id] [-P password]\n" \
-"                   [-t seconds] [-u username] [-V version]\n" \
+"usage: mqtts-probe [-hkqv] [-c count] [-H header] [-i client-id]\n" \
+"                   [-P password] [-t seconds] [-u username] [-V version]\n" \
 "                   [--allow-target pattern] [--alpn list]\n" \
 "                   [--cafile file] [--capabilities] [--capath directory]\n" \
 "                   [--cert file] [--clients] [--color when]\n" \
@@ -101,7 +104,8 @@ const struct option options_long_opts[] = {
 "                   [--sni-hostname name] [--steps n] [--targets file]\n" \
 "                   [--tls-version version] [--topic topic] [--trace]\n" \
 "                   [--verify-hostname name] [--version]\n" \
-"                   [--warn-days days] [--warn-ms ms] target ...\n"
+"                   [--warn-days days] [--warn-ms ms]\n" \
+"                   [--ws-origin origin] [--ws-subprotocol name] target ...\n"
 
 const char help_text[] = USAGE_TEXT
 "\n"
@@ -109,10 +113,11 @@ const char help_text[] = USAGE_TEXT
 "what each step did, how long it took, and the state of TCP, TLS and\n"
 "MQTT after it.\n"
 "\n"
-"target is HOST[:PORT], [IPv6][:PORT] or mqtts://[USER@]HOST[:PORT][/];\n"
-"the default port is 8883.  mqtt://HOST[:PORT] (1883) probes without TLS,\n"
-"marked UNENCRYPTED.  Several targets may be given; with --targets,\n"
-"none is needed.\n"
+"target is HOST[:PORT], [IPv6][:PORT] or mqtts://[USER@]HOST[:PORT][/]\n"
+"(default port 8883), or wss://[USER@]HOST[:PORT][/PATH] for MQTT over\n"
+"secure WebSocket (port 443, path /mqtt).  mqtt:// (1883) and ws:// (80)\n"
+"probe without TLS, marked UNENCRYPTED.  Several targets may be given;\n"
+"with --targets, none is needed.\n"
 "\n"
 "Connection and TLS:\n"
 "  -t, --timeout seconds      time limit for the whole probe, 0.001 to\n"
@@ -143,6 +148,13 @@ const char help_text[] = USAGE_TEXT
 "  --keylog file              append TLS secrets to file (key log format,\n"
 "                             for decrypting a capture in Wireshark);\n"
 "                             a new file is created with mode 0600\n"
+"\n"
+"WebSocket (wss:// and ws:// targets):\n"
+"  -H, --header header        add 'Name: value' to the upgrade request;\n"
+"                             repeatable, up to 32\n"
+"  --ws-origin origin         send Origin: origin\n"
+"  --ws-subprotocol name      subprotocol to offer (default mqtt; some\n"
+"                             brokers want mqttv3.1)\n"
 "\n"
 "MQTT:\n"
 "  -V, --mqtt-version version 3.1.1 (also 311 or 4) or 5 (also 5.0);\n"
@@ -351,6 +363,12 @@ options_value_hint(int val)
 		return "a password";
 	case OPT_TOPIC:
 		return "a topic name";
+	case 'H':
+		return "'Name: value'";
+	case OPT_WS_ORIGIN:
+		return "an origin, as https://example.com";
+	case OPT_WS_SUBPROTOCOL:
+		return "a subprotocol name";
 	case OPT_QOS:
 		return "0, 1 or 2";
 	case OPT_REQUIRE:

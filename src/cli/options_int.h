@@ -75,7 +75,14 @@ enum {
 	OPT_VERSION,
 	OPT_WARN_DAYS,
 	OPT_WARN_MS,
+	OPT_WS_ORIGIN,
+	OPT_WS_SUBPROTOCOL,
 };
+
+/* options_transport.c: -H, --ws-origin, --ws-subprotocol; -1 if c is
+ * not one of them. */
+int options_transport_apply(struct options *o, int c, const char *v,
+    char *msg, size_t msglen);
 
 /* The getopt tables (options_help.c). */
 extern const char options_short_opts[];

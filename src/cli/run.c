@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "pause.h"
 #include "run.h"
+#include "ws.h"
 
 /* Samples of a series the HTML report keeps, over all targets. */
 #define RUN_HTML_SAMPLES 65536u
@@ -329,6 +330,35 @@ run_diagnose(const struct engine_config *ec, const struct engine_io *io,
 	diagnose_run(ec, io, &dc, r);
 }
 
+/*
+ * The WebSocket upgrade of a ws:// or wss:// target.  Host names the
+ * target as typed (an IPv6 address in brackets), with its port unless
+ * it is the scheme's default, as browsers send it.
+ */
+static const struct ws_config *
+run_ws_config(const struct options *o, const struct target *t,
+    struct ws_config *wc, char *host, size_t hostlen)
+{
+	unsigned dflt = t->scheme == TARGET_WSS ? 443 : 80;
+
+	if (!target_is_ws(t))
+		return NULL;
+	snprintf(host, hostlen, "%s%s%s", t->is_ipv6 ? "[" : "", t->host,
+	    t->is_ipv6 ? "]" : "");
+	if (t->port != dflt)
+		snprintf(host + strlen(host), hostlen - strlen(host), ":%u",
+		    t->port);
+	memset(wc, 0, sizeof(*wc));
+	wc->host = host;
+	wc->path = t->path;
+	wc->subprotocol = o->ws_subprotocol != NULL ? o->ws_subprotocol :
+	    "mqtt";
+	wc->origin = o->ws_origin;
+	wc->headers = o->headers;
+	wc->nheaders = o->nheaders;
+	return wc;
+}
+
 bool
 run_engine(const struct run_shared *s, const struct run_target *rt,
     uint64_t timeout_us, void (*before_step)(void *, int), void *step_ctx,
@@ -337,6 +367,8 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 	struct run_ids ids = { .topic = NULL };
 	struct engine_config ec;
 	struct engine_io io = { 0 };
+	struct ws_config wc;
+	char ws_host[TARGET_HOST_MAX + 16];
 
 	if (!run_ids_make(s->o, &ids)) {
 		free(ids.topic);
@@ -345,6 +377,8 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 	run_engine_config(s, rt, &ids, &ec);
 	if (timeout_us != 0)
 		ec.timeout_us = timeout_us;
+	ec.ws = run_ws_config(s->o, &rt->t, &wc, ws_host,
+	    sizeof(ws_host));
 	io.clock = clock_monotonic;
 	io.net = net_system;
 	io.tls = tls_gnutls_ops(s->creds);

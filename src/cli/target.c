@@ -363,6 +363,8 @@ static const struct {
 } target_schemes[] = {
 	{ "mqtts", TARGET_MQTTS, TARGET_DEFAULT_PORT },
 	{ "mqtt", TARGET_MQTT, 1883 },
+	{ "wss", TARGET_WSS, 443 },
+	{ "ws", TARGET_WS, 80 },
 };
 
 const char *
@@ -414,8 +416,8 @@ target_parse(const char *s, struct target *t, const char **err)
 			t->port = target_schemes[i].port;
 			return parse_url(t, sep + strlen(SCHEME_SEP), err);
 		}
-		*err = "unsupported URL scheme; use mqtts:// or mqtt:// "
-		    "(HOST[:PORT] means mqtts://)";
+		*err = "unsupported URL scheme; use mqtts://, wss://, "
+		    "mqtt:// or ws:// (HOST[:PORT] means mqtts://)";
 		return -1;
 	}
 	return parse_hostport(t, s, strlen(s), false, err);

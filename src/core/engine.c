@@ -19,6 +19,7 @@
 #include "engine_int.h"
 #include "hints.h"
 #include "mqtt.h"
+#include "ws.h"
 
 uint64_t
 engine_now(const struct engine *e)
@@ -220,6 +221,13 @@ engine_top(const struct engine *e)
 	return &e->stack[e->depth - 1];
 }
 
+static void
+engine_push(struct engine *e, const struct probe_stream *s)
+{
+	if (e->depth < ENGINE_MAX_LAYERS)
+		e->stack[e->depth++] = *s;
+}
+
 int
 engine_send(struct engine *e, const uint8_t *pkt, size_t len,
     struct io_error *err)
@@ -326,6 +334,60 @@ engine_version_name(int v)
 	return v == MQTT_V5 ? "5.0" : v == MQTT_V31 ? "3.1" : "3.1.1";
 }
 
+/*
+ * The WebSocket upgrade: a stage of step 6, since the HTTP exchange is
+ * what carries CONNECT there.  Its failure is a step 6 failure.
+ */
+static bool
+engine_ws_upgrade(struct engine *e)
+{
+	const struct ws_config *c = e->cfg->ws;
+	struct io_observer obs = { engine_observe, e };
+	struct ws_upgrade_info info;
+	struct io_error err = { 0 };
+	struct ws_session *w;
+	uint64_t t0 = engine_now(e);
+	int rc;
+
+	report_detail(e->r, STEP_CONNECT, "ws_request", "GET %s HTTP/1.1",
+	    c->path);
+	report_detail(e->r, STEP_CONNECT, "ws_host", "%s", c->host);
+	report_detail(e->r, STEP_CONNECT, "ws_subprotocol_offered", "%s",
+	    c->subprotocol);
+	w = ws_new(engine_top(e), &obs, &e->io->clock);
+	if (w == NULL) {
+		report_step_fail(e->r, STEP_CONNECT, engine_now(e), CAUSE_LOCAL,
+		    "out of memory");
+		return false;
+	}
+	rc = ws_upgrade(w, c, e->deadline, &info, &err);
+	if (info.status != 0)
+		report_detail(e->r, STEP_CONNECT, "ws_status", "%s",
+		    info.status_line);
+	if (info.server[0] != '\0')
+		report_detail(e->r, STEP_CONNECT, "ws_server", "%s",
+		    info.server);
+	if (info.status == 101)
+		report_detail(e->r, STEP_CONNECT, "ws_accept", "%s",
+		    info.accept_ok ? "checked: matches our key" : "WRONG");
+	if (info.subprotocol[0] != '\0')
+		report_detail(e->r, STEP_CONNECT, "ws_subprotocol", "%s",
+		    info.subprotocol);
+	report_stage(e->r, STEP_CONNECT, "ws_upgrade", "WebSocket upgrade", t0,
+	    engine_now(e), rc == 0);
+	if (rc != 0) {
+		ws_free(w);
+		engine_fail(e, STEP_CONNECT, &err, "WebSocket upgrade");
+		return false;
+	}
+	{
+		struct probe_stream s = ws_stream(w);
+
+		engine_push(e, &s);
+	}
+	return true;
+}
+
 static bool
 engine_connect(struct engine *e)
 {
@@ -350,6 +412,8 @@ engine_connect(struct engine *e)
 	bool ok = false;
 
 	engine_step_start(e, STEP_CONNECT);
+	if (c->ws != NULL && !engine_ws_upgrade(e))
+		return false;
 	report_detail(e->r, STEP_CONNECT, "mqtt_version", "%s",
 	    engine_version_name(c->mqtt_version));
 	report_detail(e->r, STEP_CONNECT, "client_id", "%s", c->client_id);
@@ -503,9 +567,8 @@ engine_read_failed(struct engine *e, int step, long n,
 	if (n == 0) {
 		report_step_fail(e->r, step, engine_now(e), CAUSE_CLOSED,
 		    "the broker closed the connection (%s) instead of "
-		    "sending %s%s%s", engine_top(e)->close == NULL ?
-		    "TCP FIN" : e->tls != NULL && e->depth == 2 ?
-		    "TLS close_notify" : "WebSocket close", waiting, part,
+		    "sending %s%s%s", e->tls != NULL ?
+		    "TLS close_notify" : "TCP FIN", waiting, part,
 		    also);
 	} else if (err->cause == CAUSE_TIMEOUT) {
 		/* the TLS layer may name what kept coming meanwhile */
@@ -1020,12 +1083,6 @@ engine_tls_close(void *ctx, uint64_t deadline)
 	e->tls = NULL;
 }
 
-static void
-engine_push(struct engine *e, const struct probe_stream *s)
-{
-	if (e->depth < ENGINE_MAX_LAYERS)
-		e->stack[e->depth++] = *s;
-}
 
 /* mqtt:// and ws://: steps 2-5 do not exist, and the report says so. */
 static void

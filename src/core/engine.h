@@ -16,11 +16,14 @@
 #include "probe_io.h"
 #include "report.h"
 
+struct ws_config;
+
 struct engine_config {
 	const char *host;		/* as the user named it */
 	const char *connect_host;	/* where to connect (--connect-to) */
 	unsigned port;
 	bool use_tls;			/* false: mqtt:// and ws:// */
+	const struct ws_config *ws;	/* NULL: MQTT straight on TCP/TLS */
 	struct tls_params tls;
 	bool insecure;
 

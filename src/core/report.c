@@ -41,7 +41,7 @@ static const char *const report_tcp_names[] = {
 };
 static const char *const report_tls_names[] = {
 	"Not started", "In progress", "Certificate verified",
-	"Secure channel ready", "Failed", "None (no TLS)",
+	"Secure channel ready", "Failed", "No TLS",
 	"NOT verified (-k)",
 };
 static const char *const report_mqtt_names[] = {

@@ -93,6 +93,8 @@ enum report_event_kind {
 	EVK_TLS_RECORD,		/* a TLS record on the wire */
 	EVK_KEYS,		/* keys came into being */
 	EVK_MQTT,		/* an MQTT packet */
+	EVK_WS,			/* WebSocket upgrade and frames */
+	EVK_PROXY,		/* a proxy's handshake */
 };
 
 enum report_dir { DIR_NONE, DIR_OUT, DIR_IN };

@@ -45,7 +45,14 @@ static const struct field fields_table[] = {
 	{ "handshake_bytes_sent", "handshake bytes sent", FIELD_INT },
 	{ "handshake_bytes_received", "handshake bytes received", FIELD_INT },
 	{ "note", "note", FIELD_TEXT },
-	/* step 6 */
+	/* step 6: the WebSocket upgrade, then CONNECT */
+	{ "ws_request", "WebSocket request", FIELD_TEXT },
+	{ "ws_host", "WebSocket Host", FIELD_TEXT },
+	{ "ws_subprotocol_offered", "subprotocol offered", FIELD_TEXT },
+	{ "ws_status", "HTTP answer", FIELD_TEXT },
+	{ "ws_server", "HTTP server", FIELD_TEXT },
+	{ "ws_accept", "Sec-WebSocket-Accept", FIELD_TEXT },
+	{ "ws_subprotocol", "subprotocol chosen", FIELD_TEXT },
 	{ "mqtt_version", "MQTT version", FIELD_TEXT },
 	{ "client_id", "client id", FIELD_TEXT },
 	{ "keepalive", "keep-alive (s)", FIELD_INT },

@@ -839,7 +839,7 @@ static const char *
 json_event_kind(enum report_event_kind k)
 {
 	static const char *const names[] = { "info", "net", "tls-message",
-	    "tls-record", "keys", "mqtt" };
+	    "tls-record", "keys", "mqtt", "websocket", "proxy" };
 
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "info";
 }

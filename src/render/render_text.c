@@ -397,6 +397,10 @@ render_kind_name(enum report_event_kind k)
 		return "KEYS";
 	case EVK_MQTT:
 		return "MQTT";
+	case EVK_WS:
+		return "WS";
+	case EVK_PROXY:
+		return "PROXY";
 	case EVK_INFO:
 	default:
 		return "NOTE";
@@ -415,6 +419,9 @@ render_kind_color(enum report_event_kind k)
 		return C_YELLOW;
 	case EVK_MQTT:
 		return C_MAGENTA;
+	case EVK_WS:
+	case EVK_PROXY:
+		return C_CYAN;
 	default:
 		return "";
 	}

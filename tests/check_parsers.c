@@ -1,0 +1,258 @@
+/*
+ * check_parsers.c: the parsers of what transports' peers send, on their
+ * own: the HTTP response head (WebSocket upgrade, HTTP proxy answer) and
+ * WebSocket frames, plus the accept key against RFC 6455's own example.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_head.h"
+#include "ws.h"
+
+#define B(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
+
+START_TEST(test_http_ok)
+{
+	static const char in[] = "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+	    "X-Empty:\r\nSec-WebSocket-Protocol:   mqtt  \r\n\r\n\x82\x00";
+	struct http_head h;
+	const char *why = NULL;
+	const struct http_field *f;
+
+	ck_assert_int_eq(http_head_parse(B(in), &h, &why), HTTP_HEAD_OK);
+	ck_assert_int_eq(h.status, 101);
+	ck_assert_int_eq(h.minor, 1);
+	ck_assert_int_eq((int)h.reason_len, 19);
+	ck_assert_int_eq(strncmp(h.reason, "Switching Protocols", 19), 0);
+	ck_assert_uint_eq(h.head_len, sizeof(in) - 1 - 2);
+	ck_assert_uint_eq(h.nfields, 4);
+	f = http_head_field(&h, "sec-websocket-protocol");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(f->value_len, 4);
+	ck_assert_int_eq(strncmp(f->value, "mqtt", 4), 0);
+	ck_assert(http_field_has_token(http_head_field(&h, "Connection"),
+	    "upgrade"));
+	ck_assert(!http_field_has_token(http_head_field(&h, "Connection"),
+	    "keep"));
+	ck_assert_uint_eq(http_head_field(&h, "X-Empty")->value_len, 0);
+	ck_assert_ptr_null(http_head_field(&h, "Missing"));
+	ck_assert(!http_field_has_token(NULL, "x"));
+}
+END_TEST
+
+START_TEST(test_http_lf_and_short)
+{
+	struct http_head h;
+	const char *why = NULL;
+
+	/* bare LF line ends, a status without a reason phrase */
+	ck_assert_int_eq(http_head_parse(B("HTTP/1.0 200\nA: b\n\n"), &h,
+	    &why), HTTP_HEAD_OK);
+	ck_assert_int_eq(h.status, 200);
+	ck_assert_uint_eq(h.reason_len, 0);
+	ck_assert_int_eq(http_head_parse(B("HTTP/1.1 407 Proxy Auth"), &h,
+	    &why), HTTP_HEAD_MORE);
+	ck_assert_int_eq(http_head_parse(B("HTTP/1.1 200 OK\r\nA: b\r\n"),
+	    &h, &why), HTTP_HEAD_MORE);
+	ck_assert_int_eq(http_head_parse(B("HTT"), &h, &why), HTTP_HEAD_MORE);
+	ck_assert_int_eq(http_head_parse((const uint8_t *)"", 0, &h, &why),
+	    HTTP_HEAD_MORE);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	const char *why;
+} http_bad[] = {
+	{ "SSH-2.0-OpenSSH_9.2\r\n", "not HTTP" },
+	{ "\x20\x02\x00\x00", "not HTTP" },
+	{ "HTTP/1.1 2000 OK\r\n\r\n", "malformed" },
+	{ "HTTP/1.1 20x OK\r\n\r\n", "malformed" },
+	{ "HTTP/1.1 099 Low\r\n\r\n", "below 100" },
+	{ "HTTP/1.1 200 O\x01K\r\n\r\n", "reason" },
+	{ "HTTP/1.1 200 OK\r\n folded\r\n\r\n", "folded" },
+	{ "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", "without a name" },
+	{ "HTTP/1.1 200 OK\r\n: x\r\n\r\n", "without a name" },
+	{ "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", "header name" },
+	{ "HTTP/1.1 200 OK\r\nA: x\x01y\r\n\r\n", "header value" },
+};
+
+START_TEST(test_http_bad)
+{
+	struct http_head h;
+	const char *why = NULL;
+
+	ck_assert_int_eq(http_head_parse((const uint8_t *)http_bad[_i].in,
+	    strlen(http_bad[_i].in), &h, &why), HTTP_HEAD_BAD);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, http_bad[_i].why) != NULL, "'%s' for %d",
+	    why, _i);
+}
+END_TEST
+
+/* A head that never ends is refused at 16 KiB, whatever comes after. */
+START_TEST(test_http_too_long)
+{
+	size_t n = HTTP_HEAD_MAX + 100;
+	uint8_t *buf = malloc(n);
+	struct http_head h;
+	const char *why = NULL;
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, "HTTP/1.1 200 OK\r\n", 17);
+	for (size_t i = 17; i < n; i += 8)
+		memcpy(buf + i, "X: yyy\r\n", n - i < 8 ? n - i : 8);
+	ck_assert_int_eq(http_head_parse(buf, n, &h, &why), HTTP_HEAD_BAD);
+	ck_assert_ptr_nonnull(strstr(why, "16 KiB"));
+	/* more fields than the table: all checked, the first ones kept */
+	memcpy(buf + 17 + 8 * 100, "\r\n", 2);
+	ck_assert_int_eq(http_head_parse(buf, n, &h, &why), HTTP_HEAD_OK);
+	ck_assert_uint_eq(h.nfields, HTTP_HEAD_FIELDS);
+	ck_assert_uint_eq(h.head_len, 17 + 8 * 100 + 2);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_ws_accept_rfc)
+{
+	char out[29];
+
+	/* RFC 6455 section 1.3 */
+	ck_assert_int_eq(ws_accept_for("dGhlIHNhbXBsZSBub25jZQ==", out), 0);
+	ck_assert_str_eq(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+END_TEST
+
+START_TEST(test_ws_frames)
+{
+	struct ws_frame f;
+	const char *why = NULL;
+	static const uint8_t big[] = { 0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0 };
+
+	ck_assert_int_eq(ws_frame_parse(B("\x82"), 100, &f, &why), WS_MORE);
+	ck_assert_int_eq(ws_frame_parse(B("\x82\x7d"), 200, &f, &why), WS_OK);
+	ck_assert(f.fin);
+	ck_assert_int_eq(f.opcode, WS_BINARY);
+	ck_assert_uint_eq(f.len, 125);
+	ck_assert_uint_eq(f.header_len, 2);
+	ck_assert_int_eq(ws_frame_parse(B("\x02\x7e\x01"), 1000, &f, &why),
+	    WS_MORE);
+	ck_assert_int_eq(ws_frame_parse(B("\x02\x7e\x01\x00"), 1000, &f, &why),
+	    WS_OK);
+	ck_assert(!f.fin);
+	ck_assert_uint_eq(f.len, 256);
+	ck_assert_uint_eq(f.header_len, 4);
+	ck_assert_int_eq(ws_frame_parse(big, 9, 1u << 20, &f, &why), WS_MORE);
+	ck_assert_int_eq(ws_frame_parse(big, sizeof(big), 1u << 20, &f, &why),
+	    WS_OK);
+	ck_assert_uint_eq(f.len, 65536);
+	ck_assert_uint_eq(f.header_len, 10);
+	ck_assert_int_eq(ws_frame_parse(big, sizeof(big), 65535, &f, &why),
+	    WS_BAD);
+	ck_assert_ptr_nonnull(strstr(why, "larger"));
+	ck_assert_int_eq(ws_frame_parse(B("\x88\x02\x03\xe8"), 10, &f, &why),
+	    WS_OK);
+	ck_assert_int_eq(f.opcode, WS_CLOSE);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	size_t len;
+	const char *why;
+} ws_bad[] = {
+	{ "\xc2\x00", 2, "reserved bits" },
+	{ "\x83\x00", 2, "unknown opcode" },
+	{ "\x8b\x00", 2, "unknown opcode" },
+	{ "\x82\x81\x01\x02\x03\x04\x00", 7, "masked" },
+	{ "\x09\x00", 2, "fragmented" },
+	{ "\x89\x7e\x00\x7e", 4, "over 125" },
+	{ "\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x00", 10, "top bit" },
+};
+
+START_TEST(test_ws_bad)
+{
+	struct ws_frame f;
+	const char *why = NULL;
+
+	ck_assert_int_eq(ws_frame_parse((const uint8_t *)ws_bad[_i].in,
+	    ws_bad[_i].len, 1u << 20, &f, &why), WS_BAD);
+	ck_assert_msg(strstr(why, ws_bad[_i].why) != NULL, "'%s'", why);
+}
+END_TEST
+
+/* What we write, a server reads back (after unmasking). */
+START_TEST(test_ws_write)
+{
+	static const size_t lens[] = { 0, 1, 125, 126, 65535, 65536 };
+	static const uint8_t mask[4] = { 0xde, 0xad, 0xbe, 0xef };
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint8_t head[14];
+		size_t hl = ws_frame_header(head, WS_BINARY, lens[i], mask);
+		uint64_t n = head[1] & 0x7f;
+
+		ck_assert_uint_eq(hl, ws_frame_header_size(lens[i]));
+		ck_assert_int_eq(head[0], 0x82);
+		ck_assert_int_eq(head[1] & 0x80, 0x80);
+		if (n == 126)
+			n = (uint64_t)head[2] << 8 | head[3];
+		else if (n == 127)
+			n = (uint64_t)head[6] << 24 | (uint64_t)head[7] << 16 |
+			    (uint64_t)head[8] << 8 | head[9];
+		ck_assert_uint_eq(n, lens[i]);
+		ck_assert_int_eq(memcmp(head + hl - 4, mask, 4), 0);
+	}
+	{
+		uint8_t p[6] = "abcdef";
+
+		ws_mask(p, 6, mask, 0);
+		ck_assert_int_eq(p[0], 'a' ^ 0xde);
+		ck_assert_int_eq(p[4], 'e' ^ 0xde);
+		ws_mask(p + 2, 4, mask, 2);
+		ws_mask(p, 2, mask, 0);
+		ck_assert_int_eq(memcmp(p, "abcdef", 6), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_ws_close_names)
+{
+	ck_assert_str_eq(ws_close_name(1000), "normal closure");
+	ck_assert_str_eq(ws_close_name(1008), "policy violation");
+	ck_assert_str_eq(ws_close_name(1011), "internal server error");
+	ck_assert_str_eq(ws_close_name(4003), "private to the application");
+	ck_assert_str_eq(ws_close_name(3999),
+	    "registered by a library or framework");
+	ck_assert_str_eq(ws_close_name(7), "not a defined close code");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("parsers");
+	TCase *tc = tcase_create("http and websocket");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_http_ok);
+	tcase_add_test(tc, test_http_lf_and_short);
+	tcase_add_loop_test(tc, test_http_bad, 0,
+	    (int)(sizeof(http_bad) / sizeof(http_bad[0])));
+	tcase_add_test(tc, test_http_too_long);
+	tcase_add_test(tc, test_ws_accept_rfc);
+	tcase_add_test(tc, test_ws_frames);
+	tcase_add_loop_test(tc, test_ws_bad, 0,
+	    (int)(sizeof(ws_bad) / sizeof(ws_bad[0])));
+	tcase_add_test(tc, test_ws_write);
+	tcase_add_test(tc, test_ws_close_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,131 @@
+/*
+ * servers.c: test servers in their own process groups, bounded in time.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "itest.h"
+#include "servers.h"
+
+int
+server_start(struct server *s, const char *const *argv, int limit)
+{
+	int fds[2];
+	size_t n = 0, len = 0;
+	const char *full[40];
+	double end;
+
+	memset(s, 0, sizeof(*s));
+	full[n++] = "timeout";
+	full[n++] = "90";
+	for (size_t i = 0; argv[i] != NULL && n < 39; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	s->pid = fork();
+	if (s->pid < 0) {
+		s->pid = 0;
+		return -1;
+	}
+	if (s->pid == 0) {
+		setpgid(0, 0);
+		signal(SIGALRM, SIG_DFL);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		{
+			/* execvp wants char *const[]: copy the words */
+			char *copy[40];
+
+			for (size_t i = 0; i <= n; i++)
+				copy[i] = full[i] != NULL ? strdup(full[i]) :
+				    NULL;
+			execvp(copy[0], copy);
+		}
+		_exit(127);
+	}
+	setpgid(s->pid, s->pid);
+	close(fds[1]);
+	end = now_seconds() + limit * itest_slowdown();
+	while (now_seconds() < end && len + 1 < sizeof(s->log)) {
+		struct pollfd p = { fds[0], POLLIN, 0 };
+		char *nl;
+		ssize_t got;
+
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		got = read(fds[0], s->log + len, sizeof(s->log) - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		s->log[len] = '\0';
+		nl = strchr(s->log, '\n');
+		if (nl != NULL && atoi(s->log) > 0) {
+			s->port = atoi(s->log);
+			close(fds[0]);
+			return 0;
+		}
+	}
+	close(fds[0]);
+	server_stop(s);
+	return -1;
+}
+
+void
+server_stop(struct server *s)
+{
+	if (s->pid <= 0)
+		return;
+	kill(-s->pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		struct timespec ts = { 0, 20000000 };
+
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			kill(-s->pid, SIGKILL);
+			s->pid = 0;
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+	kill(-s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	s->pid = 0;
+}
+
+int
+server_wait_port(int port, int limit)
+{
+	double end = now_seconds() + limit * itest_slowdown();
+
+	while (now_seconds() < end) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)port),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct timespec ts = { 0, 50000000 };
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) == 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
