@@ -231,6 +231,61 @@ START_TEST(test_ws_fakes)
 }
 END_TEST
 
+/* Outputs over WebSocket, good and failed, against doc/report.schema.json. */
+START_TEST(test_ws_schema)
+{
+	char file[4200], schema[4200], checker[4200], cmd[13000];
+	const char *lib = getenv("TESTS_LIB");
+	struct server s, fake;
+	struct run r, check;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s", pki("ws-outputs.jsonl"));
+	snprintf(schema, sizeof(schema), "%s/../../doc/report.schema.json",
+	    lib);
+	snprintf(checker, sizeof(checker), "%s/schema_check.py", lib);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	broker_start(&s, 0, NULL);
+	fake_start(&fake, "close");
+	run_probe(&r, NULL, "-t", "10", "--format", "json",
+	    url("ws", "127.0.0.1", s.port, ""), NULL);
+	EXPECT_EXIT(&r, 0);
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "-t", "10", "--format", "jsonl", "--trace",
+	    "-c", "2", "--interval", "0", url("ws", "127.0.0.1", s.port, ""),
+	    NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"kind\":\"websocket\"");
+	EXPECT_HAS(&r, "\"unencrypted\":2");
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "-t", "10", "--format", "json",
+	    url("ws", "127.0.0.1", s.port, "/nowhere"), NULL);
+	EXPECT_EXIT(&r, 6);
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "-t", "10", "--format", "jsonl",
+	    url("ws", "127.0.0.1", fake.port, ""), NULL);
+	EXPECT_EXIT(&r, 7);
+	fputs(r.out, f);
+	free(r.out);
+	server_stop(&fake);
+	server_stop(&s);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 '%s' '%s' '%s'", checker, schema,
+	    file);
+	{
+		const char *argv[] = { "sh", "-c", cmd, NULL };
+
+		run_argv(&check, argv, NULL, 120);
+	}
+	ck_assert_msg(check.status == 0, "%s\n%s", check.cmd, check.out);
+	free(check.out);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -240,6 +295,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_ws_plain_trace);
 	tcase_add_test(tc, test_wss_wrong_path);
 	tcase_add_test(tc, test_ws_subprotocol_refused);
+	tcase_add_test(tc, test_ws_schema);
 	tcase_add_loop_test(tc, test_ws_fakes, 0,
 	    (int)(sizeof(fakes) / sizeof(fakes[0])));
 }

@@ -965,6 +965,7 @@ json_summary(const struct json_ctx *j, const struct stats_target *t)
 	json_key_int(&w, "ok", t->probes - t->failed);
 	json_key_int(&w, "failed", t->failed);
 	json_key_int(&w, "unverified", t->unverified);
+	json_key_int(&w, "unencrypted", t->unencrypted);
 	json_key(&w, "interrupted");
 	json_bool(&w, t->interrupted);
 	json_key_int(&w, "exit_status", t->worst_status);
