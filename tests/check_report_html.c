@@ -456,6 +456,33 @@ START_TEST(test_unverified_marked)
 }
 END_TEST
 
+/* A flood: the report keeps the first events of a step, the page says
+ * how many more there were. */
+START_TEST(test_dropped_events_said)
+{
+	struct report r;
+	char *page, want[128];
+
+	report_init(&r, NULL, NULL);
+	build_ok(&r, 7);
+	report_step_start(&r, STEP_PUBSUB, T0 + 8000u);
+	for (unsigned i = 0; i < REPORT_MAX_EVENTS + 25; i++)
+		ev(&r, STEP_PUBSUB, 8001 + i, EVK_MQTT, DIR_IN, 2, "PINGRESP");
+	report_step_fail(&r, STEP_PUBSUB, T0 + 9000u, CAUSE_TIMEOUT,
+	    "no SUBACK");
+	report_end(&r, T0 + 9100u);
+	ck_assert_uint_eq(r.steps[STEP_PUBSUB].events_dropped, 25);
+	page = page_of(&r, &html_settings1, &html_where1);
+	assert_structure(page);
+	snprintf(want, sizeof(want), "and 25 more events of this step not "
+	    "shown (the report keeps the first %d)", REPORT_MAX_EVENTS);
+	ck_assert(strstr(page, want) != NULL);
+	ck_assert(strstr(page, "Step 8: 25 more events not shown") != NULL);
+	free(page);
+	report_free(&r);
+}
+END_TEST
+
 /* mqtt://: steps 2 to 5 skipped for want of TLS, the run UNENCRYPTED. */
 START_TEST(test_unencrypted_marked)
 {
@@ -735,6 +762,7 @@ report_html_suite(void)
 	tcase_add_test(tc, test_hostile_text_escaped);
 	tcase_add_test(tc, test_unverified_marked);
 	tcase_add_test(tc, test_unencrypted_marked);
+	tcase_add_test(tc, test_dropped_events_said);
 	tcase_add_test(tc, test_hexdump_in_events);
 	tcase_add_test(tc, test_series_page);
 	tcase_add_test(tc, test_reservoir_bounded);

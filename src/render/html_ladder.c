@@ -61,6 +61,23 @@ ld_step_band(struct ld *l, const struct report *r, int step)
 	l->step = step;
 }
 
+/* What the report did not keep of a step's events (a flooding peer):
+ * counted, said once under the step. */
+static void
+ld_dropped(struct ld *l, const struct report *r, int step)
+{
+	uint64_t n = step >= 1 && step <= REPORT_STEPS ?
+	    r->steps[step].events_dropped : 0;
+
+	if (n == 0)
+		return;
+	fprintf(l->out, "<text class=\"ftext\" x=\"%.1f\" y=\"%.1f\">&#8230; "
+	    "and %llu more event%s of this step not shown (the report keeps "
+	    "the first %d)</text>", LD_CLIENT + 12, l->y + 4,
+	    (unsigned long long)n, n == 1 ? "" : "s", REPORT_MAX_EVENTS);
+	l->y += LD_ROW;
+}
+
 /* Bands for the steps that ran up to step, a quiet one saying so (step
  * 4 checks the chain without a word on the wire). */
 static void
@@ -68,6 +85,8 @@ ld_bands_to(struct ld *l, const struct report *r, int step)
 {
 	while (l->step < step) {
 		int s = l->step + 1;
+
+		ld_dropped(l, r, l->step);
 		enum step_status st = r->steps[s].status;
 
 		if (st != STEP_OK && st != STEP_FAILED) {
@@ -277,6 +296,7 @@ ld_rows(struct ld *l, const struct report *r)
 	}
 	if (!failed_drawn)
 		ld_failure(l, r);
+	ld_dropped(l, r, l->step);
 }
 
 void

@@ -284,7 +284,16 @@ probe_events(FILE *out, const struct report *r)
 			probe_hexdump(out, e->bytes, e->nbytes);
 		fputs("</td></tr>", out);
 	}
-	fputs("</tbody></table></details>\n", out);
+	fputs("</tbody></table>", out);
+	for (int s = 1; s <= REPORT_STEPS; s++)
+		if (r->steps[s].events_dropped > 0)
+			fprintf(out, "<p class=\"reason\">Step %d: %llu more "
+			    "event%s not shown (the report keeps the first %d of "
+			    "a step).</p>", s, (unsigned long long)
+			    r->steps[s].events_dropped,
+			    r->steps[s].events_dropped == 1 ? "" : "s",
+			    REPORT_MAX_EVENTS);
+	fputs("</details>\n", out);
 }
 
 void
