@@ -26,6 +26,21 @@
 #include "itest.h"
 #include "tls_checks.h"
 
+/*
+ * A --timeout of base seconds, scaled like every limit of the tests
+ * (three times under valgrind): no test may depend on speed.
+ */
+static const char *
+T(double base)
+{
+	static char pool[8][16];
+	static unsigned next;
+	char *b = pool[next++ % 8];
+
+	snprintf(b, sizeof(pool[0]), "%g", base * itest_slowdown());
+	return b;
+}
+
 /* ---- the checks as functions ---------------------------------------- */
 
 /* Every certificate of a PEM file (a chain file holds several). */
@@ -249,7 +264,7 @@ END_TEST
 static void
 probe(struct run *r, enum listener l, const char *cafile, const char *fmt)
 {
-	run_probe(r, NULL, "--cafile", pki(cafile), "-t", "5", "-v",
+	run_probe(r, NULL, "--cafile", pki(cafile), "-t", T(5), "-v",
 	    "--format", fmt, target(l), NULL);
 }
 
@@ -314,7 +329,7 @@ START_TEST(test_leaf_listeners)
 
 	/* the probe (GnuTLS) accepts a name in the CN; Go would not.  The
 	 * CN holds a DNS name, so the target must be that name. */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    target_port("localhost", g_port[L_CNONLY]), NULL);
 	EXPECT_EXIT(&r, 0);
 	EXPECT_HAS(&r, "WARNING");
@@ -332,7 +347,7 @@ START_TEST(test_leaf_listeners)
 	EXPECT_HAS(&r, "\"key_type\":\"EC/ECDSA\",\"key_bits\":256,"
 	    "\"signature_algorithm\":\"ECDSA-SHA256\"");
 	free(r.out);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    "--warn-days", "10", target(L_EXPIRING), NULL);
 	EXPECT_EXIT(&r, 0);
 	EXPECT_HAS(&r, "[expiring_soon]");
@@ -423,7 +438,7 @@ START_TEST(test_weak_key_listener)
 	pid_t pid = gnutls_serv_start(&port, "weak.pem", "weak.key", NULL);
 
 	ck_assert_msg(pid > 0, "gnutls-serv did not start");
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--steps",
 	    "5", target_port("localhost", port), NULL);
 	gnutls_serv_stop(pid);
 	EXPECT_EXIT(&r, 4);
@@ -476,7 +491,7 @@ START_TEST(test_clients_good_and_cn_only)
 
 	/* ECDSA P-256 with SANs, TLS 1.2 and 1.3: every modern stack;
 	 * the RSA-only device has no suite for an ECDSA key */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    "--clients", target_port("localhost", g_port[L_GOOD]), NULL);
 	EXPECT_EXIT(&r, 0);
 	expect_client(&r, "OpenSSL 3, security level 2", true, "TLS1.3");
@@ -488,7 +503,7 @@ START_TEST(test_clients_good_and_cn_only)
 	free(r.out);
 
 	/* a name in the CN only: Go alone refuses it */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    "--clients", target_port("localhost", g_port[L_CNONLY]), NULL);
 	EXPECT_EXIT(&r, 0);
 	expect_client(&r, "Go crypto/tls", false, "only in the certificate's "
@@ -500,7 +515,7 @@ START_TEST(test_clients_good_and_cn_only)
 	free(r.out);
 
 	/* JSON, under stable keys */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--format",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--format",
 	    "json", "--clients", target_port("localhost", g_port[L_CNONLY]),
 	    NULL);
 	EXPECT_HAS(&r, "{\"key\":\"go\",\"name\":\"Go crypto/tls\","
@@ -509,7 +524,7 @@ START_TEST(test_clients_good_and_cn_only)
 	    "\"connects\":true");
 	free(r.out);
 	/* without --clients, nothing */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--format",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--format",
 	    "json", target(L_GOOD), NULL);
 	EXPECT_HAS(&r, "\"clients\":[]");
 	free(r.out);
@@ -520,7 +535,7 @@ START_TEST(test_clients_tls13_only)
 {
 	struct run r;
 
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    "--clients", target_port("localhost", g_port[L_TLS13ONLY]), NULL);
 	EXPECT_EXIT(&r, 0);
 	expect_client(&r, "mbedTLS 2.28", false, "step 3");
@@ -538,7 +553,7 @@ START_TEST(test_clients_weak_key)
 	pid_t pid = gnutls_serv_start(&port, "weak.pem", "weak.key", NULL);
 
 	ck_assert_msg(pid > 0, "gnutls-serv did not start");
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--steps",
 	    "5", "--clients", target_port("localhost", port), NULL);
 	gnutls_serv_stop(pid);
 	EXPECT_EXIT(&r, 4);
@@ -561,7 +576,7 @@ START_TEST(test_crlfile)
 	struct run r;
 
 	/* crl-revoked.pem revokes server.pem, which the good listener has */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--crlfile",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
 	    pki("crl-revoked.pem"), target(L_GOOD), NULL);
 	EXPECT_EXIT(&r, 4);
 	/* the verdict names the target between the step and the reason */
@@ -570,12 +585,12 @@ START_TEST(test_crlfile)
 	    "revoked: certificate 0 (CN=localhost) was revoked on ");
 	EXPECT_HAS(&r, "per --crlfile");
 	free(r.out);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--crlfile",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
 	    pki("crl-empty.pem"), target(L_GOOD), NULL);
 	EXPECT_EXIT(&r, 0);
 	free(r.out);
 	/* a file without a CRL is a bad local file */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--crlfile",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
 	    pki("ca.pem"), target(L_GOOD), NULL);
 	EXPECT_EXIT(&r, 66);
 	EXPECT_HAS(&r, "--crlfile");
@@ -624,7 +639,7 @@ START_TEST(test_ocsp_staple)
 	pid = gnutls_serv_start(&port, "server.pem", "server.key",
 	    "ocsp-revoked.der");
 	ck_assert_msg(pid > 0, "gnutls-serv did not start");
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--steps",
 	    "5", target_port("localhost", port), NULL);
 	gnutls_serv_stop(pid);
 	EXPECT_EXIT(&r, 4);
@@ -636,7 +651,7 @@ START_TEST(test_ocsp_staple)
 	pid = gnutls_serv_start(&port, "server.pem", "server.key",
 	    "ocsp-good.der");
 	ck_assert_msg(pid > 0, "gnutls-serv did not start");
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--steps",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--steps",
 	    "5", target_port("localhost", port), NULL);
 	gnutls_serv_stop(pid);
 	EXPECT_EXIT(&r, 0);
@@ -644,7 +659,7 @@ START_TEST(test_ocsp_staple)
 	free(r.out);
 
 	/* no staple at all: said as such */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    target(L_GOOD), NULL);
 	EXPECT_EXIT(&r, 0);
 	EXPECT_HAS(&r, "OCSP staple              none");
@@ -661,7 +676,7 @@ START_TEST(test_cafile_without_ca)
 
 	/* the server's own certificate as the anchor: a warning, and the
 	 * walk still runs (GnuTLS trusts the exact certificate) */
-	run_probe(&r, NULL, "--cafile", pki("server.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("server.pem"), "-t", T(5),
 	    "--format", "text", target(L_GOOD), NULL);
 	EXPECT_HAS(&r, "WARNING");
 	EXPECT_HAS(&r, "server.pem holds 1 certificate, CN=localhost, which "
@@ -682,14 +697,14 @@ START_TEST(test_cafile_without_ca)
 		ck_assert_int_eq(m.status, 0);
 		free(m.out);
 	}
-	run_probe(&r, NULL, "--capath", capath, "-t", "5", "--format", "json",
+	run_probe(&r, NULL, "--capath", capath, "-t", T(5), "--format", "json",
 	    target(L_GOOD), NULL);
 	EXPECT_HAS(&r, "\"key\":\"no_ca_in_anchors\",\"severity\":"
 	    "\"warning\",\"step\":0,\"certificate\":null");
 	EXPECT_HAS(&r, "holds 2 certificates");
 	free(r.out);
 	/* a real CA: nothing to say */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
 	    target(L_GOOD), NULL);
 	EXPECT_EXIT(&r, 0);
 	EXPECT_LACKS(&r, "no_ca_in_anchors");
@@ -702,7 +717,7 @@ START_TEST(test_own_certificate_checked)
 	struct run r;
 
 	/* warned before connecting, and the broker's answer shown too */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--cert",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--cert",
 	    pki("client-expired.pem"), "--key", pki("client-expired.key"),
 	    target(L_MTLS), NULL);
 	ck_assert_msg(r.status >= 5 && r.status <= 7, "%s\n%s", r.cmd, r.out);
@@ -711,13 +726,13 @@ START_TEST(test_own_certificate_checked)
 	EXPECT_HAS(&r, "[client_cert_expired]");
 	EXPECT_HAS(&r, "[4/8] Certificate verification       ok");
 	free(r.out);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--cert",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--cert",
 	    pki("client-noeku.pem"), "--key", pki("client-noeku.key"),
 	    "--format", "prometheus", target(L_MTLS), NULL);
 	EXPECT_HAS(&r, "key=\"client_cert_no_client_auth\",severity="
 	    "\"warning\",step=\"0\"} 1");
 	free(r.out);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--cert",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--cert",
 	    pki("client.pem"), "--key", pki("client.key"), target(L_MTLS),
 	    NULL);
 	EXPECT_EXIT(&r, 0);
@@ -734,20 +749,20 @@ START_TEST(test_silent_publish_denial)
 
 	/* mosquitto's ACL lets anonymous clients read, not write: under
 	 * 3.1.1 the PUBACK comes, the message never does */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "2", "--qos",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(2), "--qos",
 	    "1", "--topic", "probe/acl", target(L_ACL), NULL);
 	EXPECT_EXIT(&r, 8);
 	EXPECT_HAS(&r, "[silent_publish_denial]");
 	EXPECT_HAS(&r, "acknowledged our PUBLISH to 'probe/acl' (PUBACK)");
 	EXPECT_HAS(&r, "write permission on 'probe/acl'");
 	free(r.out);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "2", "--qos",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(2), "--qos",
 	    "0", "--format", "json", target(L_ACL), NULL);
 	EXPECT_EXIT(&r, 8);
 	EXPECT_HAS(&r, "\"key\":\"publish_not_delivered\"");
 	free(r.out);
 	/* a broker that delivers: no such finding */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "--qos",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--qos",
 	    "1", target(L_GOOD), NULL);
 	EXPECT_EXIT(&r, 0);
 	EXPECT_LACKS(&r, "silent_publish_denial");
@@ -760,14 +775,14 @@ START_TEST(test_not_authorized_without_sni)
 	struct run r;
 
 	/* an IP literal sends no SNI */
-	run_probe(&r, WRONG_PASSWORD, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, WRONG_PASSWORD, "--cafile", pki("ca.pem"), "-t", T(5),
 	    "-u", "probeuser", target(L_PASSWORD), NULL);
 	EXPECT_EXIT(&r, 7);
 	EXPECT_HAS(&r, "[no_sni]");
 	EXPECT_HAS(&r, "no SNI was sent (127.0.0.1)");
 	free(r.out);
 	/* by name, SNI is sent: the finding stays away */
-	run_probe(&r, WRONG_PASSWORD, "--cafile", pki("ca.pem"), "-t", "5",
+	run_probe(&r, WRONG_PASSWORD, "--cafile", pki("ca.pem"), "-t", T(5),
 	    "-u", "probeuser", target_port("localhost", g_port[L_PASSWORD]),
 	    NULL);
 	EXPECT_EXIT(&r, 7);
@@ -830,7 +845,7 @@ START_TEST(test_diagnose_mqtt5_refused)
 	int port = 0;
 	pid_t pid = picky_start("v311-only", &port);
 
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "-V", "5",
 	    target_port("127.0.0.1", port), NULL);
 	talker_stop(pid);
 	/* the walk's own verdict and exit status stand */
@@ -842,7 +857,7 @@ START_TEST(test_diagnose_mqtt5_refused)
 	free(r.out);
 
 	pid = picky_start("v311-only", &port);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "-V", "5",
 	    "--format", "json", target_port("127.0.0.1", port), NULL);
 	talker_stop(pid);
 	EXPECT_EXIT(&r, 7);
@@ -852,7 +867,7 @@ START_TEST(test_diagnose_mqtt5_refused)
 
 	/* --no-diagnose: the walk alone */
 	pid = picky_start("v311-only", &port);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V", "5",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "-V", "5",
 	    "--no-diagnose", target_port("127.0.0.1", port), NULL);
 	talker_stop(pid);
 	EXPECT_EXIT(&r, 7);
@@ -868,7 +883,7 @@ START_TEST(test_diagnose_client_id)
 	int port = 0;
 	pid_t pid = picky_start("id-prefix", &port);
 
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-i",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "-i",
 	    "sensor-17", target_port("127.0.0.1", port), NULL);
 	talker_stop(pid);
 	EXPECT_EXIT(&r, 7);
@@ -878,7 +893,7 @@ START_TEST(test_diagnose_client_id)
 
 	/* the id is not the cause: the diagnosis says so */
 	pid = picky_start("v311-only", &port);
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "5", "-V",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "-V",
 	    "3.1.1", "-i", "mqtts-probe-x", target_port("127.0.0.1", port),
 	    NULL);
 	talker_stop(pid);
@@ -894,7 +909,7 @@ START_TEST(test_diagnose_tls_offers)
 	double limit;
 
 	/* a TLS 1.3-only broker, and a client that offers only 1.2 */
-	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "3",
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(3),
 	    "--tls-version", "1.2", target(L_TLS13ONLY), NULL);
 	EXPECT_EXIT(&r, 3);
 	EXPECT_HAS(&r, "Diagnosis");
