@@ -106,6 +106,8 @@ struct fake {
 	bool other_publish_first;
 	bool no_echo;		/* acknowledge our PUBLISH, never deliver */
 	unsigned alert_on_recv;	/* fail the n-th recv with a TLS error */
+	bool alert_rejects;	/* ...as TLS 1.3 refusing our certificate */
+	bool alert_on_send;	/* fail sending CONNECT with it instead */
 	const char *alert_text;
 	int send_fail_type;	/* fail sending this packet type, 0 = none */
 	size_t recv_chunk;	/* max bytes per recv, 0 = all */
@@ -633,6 +635,13 @@ fake_broker_send(struct fake *f, const uint8_t *buf, size_t len,
 
 	f->send_calls++;
 	ck_assert_uint_gt(len, 0);
+	if (f->alert_on_send && (buf[0] >> 4) == MQTT_CONNECT) {
+		err->cause = CAUSE_TLS;
+		snprintf(err->text, sizeof(err->text), "%s", f->alert_text);
+		err->tls_rejected = true;
+		snprintf(err->alert, sizeof(err->alert), "certificate_required");
+		return -1;
+	}
 	if (f->send_fail_type != 0 && (buf[0] >> 4) == f->send_fail_type) {
 		err->cause = CAUSE_NETWORK;
 		err->sys_errno = 32;
@@ -668,6 +677,8 @@ fake_broker_recv(struct fake *f, uint8_t *buf, size_t cap,
 		err->cause = CAUSE_TLS;
 		err->sys_errno = 0;
 		snprintf(err->text, sizeof(err->text), "%s", f->alert_text);
+		err->tls_rejected = f->alert_rejects;
+		snprintf(err->alert, sizeof(err->alert), "certificate_required");
 		return -1;
 	}
 	if (f->in_pos == f->in_len && f->flood && f->sub_id != 0) {
@@ -2005,6 +2016,39 @@ START_TEST(test_connack_timeout)
 }
 END_TEST
 
+/*
+ * TLS 1.3 refusing our client certificate after the handshake: the alert
+ * shows at CONNACK (loop 0) or when CONNECT leaves (loop 1), as timing
+ * has it; either way step 5 fails, and the event says where it arrived.
+ */
+START_TEST(test_tls_rejected_is_step5)
+{
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	fk.alert_text = "the server sent TLS alert certificate_required (116)";
+	if (_i == 0) {
+		fk.alert_on_recv = 1;
+		fk.alert_rejects = true;
+	} else
+		fk.alert_on_send = true;
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), STEP_KEYS);
+	ck_assert_int_eq(r.steps[STEP_KEYS].status, STEP_FAILED);
+	ck_assert_int_eq(r.steps[STEP_KEYS].cause, CAUSE_TLS);
+	ck_assert_ptr_nonnull(strstr(r.steps[STEP_KEYS].reason,
+	    "certificate_required"));
+	ck_assert_str_eq(fake_state(&r, STEP_KEYS, LAYER_TLS), "Failed");
+	fake_assert_not_reached(&r, STEP_CONNECT);
+	ck_assert(fake_has_event(&r, _i == 0 ? "certificate_required alert "
+	    "arrived while waiting for CONNACK (step 7)" : "certificate_required"
+	    " alert arrived while sending CONNECT (step 6)"));
+	ck_assert(fake_has_hint(&r, "--cert"));
+	report_free(&r);
+}
+END_TEST
+
 /* ---- step 8 ------------------------------------------------------------- */
 
 START_TEST(test_suback_refused)
@@ -2154,6 +2198,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_puback_refused_v5);
 	tcase_add_test(tc, test_no_echo_times_out);
 	tcase_add_test(tc, test_flood_meets_deadline);
+	tcase_add_loop_test(tc, test_tls_rejected_is_step5, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

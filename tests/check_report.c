@@ -480,6 +480,41 @@ START_TEST(test_event_bytes_bounded)
 }
 END_TEST
 
+/* A failure found later for a step that ended well (TLS 1.3 rejecting
+ * our certificate after the handshake): that step fails, and the steps
+ * after it go back to not reached. */
+START_TEST(test_late_failure_rewinds)
+{
+	struct report r;
+
+	report_init(&r, NULL, NULL);
+	report_begin(&r, T0, 0);
+	report_run_ok(&r, STEP_CONNECT);
+	report_step_start(&r, STEP_CONNACK, T0 + 2000u);
+	report_detail(&r, STEP_CONNACK, "k", "v");
+	report_event(&r, STEP_CONNACK, T0 + 2100u, 0, "alert arrived");
+	report_step_fail_layer(&r, STEP_KEYS, LAYER_TLS, T0 + 2200u,
+	    CAUSE_TLS, "certificate_required");
+	ck_assert_int_eq(report_exit_status(&r), STEP_KEYS);
+	ck_assert_int_eq(r.steps[STEP_KEYS].status, STEP_FAILED);
+	ck_assert_str_eq(r.steps[STEP_KEYS].reason, "certificate_required");
+	ck_assert_uint_eq(r.steps[STEP_KEYS].start_us, 100u * STEP_KEYS);
+	ck_assert_uint_eq(r.steps[STEP_KEYS].end_us, 2200u);
+	ck_assert_str_eq(report_state_name(LAYER_TLS,
+	    r.steps[STEP_KEYS].state[LAYER_TLS]), "Failed");
+	ck_assert_int_eq(r.current, 0);
+	for (int s = STEP_CONNECT; s <= REPORT_STEPS; s++) {
+		ck_assert_int_eq(r.steps[s].status, STEP_NOT_REACHED);
+		ck_assert_uint_eq(r.steps[s].start_us, 0);
+		ck_assert_uint_eq(r.steps[s].ndetails, 0);
+	}
+	/* the event stays, where it was recorded */
+	ck_assert_uint_eq(r.steps[STEP_CONNACK].nevents, 1);
+	ck_assert_str_eq(r.events[r.nevents - 1].text, "alert arrived");
+	report_free(&r);
+}
+END_TEST
+
 START_TEST(test_hints)
 {
 	struct report r;
@@ -745,6 +780,7 @@ report_suite(void)
 	tcase_add_test(tc, test_detail_truncation);
 	tcase_add_test(tc, test_events_keep_order);
 	tcase_add_test(tc, test_events_bounded_per_step);
+	tcase_add_test(tc, test_late_failure_rewinds);
 	tcase_add_test(tc, test_event_bytes_bounded);
 	tcase_add_test(tc, test_hints);
 	tcase_add_test(tc, test_findings_bounded);

@@ -196,7 +196,7 @@ static const struct live_case live_cases[] = {
 	{ L_PLAINTEXT, NULL, NULL, 3, 3, "This port does not speak TLS" },
 	{ L_TLS13ONLY, "--tls-version", "1.2", 3, 3,
 	  "no TLS version in common" },
-	{ L_MTLS, "--tls-version", "1.3", 7, 6,
+	{ L_MTLS, "--tls-version", "1.3", 5, 5,
 	  "In TLS 1.3 the client's side of the handshake is complete" },
 	{ L_MTLS, "--tls-version", "1.2", 5, 5,
 	  "In TLS 1.2 the server checks the client's certificate" },
@@ -312,22 +312,31 @@ count_of(const char *hay, const char *needle)
 	return n;
 }
 
-START_TEST(test_pause_pty)
+/*
+ * Runs the probe with --pause on a pty of its own, with extra arguments,
+ * and answers each prompt once it is there, as a trainer would; before
+ * the prompts of steps 3 to 5 (inside the TLS handshake) it first talks
+ * for hold_ms.  The exit status in *status, the output in r.
+ */
+static void
+pause_run(struct run *r, const char *timeout, const char *tls_version,
+	  int hold_ms, int *status)
 {
-	struct run r = { 0 };
 	size_t cap = 0, sent = 0;
-	int master, status = -1;
+	int master;
 	char *slave;
 	pid_t pid;
 	double deadline;
 
+	*status = -1;
 	master = posix_openpt(O_RDWR | O_NOCTTY);
 	ck_assert_int_ge(master, 0);
 	ck_assert_int_eq(grantpt(master), 0);
 	ck_assert_int_eq(unlockpt(master), 0);
 	slave = ptsname(master);
 	ck_assert_ptr_nonnull(slave);
-	r.out = strdup("");
+	memset(r, 0, sizeof *r);
+	r->out = strdup("");
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -344,22 +353,30 @@ START_TEST(test_pause_pty)
 		close(master);
 		setenv("NO_COLOR", "1", 1);
 		unsetenv("MQTTS_PROBE_PASSWORD");
-		execl(g_probe, g_probe, "--pause", "--cafile", pki("ca.pem"),
-		      "-t", "10", target(L_GOOD), (char *)NULL);
+		if (tls_version != NULL)
+			execl(g_probe, g_probe, "--pause", "--cafile",
+			      pki("ca.pem"), "-t", timeout, "--tls-version",
+			      tls_version, target(L_GOOD), (char *)NULL);
+		else
+			execl(g_probe, g_probe, "--pause", "--cafile",
+			      pki("ca.pem"), "-t", timeout, target(L_GOOD),
+			      (char *)NULL);
 		_exit(127);
 	}
-	deadline = now_seconds() + 30;
-	/* answer each prompt once it is there, as a trainer would */
+	deadline = now_seconds() + 30 + 3 * hold_ms / 1000.0;
 	while (now_seconds() < deadline) {
-		int open_ = pty_read(master, &r, &cap, 100);
+		int open_ = pty_read(master, r, &cap, 100);
 
-		if (sent < 8 && count_of(r.out, "Press Enter") > sent) {
+		if (sent < 8 && count_of(r->out, "Press Enter") > sent) {
 			if (sent == 0) {
 				/* the probe holds: nothing of step 1 yet */
-				pty_read(master, &r, &cap, 300);
-				ck_assert_msg(strstr(r.out, "[1/8]") == NULL,
-					      "did not wait:\n%s", tail(r.out));
+				pty_read(master, r, &cap, 300);
+				ck_assert_msg(strstr(r->out, "[1/8]") == NULL,
+					      "did not wait:\n%s", tail(r->out));
 			}
+			/* prompts 3 to 5 come inside the handshake */
+			if (sent >= 2 && sent <= 4 && hold_ms > 0)
+				pty_read(master, r, &cap, hold_ms);
 			ck_assert_int_eq(write(master, "\n", 1), 1);
 			sent++;
 		}
@@ -368,13 +385,21 @@ START_TEST(test_pause_pty)
 	}
 	close(master);
 	/* the terminal closes a moment before the process is gone */
-	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+	for (int i = 0; i < 100 && waitpid(pid, status, WNOHANG) == 0; i++)
 		usleep(50000);
-	if (status == -1) {
+	if (*status == -1) {
 		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		ck_abort_msg("the probe did not finish:\n%s", tail(r.out));
+		waitpid(pid, status, 0);
+		ck_abort_msg("the probe did not finish:\n%s", tail(r->out));
 	}
+}
+
+START_TEST(test_pause_pty)
+{
+	struct run r;
+	int status;
+
+	pause_run(&r, "10", NULL, 0, &status);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "status 0x%x:\n%s", status, tail(r.out));
 	ck_assert_msg(count_of(r.out, "Press Enter") == 8, "%zu prompts:\n%s",
@@ -391,6 +416,28 @@ START_TEST(test_pause_pty)
 		ck_assert_msg(p != NULL && h != NULL && p < h,
 			      "prompt %d:\n%s", s, tail(r.out));
 	}
+	ck_assert_ptr_nonnull(strstr(r.out, "OK 127.0.0.1:"));
+	free(r.out);
+}
+END_TEST
+
+/*
+ * A trainer who talks longer than the whole --timeout before steps 3, 4
+ * and 5, which happen inside one handshake call: the time held moves the
+ * handshake's deadline too, so the walk still succeeds.  TLS 1.2, where
+ * the server's second flight is read after those pauses; TLS 1.3 too.
+ */
+START_TEST(test_pause_moves_handshake_deadline)
+{
+	struct run r;
+	int status;
+	const char *version = _i == 0 ? "1.2" : "1.3";
+
+	pause_run(&r, "1", version, 1500, &status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "TLS %s: status 0x%x:\n%s", version, status, tail(r.out));
+	ck_assert_msg(count_of(r.out, "Press Enter") == 8, "%zu prompts:\n%s",
+		      count_of(r.out, "Press Enter"), tail(r.out));
 	ck_assert_ptr_nonnull(strstr(r.out, "OK 127.0.0.1:"));
 	free(r.out);
 }
@@ -790,6 +837,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_explain_refused_port);
 	tcase_add_test(tc, test_explain_silent_server);
 	tcase_add_test(tc, test_pause_pty);
+	tcase_add_loop_test(tc, test_pause_moves_handshake_deadline, 0, 2);
 	tcase_add_test(tc, test_pause_needs_terminal);
 	tcase_add_test(tc, test_trace_tls13_order);
 	tcase_add_test(tc, test_trace_tls12_order);

@@ -395,6 +395,54 @@ START_TEST(test_steps2_loads_nothing)
 }
 END_TEST
 
+/*
+ * A system store slower than the deadline: step 4 waits for it only
+ * until the deadline, then fails with a named timeout; the thread is
+ * still joined when the credentials go.
+ */
+START_TEST(test_system_store_join_bounded)
+{
+	struct tls_creds *c;
+	struct check_seen seen;
+	struct tls_ops ops;
+	struct tls_params p = { .sni = "localhost", .verify_host = "localhost" };
+	struct tls_hooks h = { .milestone = check_milestone, .ctx = &seen };
+	struct tls_session *t;
+	struct io_error err = { 0 };
+	pthread_t server;
+	uint64_t t0;
+	int sv[2];
+
+	check_sys.content = SYS_SERVER_CERT;
+	check_sys.delay_ms = 4000;
+	c = check_load(NULL);
+	ops = tls_gnutls_ops(c);
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = -1;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(pthread_create(&server, NULL, check_server, &sv[1]),
+	    0);
+	t = ops.start(ops.ctx, sv[0], &p, &h, &err);
+	ck_assert_msg(t != NULL, "start: %s", err.text);
+	t0 = check_now();
+	ck_assert_int_eq(ops.handshake(t, t0 + 500000u, &err), -1);
+	/* the deadline, not the 4 s load; generous for a busy machine */
+	ck_assert_msg(check_now() - t0 < 2500000u, "the handshake took %llu "
+	    "us", (unsigned long long)(check_now() - t0));
+	ck_assert(seen.verified);
+	ck_assert(!seen.ok);
+	ck_assert_msg(strstr(seen.reason, "timed out waiting for the system "
+	    "trust store") != NULL, "%s", seen.reason);
+	ops.close(t, check_now() + 1000000u);
+	close(sv[0]);
+	pthread_join(server, NULL);
+	tls_creds_free(c);
+	ck_assert_uint_eq(check_sys.calls, 1);
+	ck_assert_uint_ne(check_sys.ended_us, 0);
+}
+END_TEST
+
 /* A bad option fails before the load starts: no thread to wait for. */
 START_TEST(test_bad_priority_starts_nothing)
 {
@@ -424,6 +472,7 @@ tls_suite(void)
 	tcase_add_test(tc, test_free_before_verify_joins);
 	tcase_add_test(tc, test_steps2_loads_nothing);
 	tcase_add_test(tc, test_bad_priority_starts_nothing);
+	tcase_add_test(tc, test_system_store_join_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -157,6 +157,15 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 		return true;
 	case TLSM_VERIFIED:
 		engine_details(e, STEP_VERIFY, m);
+		if (m->timed_out) {
+			/* nothing was verified, and the time is up: not
+			 * even --insecure goes on */
+			report_step_fail(r, STEP_VERIFY, engine_now(e),
+			    CAUSE_TIMEOUT, "%s (--timeout %.3g s)", m->reason ?
+			    m->reason : "timed out", (double)e->cfg->timeout_us /
+			    1e6);
+			return false;
+		}
 		if (!m->ok && !e->cfg->insecure) {
 			report_step_fail(r, STEP_VERIFY, engine_now(e),
 			    CAUSE_VERIFY, "%s", m->reason ? m->reason :
@@ -191,12 +200,42 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 	return true;
 }
 
+/*
+ * The server refused the TLS session after our side of the handshake had
+ * ended (TLS 1.3 judges a client certificate only then): whether its
+ * alert shows while CONNECT leaves (6), while waiting for CONNACK (7)
+ * or later depends on timing, but the TLS layer never became usable.
+ * So it is step 5's failure, every time and under both TLS versions,
+ * as TLS 1.2 reports it; an event keeps where the alert arrived.
+ */
+static void
+engine_tls_rejected(struct engine *e, int step, const struct io_error *err,
+    const char *during)
+{
+	report_event(e->r, step, engine_now(e), 0, "%s alert arrived while %s "
+	    "(step %d): under TLS 1.3 the server judges our certificate "
+	    "after the handshake, so step 5 failed", err->alert[0] != '\0' ?
+	    err->alert : "a TLS", during, step);
+	report_step_fail_layer(e->r, STEP_KEYS, LAYER_TLS, engine_now(e),
+	    CAUSE_TLS, err->text);
+	e->sys_errno = err->sys_errno;
+}
+
 static void
 engine_fail(struct engine *e, int step, const struct io_error *err,
     const char *what)
 {
 	char limit[48] = "";
 	char text[REPORT_TEXT_MAX];
+
+	if (err->tls_rejected && step > STEP_KEYS) {
+		char during[REPORT_TEXT_MAX];
+
+		snprintf(during, sizeof(during), "%s", what != NULL ? what :
+		    report_step_name(step));
+		engine_tls_rejected(e, step, err, during);
+		return;
+	}
 
 	/* a timeout names the budget, so the user knows what to raise */
 	if (err->cause == CAUSE_TIMEOUT)
@@ -580,9 +619,15 @@ engine_read_failed(struct engine *e, int step, long n,
 		    waiting, (double)e->cfg->timeout_us / 1e6, named ? "; " :
 		    "", named ? err->text : "", part, also);
 	} else if (err->cause == CAUSE_TLS) {
+		char during[REPORT_TEXT_MAX];
+
 		/* e.g. TLS 1.3 client-certificate rejection: the handshake
 		 * succeeded, the alert only shows on the first read */
-		engine_fail(e, step, err, NULL);
+		snprintf(during, sizeof(during), "waiting for %s", waiting);
+		if (err->tls_rejected && step > STEP_KEYS)
+			engine_tls_rejected(e, step, err, during);
+		else
+			engine_fail(e, step, err, NULL);
 		return;
 	} else if (err->cause == CAUSE_PROTOCOL) {
 		/* a broken packet: the text names it already */
@@ -1100,6 +1145,8 @@ engine_handshake(struct engine *e)
 		.milestone = engine_milestone,
 		.obs = { engine_observe, e },
 		.ctx = e,
+		/* --pause moves it between milestones, inside the call */
+		.deadline = &e->deadline,
 	};
 
 	engine_step_start(e, STEP_CLIENT_HELLO);

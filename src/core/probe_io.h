@@ -50,6 +50,11 @@ struct io_error {
 	enum report_cause cause;
 	int sys_errno;			/* 0 if none */
 	char text[REPORT_TEXT_MAX];	/* the exact reason, in words */
+	/* A fatal alert after our side of the handshake was done and
+	 * before any data: under TLS 1.3 the server judges our client
+	 * certificate only then, so the TLS layer never became usable. */
+	bool tls_rejected;
+	char alert[48];			/* its name ("certificate_required") */
 };
 
 /* Something worth an event line, as the I/O layers see it. */
@@ -150,6 +155,8 @@ struct tls_milestone {
 		char text[REPORT_TEXT_MAX];
 	} details[TLSM_MAX_DETAILS];
 	const char *reason;		/* TLSM_VERIFIED && !ok: one line */
+	bool timed_out;			/* TLSM_VERIFIED: verification could
+					   not run before the deadline */
 	/* TLSM_CERTIFICATE, TLSM_VERIFIED: what the chain checks found */
 	size_t nfindings;
 	struct report_finding findings[TLSM_MAX_FINDINGS];
@@ -173,6 +180,10 @@ struct tls_hooks {
 	bool (*milestone)(void *ctx, const struct tls_milestone *m);
 	struct io_observer obs;
 	void *ctx;
+	/* The engine's deadline, which a milestone may move (--pause
+	 * holds before steps 3-5 inside the handshake); NULL: the
+	 * handshake's own argument stands. */
+	const uint64_t *deadline;
 };
 
 struct tls_session;

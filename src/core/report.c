@@ -144,6 +144,27 @@ report_inherit_states(struct report *r, int step)
 	    sizeof(r->steps[step].state));
 }
 
+/*
+ * A failure found for a step that had ended well: a TLS 1.3 server
+ * refuses our client certificate only after the handshake, while later
+ * steps run.  The walk ends at the first failure, so the steps after it
+ * go back to "not reached"; their events stay, counted where they were.
+ */
+static void
+report_rewind_after(struct report *r, int step)
+{
+	for (int k = step + 1; k <= REPORT_STEPS; k++) {
+		struct report_step_rec *s = &r->steps[k];
+		size_t nevents = s->nevents;
+		uint64_t dropped = s->events_dropped;
+
+		free(s->details);
+		memset(s, 0, sizeof(*s));
+		s->nevents = nevents;
+		s->events_dropped = dropped;
+	}
+}
+
 static bool
 report_valid_step(int step)
 {
@@ -205,7 +226,9 @@ report_apply(struct report *r, const struct report_change *c)
 		int layer = c->level >= 0 && c->level < REPORT_LAYERS ?
 		    c->level : report_step_layer[c->step];
 
-		if (s->status != STEP_RUNNING) {
+		if (s->status == STEP_OK)
+			report_rewind_after(r, c->step);
+		else if (s->status != STEP_RUNNING) {
 			/* a failure found between steps belongs to the next */
 			s->start_us = at;
 			report_inherit_states(r, c->step);

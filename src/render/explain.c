@@ -347,6 +347,17 @@ static const struct explain_entry explain_table[] = {
 	  "does not know the name sent as SNI." },
 
 	{ .step = STEP_KEYS, .when = EXW_FAIL, .has = "client certificate",
+	  .tls = 13, .flags = EXF_LAST, .text =
+	  "The broker wants to know who the client is, too (mutual TLS), "
+	  "and was not satisfied: no client certificate was sent, or the "
+	  "one sent is not signed by a CA it trusts. In TLS 1.3 the "
+	  "client's side of the handshake is complete before the server "
+	  "has judged the client's certificate, so the client moved on to "
+	  "MQTT, and the server's verdict, a TLS alert, came back only then "
+	  "(the events say where). The TLS layer never became usable, so "
+	  "this is step 5's failure, as in TLS 1.2. Give --cert and --key "
+	  "with a certificate issued by a CA the broker trusts." },
+	{ .step = STEP_KEYS, .when = EXW_FAIL, .has = "client certificate",
 	  .flags = EXF_LAST, .text =
 	  "The broker wants to know who the client is, too (mutual TLS): "
 	  "it asked for a client certificate during the handshake and "

@@ -44,9 +44,17 @@ tls_add(struct tls_milestone *m, const char *key, const char *fmt, ...)
 bool
 tls_milestone(struct tls_session *t, struct tls_milestone *m)
 {
+	bool go;
+
 	if (t->hooks.milestone == NULL)
 		return true;
-	return t->hooks.milestone(t->hooks.ctx, m);
+	go = t->hooks.milestone(t->hooks.ctx, m);
+	/* the engine may have held the step (--pause) and moved its
+	 * deadline: what GnuTLS does next in this handshake call (the
+	 * reads through tls_pull) must see the new one */
+	if (t->hooks.deadline != NULL && !t->handshake_done)
+		t->deadline_us = *t->hooks.deadline;
+	return go;
 }
 
 void
@@ -316,6 +324,11 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 		    " (it asked for a client certificate: it may not trust "
 		    "ours)" : " (it asked for a client certificate and none "
 		    "was given)");
+		snprintf(err->alert, sizeof(err->alert), "%s", name);
+		/* TLS 1.3: our handshake ends before the server has judged
+		 * our certificate; its verdict is the first thing it sends */
+		err->tls_rejected = t->handshake_done && t->cert_requested &&
+		    !t->app_data;
 		return;
 	}
 	case GNUTLS_E_PULL_ERROR:
@@ -423,10 +436,15 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 	for (;;) {
 		int w = IOWAIT_DEADLINE;
 
+		/* moved by the milestones of the last pass (--pause) */
+		if (t->hooks.deadline != NULL)
+			deadline_us = t->deadline_us = *t->hooks.deadline;
 		if (!tls_past_deadline(t, deadline_us))
 			rc = gnutls_handshake(t->s);
 		else
 			rc = GNUTLS_E_AGAIN;	/* fails below, named */
+		/* a milestone of this very call may have moved it */
+		deadline_us = t->deadline_us;
 		if (rc == 0)
 			break;
 		if (t->stopped) {
@@ -566,6 +584,8 @@ tls_recv(struct tls_session *t, uint8_t *buf, size_t cap,
 			return -1;
 		}
 		n = gnutls_record_recv(t->s, buf, cap);
+		if (n > 0)
+			t->app_data = true;
 		if (n >= 0)
 			return (long)n;
 		/* TLS 1.3 session tickets surface here as AGAIN, even with

@@ -458,7 +458,7 @@ tls_verify_cb(gnutls_session_t s)
 	char words[REPORT_TEXT_MAX], keys[REPORT_TEXT_MAX], buf[REPORT_TEXT_MAX];
 	time_t now = time(NULL), earliest = 0;
 	uint64_t waited_us = 0;
-	int rc;
+	int rc, joined;
 	bool go;
 	struct tls_checks_config checks = { .now = now,
 	    .warn_days = t->params.warn_days > 0 ? t->params.warn_days :
@@ -490,12 +490,16 @@ tls_verify_cb(gnutls_session_t s)
 	}
 
 	/* the system trust store may still be loading: wait for it here,
-	 * the first moment it is needed */
-	if (tls_systrust_join(t->creds, &waited_us, buf, sizeof(buf)) == -1) {
+	 * the first moment it is needed, but not past the deadline */
+	joined = tls_systrust_join(t->creds, t->deadline_us, &waited_us, buf,
+	    sizeof(buf));
+	if (joined < 0) {
 		status = GNUTLS_CERT_INVALID;
+		ver.timed_out = joined == -2;
 		snprintf(words, sizeof(words), "verification could not run: %s",
 		    buf);
-		snprintf(keys, sizeof(keys), "error");
+		snprintf(keys, sizeof(keys), "%s", ver.timed_out ? "timeout" :
+		    "error");
 		goto verdict;
 	}
 	/* an IP literal is matched against iPAddress SANs only */

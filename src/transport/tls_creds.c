@@ -224,14 +224,39 @@ tls_systrust_start(struct tls_creds *c)
 }
 
 /*
+ * Wait for the loading thread until deadline_us; 0 once joined, -1 when
+ * the deadline came first (the thread goes on, a later call waits
+ * again).  pthread_timedjoin_np takes a CLOCK_REALTIME time: the time
+ * left on our monotonic clock is carried over to it.
+ */
+static int
+tls_systrust_wait(struct tls_creds *c, uint64_t deadline_us)
+{
+	uint64_t now = clock_monotonic.now_us(clock_monotonic.ctx);
+	uint64_t left = deadline_us > now ? deadline_us - now : 0;
+	struct timespec abs;
+
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_sec += (time_t)(left / 1000000u);
+	abs.tv_nsec += (long)(left % 1000000u) * 1000L;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(c->sys_thread, NULL, &abs) == 0 ? 0 : -1;
+}
+
+/*
  * Make the system trust store ready for verification: wait for the
- * thread, then hand its trust list to the credentials.  Returns 0, or
- * -1 with the reason in words when the store gave no anchor; *waited_us
- * is how long this call waited.  A no-op with --cafile or --capath.
+ * thread, until deadline_us at most, then hand its trust list to the
+ * credentials.  Returns 0; -1 with the reason in words when the store
+ * gave no anchor; -2 when the deadline came before the store.
+ * *waited_us is how long this call waited.  A no-op with --cafile or
+ * --capath.
  */
 int
-tls_systrust_join(struct tls_creds *c, uint64_t *waited_us, char *why,
-    size_t whylen)
+tls_systrust_join(struct tls_creds *c, uint64_t deadline_us,
+    uint64_t *waited_us, char *why, size_t whylen)
 {
 	uint64_t t0 = clock_monotonic.now_us(clock_monotonic.ctx);
 	int rc = 0;
@@ -240,7 +265,17 @@ tls_systrust_join(struct tls_creds *c, uint64_t *waited_us, char *why,
 	tls_systrust_start(c);
 	pthread_mutex_lock(&c->sys_lock);
 	if (c->sys_state == TLS_SYS_LOADING) {
-		pthread_join(c->sys_thread, NULL);
+		if (tls_systrust_wait(c, deadline_us) == -1) {
+			snprintf(why, whylen, "timed out waiting for the "
+			    "system trust store to load (started %.0f ms ago); "
+			    "name a CA with --cafile", (double)(clock_monotonic.
+			    now_us(clock_monotonic.ctx) - c->sys_start_us) /
+			    1e3);
+			pthread_mutex_unlock(&c->sys_lock);
+			*waited_us = clock_monotonic.now_us(
+			    clock_monotonic.ctx) - t0;
+			return -2;
+		}
 		c->sys_state = TLS_SYS_LOADED;
 	}
 	if (c->sys_state == TLS_SYS_LOADED) {

@@ -97,6 +97,7 @@ struct tls_session {
 	uint64_t deadline_us;	/* the running call's, for tls_pull and
 				   tls_pull_timeout */
 	bool timed_out;		/* tls_pull refused: the deadline passed */
+	bool app_data;		/* tls_recv returned data from the peer */
 	unsigned long warnings;	/* warning alerts and HelloRequests
 				   ignored: a flood is named by its count */
 	int last_errno;		/* from the transport, GnuTLS folds it */
@@ -126,8 +127,8 @@ void tls_hello_details(struct tls_session *t, struct tls_milestone *m);
 
 /* tls_creds.c: the system trust store */
 void tls_systrust_start(struct tls_creds *c);
-int tls_systrust_join(struct tls_creds *c, uint64_t *waited_us, char *why,
-    size_t whylen);
+int tls_systrust_join(struct tls_creds *c, uint64_t deadline_us,
+    uint64_t *waited_us, char *why, size_t whylen);
 
 /* tls_records.c: the GnuTLS callbacks that watch the bytes */
 ssize_t tls_push(gnutls_transport_ptr_t ptr, const giovec_t *iov,
