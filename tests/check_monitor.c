@@ -505,6 +505,117 @@ START_TEST(test_json_schema_real_outputs)
 }
 END_TEST
 
+/* ---- -q and thresholds ------------------------------------------------ */
+
+/*
+ * -q in every mode: one line per target that names it, also with -c
+ * (the counts and the commonest failure with its reason), and accepted
+ * with a machine format, where it changes nothing.
+ */
+START_TEST(test_quiet_every_mode)
+{
+	struct run r, plain;
+	char want[128];
+
+	run_probe(&r, NULL, "-q", "--cafile", pki("ca.pem"), "-t", "5",
+		  target(L_GOOD), target(L_EXPIRED), NULL);
+	EXPECT_EXIT(&r, 4);
+	ck_assert_msg(count_lines(&r) == 2, "%s", r.out);
+	snprintf(want, sizeof want, "OK %s: ", target(L_GOOD));
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
+	snprintf(want, sizeof want, "\nFAIL step 4 (Certificate verification) "
+		 "on %s: certificate expired", target(L_EXPIRED));
+	EXPECT_HAS(&r, want);
+	free(r.out);
+
+	run_probe(&r, NULL, "-q", "-c", "3", "--interval", "0", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_GOOD), target(L_EXPIRED),
+		  NULL);
+	EXPECT_EXIT(&r, 4);
+	ck_assert_msg(count_lines(&r) == 2, "one line per target:\n%s", r.out);
+	snprintf(want, sizeof want, "OK %s: 3 probes, 3 ok, 0 failed, ",
+		 target(L_GOOD));
+	EXPECT_HAS(&r, want);
+	EXPECT_HAS(&r, "ms on average\n");
+	snprintf(want, sizeof want, "\nFAIL %s: 3 probes, 0 ok, 3 failed; "
+		 "commonest: step 4 (Certificate verification), 3 of 3: "
+		 "certificate expired ", target(L_EXPIRED));
+	EXPECT_HAS(&r, want);
+	free(r.out);
+
+	/* a machine format with -q: the same output as without */
+	run_probe(&r, NULL, "-q", "--format", "json", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_EXPIRED), NULL);
+	run_probe(&plain, NULL, "--format", "json", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_EXPIRED), NULL);
+	EXPECT_EXIT(&r, 4);
+	ck_assert_msg(count_lines(&r) == 1 && count_lines(&plain) == 1 &&
+		      strncmp(r.out, "{\"type\":\"result\"", 16) == 0,
+		      "%s\n%s", r.out, plain.out);
+	free(r.out);
+	free(plain.out);
+	run_probe(&r, NULL, "-q", "--format", "nagios", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LAST_LINE_STARTS(&r, "MQTTS OK - ");
+	free(r.out);
+}
+END_TEST
+
+/*
+ * Thresholds crossed set the exit status in every format (nagios keeps
+ * its own): 9 warning, 10 critical, a failed step above both.
+ */
+START_TEST(test_threshold_exit_status)
+{
+	static const struct {
+		const char *format;
+		const char *opt, *val;
+		int status;
+	} cases[] = {
+		{ "text", "--warn-days", "36000", 9 },
+		{ "text", "--crit-days", "36000", 10 },
+		{ "json", "--warn-days", "36000", 9 },
+		{ "jsonl", "--crit-days", "36000", 10 },
+		{ "prometheus", "--warn-days", "36000", 9 },
+		{ "text", "--warn-ms", "0.001", 9 },
+		{ "json", "--crit-ms", "0.001", 10 },
+		/* not crossed: 0 */
+		{ "text", "--warn-days", "1", 0 },
+		{ "json", "--crit-ms", "3600000", 0 },
+		/* nagios maps thresholds its own way */
+		{ "nagios", "--crit-days", "36000", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct run r;
+
+		run_probe(&r, NULL, "--format", cases[i].format, cases[i].opt,
+			  cases[i].val, "--cafile", pki("ca.pem"), "-t", "5",
+			  target(L_GOOD), NULL);
+		EXPECT_EXIT(&r, cases[i].status);
+		free(r.out);
+	}
+	{
+		/* a failed step ranks above critical, wherever it is */
+		struct run r;
+
+		run_probe(&r, NULL, "-q", "--crit-days", "36000", "--cafile",
+			  pki("ca.pem"), "-t", "5", target(L_GOOD),
+			  target(L_EXPIRED), NULL);
+		EXPECT_EXIT(&r, 4);
+		EXPECT_HAS(&r, "critical: the certificate chain expires in ");
+		free(r.out);
+		/* and critical above warning, across targets */
+		run_probe(&r, NULL, "-q", "--warn-ms", "0.001", "--crit-days",
+			  "36000", "--cafile", pki("ca.pem"), "-t", "5",
+			  target(L_GOOD), NULL);
+		EXPECT_EXIT(&r, 10);
+		free(r.out);
+	}
+}
+END_TEST
+
 /* ---- repeat mode ----------------------------------------------------- */
 
 START_TEST(test_repeat_statistics)
@@ -851,6 +962,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_json_insecure);
 	tcase_add_test(tc, test_jsonl_steps_then_result);
 	tcase_add_test(tc, test_nagios_states);
+	tcase_add_test(tc, test_quiet_every_mode);
+	tcase_add_test(tc, test_threshold_exit_status);
 	tcase_add_test(tc, test_nagios_failure_and_usage);
 	tcase_add_test(tc, test_prometheus_promtool);
 	tcase_add_test(tc, test_prometheus_textfile_recipe_failing);

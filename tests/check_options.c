@@ -210,6 +210,10 @@ static const struct good goods[] = {
 	GN(K_ENUM, format, FORMAT_NAGIOS, "--format", "nagios", "h"),
 	GN(K_ENUM, format, FORMAT_PROMETHEUS, "--format", "prometheus", "h"),
 	GN(K_BOOL, quiet, 1, "--format", "text", "-q", "h"),
+	/* -q by habit with a machine format: accepted, changes nothing */
+	GN(K_BOOL, quiet, 1, "-q", "--format", "json", "h"),
+	GN(K_BOOL, quiet, 1, "--format", "nagios", "--quiet", "h"),
+	GN(K_BOOL, quiet, 1, "--format", "prometheus", "-q", "h"),
 	GN(K_INT, warn_days, 30, "--warn-days", "30", "h"),
 	GN(K_INT, warn_days, 0, "--warn-days", "0", "h"),
 	GN(K_INT, warn_days, 36500, "--warn-days", "36500", "h"),
@@ -418,9 +422,6 @@ static const struct bad bads[] = {
 	{ { "--targets", "f", "[::1" }, "TARGET '[::1': " },
 	{ { "a", "mqtts://%ff@h" }, "TARGET 2: the user name is not valid" },
 	/* Output formats and teaching options that do not fit together. */
-	{ { "-q", "--format", "json", "h" },
-	    "--quiet applies to --format text only" },
-	{ { "--format", "nagios", "--quiet", "h" }, "--quiet applies" },
 	{ { "--explain", "--format", "jsonl", "h" },
 	    "--explain applies to --format text only" },
 	{ { "--trace", "--format", "json", "h" },

@@ -588,6 +588,35 @@ END_TEST
 
 /* ---- verdict ----------------------------------------------------------- */
 
+/* The time --pause held the walk, said once, before the verdict. */
+START_TEST(test_held_said_once)
+{
+	struct render_cap c;
+	struct report r;
+	const char *p;
+
+	render_cap_open(&c, false, false, 0, REPORT_STEPS);
+	report_init(&r, render_text_live, &c.rt);
+	render_build_ok(&r, 1);
+	report_held(&r, 41200000u);
+	report_end(&r, T0 + 41200000u + 3000u);
+	render_text_finish(&c.rt, &r);
+	render_cap_close(&c);
+	p = strstr(c.buf, "\nheld 41.2 s at the --pause prompts, counted in no "
+	    "time above\n");
+	ck_assert_msg(p != NULL, "%s", c.buf);
+	ck_assert_ptr_null(strstr(p + 2, "held 41.2"));
+	ck_assert(render_before(c.buf, "held 41.2", "OK "));
+	/* nothing said when nothing was held */
+	report_free(&r);
+	free(c.buf);
+	render_full_run(&c, &r, false, false);
+	ck_assert_ptr_null(strstr(c.buf, "--pause prompts"));
+	report_free(&r);
+	free(c.buf);
+}
+END_TEST
+
 START_TEST(test_verdict_formats)
 {
 	struct report r;
@@ -1619,6 +1648,7 @@ render_suite(void)
 	tcase_add_test(tc, test_skipped_steps);
 	tcase_add_test(tc, test_unverified);
 	tcase_add_test(tc, test_verdict_formats);
+	tcase_add_test(tc, test_held_said_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("color");

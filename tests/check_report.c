@@ -322,6 +322,31 @@ START_TEST(test_times_are_offsets)
 }
 END_TEST
 
+/* --pause held the walk 41.2 s before step 2: no time counts it, and
+ * the report says once how long it was. */
+START_TEST(test_held_left_out)
+{
+	struct report r;
+
+	report_init(&r, NULL, NULL);
+	report_begin(&r, T0, 0);
+	report_step_start(&r, STEP_TCP, T0 + 100u);
+	report_step_ok(&r, STEP_TCP, T0 + 400u);
+	report_held(&r, 41200000u);
+	report_step_start(&r, STEP_CLIENT_HELLO, T0 + 41200000u + 500u);
+	report_event(&r, STEP_CLIENT_HELLO, T0 + 41200000u + 600u, 0, "x");
+	report_step_ok(&r, STEP_CLIENT_HELLO, T0 + 41200000u + 800u);
+	report_end(&r, T0 + 41200000u + 1000u);
+	ck_assert_uint_eq(r.held_us, 41200000u);
+	ck_assert_uint_eq(r.steps[STEP_TCP].end_us, 400u);
+	ck_assert_uint_eq(r.steps[STEP_CLIENT_HELLO].start_us, 500u);
+	ck_assert_uint_eq(r.events[0].at_us, 600u);
+	ck_assert_uint_eq(r.steps[STEP_CLIENT_HELLO].end_us, 800u);
+	ck_assert_uint_eq(r.end_us, 1000u);
+	report_free(&r);
+}
+END_TEST
+
 /* ---- details, events, hints -------------------------------------------- */
 
 START_TEST(test_details_replace_and_find)
@@ -776,6 +801,7 @@ report_suite(void)
 
 	tc = tcase_create("records");
 	tcase_add_test(tc, test_times_are_offsets);
+	tcase_add_test(tc, test_held_left_out);
 	tcase_add_test(tc, test_details_replace_and_find);
 	tcase_add_test(tc, test_detail_truncation);
 	tcase_add_test(tc, test_events_keep_order);

@@ -607,16 +607,88 @@ START_TEST(test_hexdump_hides_password)
 	ck_assert_msg(n > 100, "only %zu dumped bytes:\n%s", n, tail(r.out));
 	ck_assert_msg(!has_bytes(bytes, n, pw), "password in the dump:\n%s",
 		      tail(r.out));
-	/* the dump does show CONNECT, user name and masked password */
+	/* the dump does show CONNECT, user name and masked password,
+	 * its two length bytes masked too */
 	ck_assert(has_bytes(bytes, n, "MQTT"));
 	ck_assert(has_bytes(bytes, n, "probeuser"));
 	{
-		char stars[64];
+		char stars[64], plain[64];
 
-		memset(stars, '*', strlen(pw));
-		stars[strlen(pw)] = '\0';
+		memset(stars, '*', strlen(pw) + 2);
+		stars[strlen(pw) + 2] = '\0';
 		ck_assert_msg(has_bytes(bytes, n, stars), "%s", tail(r.out));
+		/* not the length in the clear before the stars */
+		plain[0] = 0;
+		plain[1] = (char)strlen(pw);
+		memset(plain + 2, '*', strlen(pw));
+		ck_assert_msg(memmem(bytes, n, plain, strlen(pw) + 2) == NULL,
+			      "the password's length in the dump:\n%s",
+			      tail(r.out));
 	}
+	free(r.out);
+}
+END_TEST
+
+/* Where a line of the trace is, or NULL: the first that holds all of
+ * a and b. */
+static const char *
+trace_line(const char *out, const char *a, const char *b)
+{
+	for (const char *p = out; p != NULL && *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		const char *ha = memmem(p, n, a, strlen(a));
+
+		if (ha != NULL && memmem(p, n, b, strlen(b)) != NULL)
+			return p;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * --trace in wire order: each outgoing MQTT packet before the record
+ * that carries it; TLS 1.2's ChangeCipherSpec before its Finished;
+ * TLS 1.3's compatibility ChangeCipherSpec explained.
+ */
+START_TEST(test_trace_wire_order)
+{
+	struct run r;
+	const char *msg, *rec, *ccs, *fin;
+
+	run_probe(&r, NULL, "--trace", "--tls-version", "1.2", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	/* CONNECT, then the application_data record that carries it */
+	msg = trace_line(r.out, "->  MQTT", "CONNECT");
+	ck_assert_msg(msg != NULL, "%s", r.out);
+	rec = trace_line(msg, "->  RECORD", "application_data");
+	ck_assert_msg(rec != NULL && rec > msg, "%s", r.out);
+	ck_assert_msg(trace_line(msg, "->  MQTT", "SUBSCRIBE") >
+		      trace_line(msg, "->  RECORD", "application_data"),
+		      "%s", r.out);
+	{
+		/* SUBSCRIBE too comes before its record */
+		const char *sub = trace_line(r.out, "->  MQTT", "SUBSCRIBE");
+		const char *subrec = trace_line(sub, "->  RECORD",
+		    "application_data");
+
+		ck_assert_msg(sub != NULL && subrec != NULL && subrec > sub,
+			      "%s", r.out);
+	}
+	/* our ChangeCipherSpec record before our Finished */
+	ccs = trace_line(r.out, "->  RECORD", "change_cipher_spec");
+	fin = trace_line(r.out, "->  TLS", "FINISHED");
+	ck_assert_msg(ccs != NULL && fin != NULL && ccs < fin,
+		      "CCS after Finished:\n%s", r.out);
+	EXPECT_LACKS(&r, "middlebox compatibility");
+	free(r.out);
+
+	run_probe(&r, NULL, "--trace", "--tls-version", "1.3", "--cafile",
+		  pki("ca.pem"), "-t", "5", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "ChangeCipherSpec is TLS 1.3's middlebox "
+		   "compatibility (RFC 8446, D.4): it carries nothing");
 	free(r.out);
 }
 END_TEST
@@ -843,6 +915,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_trace_tls12_order);
 	tcase_add_loop_test(tc, test_hexdump_hides_password, 0, 2);
 	tcase_add_test(tc, test_lab);
+	tcase_add_test(tc, test_trace_wire_order);
 	tcase_add_test(tc, test_capture);
 }
 

@@ -191,9 +191,8 @@ check_combinations(const struct options *o, char *msg, size_t msglen)
 		    "--key-password-file needs --cert "
 		    "(and --key if the key is in its own file)");
 
-	if (o->quiet && !text)
-		return options_fail(msg, msglen,
-		    "--quiet applies to --format text only");
+	/* -q with a machine format is accepted, and changes nothing
+	 * there: those print no more than the result already */
 	if (o->explain && !text)
 		return options_fail(msg, msglen,
 		    "--explain applies to --format text only");

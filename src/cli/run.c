@@ -475,8 +475,11 @@ run_series(const struct run_shared *s, struct run_job *job)
 			break;
 	}
 	output_target_finish(&ot, &job->stats);
-	if (job->stats.worst_status > job->status)
-		job->status = job->stats.worst_status;
+	job->status = stats_worse_status(job->status, job->stats.worst_status);
+	/* crossed thresholds exit 9 or 10 in every format (nagios maps
+	 * its own), below a failed step */
+	job->status = stats_worse_status(job->status,
+	    stats_threshold_status(&s->oc->limits, &job->stats));
 }
 
 /* --- several at once -------------------------------------------------- */
@@ -636,8 +639,7 @@ run_finish(const struct run_pool *p)
 	for (size_t i = 0; i < p->njobs; i++) {
 		const struct run_job *job = &p->jobs[i];
 
-		if (job->status > status)
-			status = job->status;
+		status = stats_worse_status(status, job->status);
 		if (!job->started || ft == NULL)
 			continue;
 		ft[n].target = job->target->arg;

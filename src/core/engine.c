@@ -54,12 +54,16 @@ static void
 engine_step_start(struct engine *e, int step)
 {
 	if (e->io->before_step != NULL) {
-		uint64_t t0 = engine_now(e);
+		uint64_t t0 = engine_now(e), held;
 
 		e->io->before_step(e->io->step_ctx, step);
 		/* time spent holding (a trainer talking) is not the
-		 * broker's: it does not count against --timeout */
-		e->deadline += engine_now(e) - t0;
+		 * broker's: it does not count against --timeout, nor in
+		 * any time the report shows */
+		held = engine_now(e) - t0;
+		e->deadline += held;
+		if (held > 0)
+			report_held(e->r, held);
 	}
 	report_step_start(e->r, step, engine_now(e));
 }
@@ -483,7 +487,9 @@ engine_connect(struct engine *e)
 		return false;
 	}
 	report_detail(e->r, STEP_CONNECT, "bytes", "%zu", n);
-	if (engine_send(e, pkt, n, &err) == 0) {
+	/* the packet before the TLS record that carries it: the trace
+	 * lists what is sent in the order it goes on the wire */
+	{
 		char desc[REPORT_TEXT_MAX];
 
 		snprintf(desc, sizeof(desc), "CONNECT version=%s client_id='%.64s%s' "
@@ -496,8 +502,12 @@ engine_connect(struct engine *e)
 		    c->username != NULL ? c->username : "none",
 		    c->username != NULL ? "'" : "",
 		    c->password != NULL ? "****" : "none");
+		/* the password and its two length bytes, always last: a
+		 * dump must not even say how long it is there */
 		engine_packet(e, DIR_OUT, pkt, n, c->password != NULL ?
-		    c->password_len : 0, desc);
+		    c->password_len + 2 : 0, desc);
+	}
+	if (engine_send(e, pkt, n, &err) == 0) {
 		report_step_ok(e->r, STEP_CONNECT, engine_now(e));
 		ok = true;
 	} else
@@ -799,17 +809,20 @@ engine_publish(struct engine *e, struct engine_flow *f, struct io_error *err)
 		snprintf(err->text, sizeof(err->text), "cannot encode PUBLISH");
 		return -1;
 	}
-	f->sent_at = engine_now(e);
-	rc = engine_send(e, pkt, n, err);
-	if (rc == 0) {
+	{
 		char desc[REPORT_TEXT_MAX];
 
-		f->published = true;
-		f->out_done = c->qos == 0;
+		/* listed before the record that carries it */
 		snprintf(desc, sizeof(desc), "PUBLISH dup=0 qos=%u retain=0 id=%u "
 		    "topic='%s' payload=%zu bytes", c->qos, p.packet_id,
 		    c->topic, p.payload.len);
 		engine_packet(e, DIR_OUT, pkt, n, 0, desc);
+	}
+	f->sent_at = engine_now(e);
+	rc = engine_send(e, pkt, n, err);
+	if (rc == 0) {
+		f->published = true;
+		f->out_done = c->qos == 0;
 	}
 	free(pkt);
 	return rc;
@@ -1020,18 +1033,19 @@ engine_pubsub(struct engine *e)
 		    "cannot encode SUBSCRIBE for '%s'", c->topic);
 		return false;
 	}
+	{
+		char desc[REPORT_TEXT_MAX];
+
+		/* listed before the record that carries it */
+		snprintf(desc, sizeof(desc), "SUBSCRIBE id=%u topic='%s' qos=%u",
+		    f.sub_id, c->topic, c->qos);
+		engine_packet(e, DIR_OUT, pkt, n, 0, desc);
+	}
 	rc = engine_send(e, pkt, n, &err);
 	if (rc != 0) {
 		free(pkt);
 		engine_fail(e, STEP_PUBSUB, &err, "sending SUBSCRIBE");
 		return false;
-	}
-	{
-		char desc[REPORT_TEXT_MAX];
-
-		snprintf(desc, sizeof(desc), "SUBSCRIBE id=%u topic='%s' qos=%u",
-		    f.sub_id, c->topic, c->qos);
-		engine_packet(e, DIR_OUT, pkt, n, 0, desc);
 	}
 	free(pkt);
 
@@ -1075,10 +1089,12 @@ engine_goodbye(struct engine *e)
 	struct io_error err = { 0 };
 	enum mqtt_version v = (enum mqtt_version)e->cfg->mqtt_version;
 
-	if (mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n) == MQTT_OK &&
-	    engine_send(e, pkt, n, &err) == 0)
-		engine_packet(e, DIR_OUT, pkt, n, 0, e->tls != NULL ?
-		    "DISCONNECT (TLS close_notify follows)" : "DISCONNECT");
+	if (mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n) != MQTT_OK)
+		return;
+	/* listed before the record that carries it */
+	engine_packet(e, DIR_OUT, pkt, n, 0, e->tls != NULL ?
+	    "DISCONNECT (TLS close_notify follows)" : "DISCONNECT");
+	(void)engine_send(e, pkt, n, &err);
 }
 
 /* --- the layers as byte streams --------------------------------------- */

@@ -181,7 +181,8 @@ report_apply(struct report *r, const struct report_change *c)
 	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
 	    c->kind != RC_UNENCRYPTED &&
 	    c->kind != RC_FINDING && c->kind != RC_CAPABILITY &&
-	    c->kind != RC_DIAGNOSIS && c->kind != RC_CLIENT) {
+	    c->kind != RC_DIAGNOSIS && c->kind != RC_CLIENT &&
+	    c->kind != RC_HELD) {
 		if (!report_valid_step(c->step))
 			return;
 		s = &r->steps[c->step];
@@ -381,6 +382,11 @@ report_apply(struct report *r, const struct report_change *c)
 	case RC_UNENCRYPTED:
 		r->unencrypted = true;
 		r->steps[0].state[LAYER_TLS] = ST_TLS_NONE;
+		break;
+	case RC_HELD:
+		/* the times after a hold go on from where they stopped */
+		r->origin_us += c->start_us;
+		r->held_us += c->start_us;
 		break;
 	case RC_END:
 		r->end_us = at;
@@ -587,6 +593,14 @@ void
 report_unencrypted(struct report *r)
 {
 	struct report_change c = { .kind = RC_UNENCRYPTED };
+
+	report_apply(r, &c);
+}
+
+void
+report_held(struct report *r, uint64_t us)
+{
+	struct report_change c = { .kind = RC_HELD, .start_us = us };
 
 	report_apply(r, &c);
 }

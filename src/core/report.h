@@ -252,6 +252,7 @@ enum report_change_kind {
 	RC_CAPABILITY,		/* one --capabilities result (cap) */
 	RC_DIAGNOSIS,		/* a follow-up experiment's result */
 	RC_CLIENT,		/* a --clients profile's answer */
+	RC_HELD,		/* --pause held the walk for start_us us */
 	RC_END,			/* probe over */
 };
 
@@ -297,6 +298,8 @@ struct report {
 	uint64_t end_us;		/* offset of RC_END */
 	int current;			/* step running, 0 if none */
 	int failed_step;		/* 0 if none */
+	uint64_t held_us;		/* time --pause held the walk: left
+					 * out of every time in the report */
 	bool unverified;
 	bool unencrypted;		/* mqtt:// or ws://: steps 2-5 skipped */
 	bool ended;
@@ -371,6 +374,9 @@ void report_stage(struct report *r, int step, const char *id,
     const char *name, uint64_t start, uint64_t now, bool ok);
 /* A capability result; its start_us and end_us are monotonic. */
 void report_capability(struct report *r, const struct report_capability *c);
+/* --pause held the walk for us microseconds, between two steps: no
+ * time in the report counts it (the origin moves on by as much). */
+void report_held(struct report *r, uint64_t us);
 void report_end(struct report *r, uint64_t now);
 
 /* Lookups for renderers. */

@@ -190,6 +190,8 @@ stats_target_add(struct stats_target *t, const struct report *r,
 		t->last_failed_step = f->failed_step;
 		stats_copy(t->last_reason, sizeof(t->last_reason),
 		    r->steps[f->failed_step].reason);
+		stats_copy(t->reason_at[f->failed_step],
+		    sizeof(t->reason_at[0]), r->steps[f->failed_step].reason);
 	} else if (f->exit_status == 0)
 		stats_series_add(&t->total, (double)f->total_us);
 	if (r->unverified)
@@ -263,4 +265,52 @@ stats_percentile(const double *sorted, size_t n, double p)
 	if (lo + 1 >= n)
 		return sorted[n - 1];
 	return sorted[lo] + (rank - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+int
+stats_threshold_status(const struct stats_limits *l,
+    const struct stats_target *t)
+{
+	enum stats_level lv = LEVEL_OK, rl;
+
+	if ((l->warn_days >= 0 || l->crit_days >= 0) && t->has_expiry)
+		lv = stats_days_level(l, t->days_left, t->expired);
+	if ((l->warn_rtt_us > 0 || l->crit_rtt_us > 0) && t->rtt.n > 0 &&
+	    (rl = stats_rtt_level(l, (uint64_t)t->rtt.mean)) > lv)
+		lv = rl;
+	return lv == LEVEL_CRITICAL ? STATS_EXIT_CRITICAL :
+	    lv == LEVEL_WARNING ? STATS_EXIT_WARNING : 0;
+}
+
+/* How bad a status is: 0 < warning < critical < steps 1-8 < the rest. */
+static int
+stats_status_rank(int s)
+{
+	if (s == 0)
+		return 0;
+	if (s == STATS_EXIT_WARNING)
+		return 1;
+	if (s == STATS_EXIT_CRITICAL)
+		return 2;
+	if (s >= 1 && s <= REPORT_STEPS)
+		return 2 + s;
+	return 100 + s;
+}
+
+int
+stats_worse_status(int a, int b)
+{
+	return stats_status_rank(b) > stats_status_rank(a) ? b : a;
+}
+
+int
+stats_commonest_failure(const struct stats_target *t)
+{
+	int best = 0;
+
+	for (int s = 1; s <= REPORT_STEPS; s++)
+		if (t->failed_at[s] > 0 && (best == 0 ||
+		    t->failed_at[s] >= t->failed_at[best]))
+			best = s;
+	return best;
 }

@@ -91,6 +91,8 @@ struct stats_target {
 	char cipher[96];
 	int last_failed_step;		/* the last failure, for Nagios */
 	char last_reason[REPORT_TEXT_MAX];
+	/* the last reason seen at each step, for the commonest failure */
+	char reason_at[REPORT_STEPS + 1][REPORT_TEXT_MAX];
 	int steps_ok_last;		/* of the last probe */
 	/* the last probe's findings, for Prometheus: key and severity */
 	size_t nfindings;
@@ -133,6 +135,24 @@ double stats_series_stddev(const struct stats_series *s);
 /* The p-th percentile (0 to 100) of n values sorted in ascending
  * order, interpolated between ranks; 0 for no value. */
 double stats_percentile(const double *sorted, size_t n, double p);
+
+/*
+ * The exit statuses of crossed thresholds (--warn-*, --crit-*), in
+ * every format but nagios: below the step numbers in precedence.
+ */
+#define STATS_EXIT_WARNING 9
+#define STATS_EXIT_CRITICAL 10
+
+/* 0, STATS_EXIT_WARNING or STATS_EXIT_CRITICAL for a target's series:
+ * only thresholds that were given count. */
+int stats_threshold_status(const struct stats_limits *l,
+    const struct stats_target *t);
+/* The worse of two exit statuses: a failed step (1-8) over critical
+ * (10) over warning (9) over 0; anything else (64, 66, 70, 128+) is
+ * worse than them all, the higher the worse. */
+int stats_worse_status(int a, int b);
+/* The step that failed most often (the later one on a tie), or 0. */
+int stats_commonest_failure(const struct stats_target *t);
 
 void stats_target_init(struct stats_target *t);
 /* Count one probe; r is the report the facts came from. */

@@ -90,8 +90,8 @@ output_level_word(enum stats_level l)
 	return l == LEVEL_CRITICAL ? "critical" : "warning";
 }
 
-/* The thresholds act in text too, as a line after the verdict; the exit
- * status stays the walkthrough's (only nagios maps thresholds). */
+/* The thresholds act in text too, as a line after the verdict; crossed,
+ * they also set the exit status (9, 10: run.c), in every format. */
 static void
 output_text_days(FILE *out, const struct stats_limits *l, bool has,
     long days, bool expired)
@@ -210,6 +210,46 @@ output_text_failures(FILE *out, const struct stats_target *st)
 	fputc('\n', out);
 }
 
+/*
+ * -q -c N: one line per target, as a log wants it: the counts, and the
+ * commonest failure with its reason, or the average of a clean series.
+ */
+static void
+output_text_quiet_series(const struct output_target *t,
+    const struct stats_target *st)
+{
+	char clean[OUTPUT_LINE_MAX], line[OUTPUT_LINE_MAX * 2];
+	int s = stats_commonest_failure(st);
+	size_t n;
+
+	render_clean(t->arg, clean, sizeof(clean));
+	n = (size_t)snprintf(line, sizeof(line), "%s%s%s %s: %u probe%s, %u ok, "
+	    "%u failed", st->failed > 0 || st->probes == 0 ? "FAIL" : "OK",
+	    st->unverified > 0 ? " UNVERIFIED" : "", st->unencrypted > 0 ?
+	    " UNENCRYPTED" : "", clean, st->probes, st->probes == 1 ? "" :
+	    "s", st->probes - st->failed, st->failed);
+	if (st->interrupted && n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n,
+		    ", interrupted");
+	if (s != 0 && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, "; commonest: step %d (%s), "
+		    "%u of %u: %s", s, report_step_name(s), st->failed_at[s],
+		    st->probes, render_clean(st->reason_at[s], clean,
+		    sizeof(clean)));
+	else if (st->total.n > 0 && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, ", %.2f ms on average",
+		    st->total.mean / 1000.0);
+	fprintf(t->out, "%s\n", line);
+	/* a failed series has said why; a clean one may still be near
+	 * its thresholds */
+	if (st->failed > 0)
+		return;
+	output_text_days(t->out, &t->cfg->limits, st->has_expiry,
+	    st->days_left, st->expired);
+	output_text_rtt(t->out, &t->cfg->limits, st->rtt.n > 0, st->rtt.mean,
+	    "average round trip");
+}
+
 static void
 output_text_summary(const struct output_target *t,
     const struct stats_target *st)
@@ -218,8 +258,11 @@ output_text_summary(const struct output_target *t,
 	char clean[OUTPUT_LINE_MAX];
 
 	render_clean(t->arg, clean, sizeof(clean));
-	if (!t->cfg->quiet)
-		fputc('\n', out);
+	if (t->cfg->quiet) {
+		output_text_quiet_series(t, st);
+		return;
+	}
+	fputc('\n', out);
 	fprintf(out, "--- %s: %u probe%s, %u ok, %u failed", clean,
 	    st->probes, st->probes == 1 ? "" : "s", st->probes - st->failed,
 	    st->failed);

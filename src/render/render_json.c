@@ -560,6 +560,8 @@ json_head(struct json_w *w, const struct json_ctx *j, const struct report *r,
 	json_key(w, "started_at");
 	json_started_at(w, r->started_wall_us);
 	json_key_int(w, "duration_us", (long long)r->end_us);
+	/* --pause: how long the walk was held, left out of every time */
+	json_key_int(w, "held_us", (long long)r->held_us);
 }
 
 static void

@@ -1125,6 +1125,16 @@ render_text_finish(struct render_text *rt, const struct report *r)
 		fputc('\n', rt->out);
 		render_unencrypted_banner(rt);
 	}
+	/* once, and only here: every time above leaves it out */
+	if (r->held_us > 0) {
+		char held[96];
+
+		snprintf(held, sizeof(held), "held %.1f s at the --pause "
+		    "prompts, counted in no time above", (double)r->held_us /
+		    1e6);
+		fputc('\n', rt->out);
+		render_wrap_text(rt, "", 2, C_DIM, held);
+	}
 	/* wrapped like the rest; -q keeps it on one line, for logs */
 	fputc('\n', rt->out);
 	render_wrap_text(rt, "", 2, ok && !r->unverified && !r->unencrypted ?

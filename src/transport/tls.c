@@ -445,6 +445,9 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 			rc = GNUTLS_E_AGAIN;	/* fails below, named */
 		/* a milestone of this very call may have moved it */
 		deadline_us = t->deadline_us;
+		/* messages whose record never went out are listed still */
+		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+			tls_outmsg_flush(t);
 		if (rc == 0)
 			break;
 		if (t->stopped) {

@@ -76,6 +76,9 @@ struct tls_creds {
 /* Bytes kept from the start of what the peer sent, to show a plaintext
  * server's banner in words. */
 #define TLS_PEEK_MAX 64
+/* Our handshake messages of one flight, at most (a client's TLS 1.3
+ * flight: Certificate, CertificateVerify, Finished). */
+#define TLS_OUTMSG_MAX 6
 
 struct tls_session {
 	gnutls_session_t s;
@@ -111,6 +114,14 @@ struct tls_session {
 	size_t npeek;
 	uint8_t held[8];	/* TLS 1.3 compatibility CCS, not yet sent */
 	size_t nheld;
+	/* our handshake messages, listed when the record that carries
+	 * each is written, so the trace is in wire order (TLS 1.2's
+	 * ChangeCipherSpec before its Finished) */
+	struct tls_outmsg {
+		size_t size;
+		char name[64];
+	} outmsg[TLS_OUTMSG_MAX];
+	size_t noutmsg;
 };
 
 /* Events go straight to the engine's observer. */
@@ -141,6 +152,8 @@ int tls_keylog(gnutls_session_t s, const char *label,
     const gnutls_datum_t *secret);
 int tls_hook(gnutls_session_t s, unsigned htype, unsigned when,
     unsigned incoming, const gnutls_datum_t *msg);
+/* List the handshake messages still waiting for their record. */
+void tls_outmsg_flush(struct tls_session *t);
 
 /* tls_chain.c: verification */
 int tls_verify_cb(gnutls_session_t s);

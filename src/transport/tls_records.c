@@ -49,6 +49,32 @@ tls_content_type(uint8_t type)
  * encrypted inside.
  */
 static void
+tls_outmsg_say(struct tls_session *t, const struct tls_outmsg *m)
+{
+	tls_event(t, 1, EVK_TLS_MSG, DIR_OUT, m->size, "-> %s (%zu bytes)",
+	    m->name, m->size);
+}
+
+/* The oldest message waiting, before the record that carries it. */
+static void
+tls_outmsg_pop(struct tls_session *t)
+{
+	if (t->noutmsg == 0)
+		return;
+	tls_outmsg_say(t, &t->outmsg[0]);
+	memmove(&t->outmsg[0], &t->outmsg[1], (t->noutmsg - 1) *
+	    sizeof(t->outmsg[0]));
+	t->noutmsg--;
+}
+
+void
+tls_outmsg_flush(struct tls_session *t)
+{
+	while (t->noutmsg > 0)
+		tls_outmsg_pop(t);
+}
+
+static void
 tls_watch_records(struct tls_session *t, enum report_dir dir,
     const uint8_t *buf, size_t n)
 {
@@ -69,10 +95,25 @@ tls_watch_records(struct tls_session *t, enum report_dir dir,
 			continue;
 		w->have = 0;
 		w->left = ((size_t)w->hdr[3] << 8) | w->hdr[4];
+		/* a handshake record carries the next message; so does an
+		 * encrypted one (type 23) before the handshake is done */
+		if (dir == DIR_OUT && (w->hdr[0] == 22 || (w->hdr[0] == 23 &&
+		    !t->handshake_done)))
+			tls_outmsg_pop(t);
 		tls_event(t, 2, EVK_TLS_RECORD, dir, w->left + 5,
 		    "%s TLS record %s (%u), %zu byte%s", dir == DIR_OUT ?
 		    "->" : "<-", tls_content_type(w->hdr[0]), w->hdr[0],
 		    w->left, w->left == 1 ? "" : "s");
+		/* a trainer is asked about it: TLS 1.3 has no CCS */
+		if (w->hdr[0] == 20 &&
+		    gnutls_protocol_get_version(t->s) == GNUTLS_TLS1_3)
+			tls_event(t, 1, EVK_INFO, DIR_NONE, 0, "%s ChangeCipherSpec "
+			    "is TLS 1.3's middlebox compatibility (RFC 8446, "
+			    "D.4): it carries nothing and changes nothing; "
+			    "TLS 1.3 switches keys without it, and it only "
+			    "makes the handshake look like TLS 1.2's to old "
+			    "network boxes", dir == DIR_OUT ? "our" :
+			    "the server's");
 	}
 }
 
@@ -336,8 +377,16 @@ tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 	const char *name = gnutls_handshake_description_get_name(
 	    (gnutls_handshake_description_t)htype);
 
-	/* sizes of received messages are right only at PRE */
-	if (when == GNUTLS_HOOK_PRE)
+	/* sizes of received messages are right only at PRE; ours wait
+	 * for the record that carries them (tls_watch_records) */
+	if (when == GNUTLS_HOOK_PRE && !incoming &&
+	    t->noutmsg < TLS_OUTMSG_MAX) {
+		struct tls_outmsg *m = &t->outmsg[t->noutmsg++];
+
+		m->size = msg != NULL ? msg->size : 0;
+		snprintf(m->name, sizeof(m->name), "%s", name != NULL ? name :
+		    "?");
+	} else if (when == GNUTLS_HOOK_PRE)
 		tls_event(t, 1, EVK_TLS_MSG, incoming ? DIR_IN : DIR_OUT, msg != NULL ? msg->size : 0, "%s %s (%u bytes)", incoming ? "<-" : "->",
 		    name != NULL ? name : "?", msg != NULL ? msg->size : 0);
 
