@@ -152,10 +152,37 @@ static const char *const *wrap_argv(const char *const *argv,
  * limit_seconds (longer under a wrapper).  sig != 0 is sent to the child
  * once, after_seconds after it started.
  */
+static void run_argv_sig(struct run *r, const char *const *argv,
+			 const char *password, int limit_seconds, int sig,
+			 const char *marker, double after_seconds);
+
 void run_argv_signal(struct run *r, const char *const *argv,
 		     const char *password, int limit_seconds, int sig,
 		     double after_seconds)
 {
+	run_argv_sig(r, argv, password, limit_seconds, sig, NULL,
+		     after_seconds);
+}
+
+void run_argv_signal_after(struct run *r, const char *const *argv,
+			   const char *password, int limit_seconds, int sig,
+			   const char *marker, double after_seconds)
+{
+	run_argv_sig(r, argv, password, limit_seconds, sig, marker,
+		     after_seconds);
+}
+
+/*
+ * marker != NULL: the clock for after_seconds starts when the output
+ * first holds marker, not when the child starts, so that a signal meant
+ * for a given step reaches it there however slowly the child starts
+ * (valgrind on a loaded machine takes seconds before main).
+ */
+static void run_argv_sig(struct run *r, const char *const *argv,
+			 const char *password, int limit_seconds, int sig,
+			 const char *marker, double after_seconds)
+{
+	double sig_from;
 	int fds[2];
 	size_t cap = 0;
 	pid_t pid;
@@ -221,6 +248,8 @@ void run_argv_signal(struct run *r, const char *const *argv,
 	double deadline = start + limit_seconds;
 	int killed = 0;
 
+	sig_from = marker == NULL ? start : -1;
+
 	for (;;) {
 		double left = deadline - now_seconds();
 
@@ -230,12 +259,16 @@ void run_argv_signal(struct run *r, const char *const *argv,
 			killed = 1;
 			break;
 		}
-		if (sig != 0 && !signalled) {
-			double until = start + after_seconds - now_seconds();
+		if (sig != 0 && !signalled && sig_from < 0 &&
+		    strstr(r->out, marker) != NULL)
+			sig_from = now_seconds();
+		if (sig != 0 && !signalled && sig_from >= 0) {
+			double until = sig_from + after_seconds - now_seconds();
 
 			if (until <= 0) {
 				kill(pid, sig);
 				signalled = 1;
+				r->signal_at = now_seconds() - start;
 			} else if (until < left) {
 				left = until;
 			}

@@ -56,6 +56,7 @@ struct run {
 	char *out;		/* stdout + stderr, NUL-terminated */
 	size_t len;
 	double seconds;
+	double signal_at;	/* seconds from the start to the signal, 0: none */
 	long maxrss_kb;		/* peak resident memory of the child (wait4);
 				   the wrapper's under MQTTS_PROBE_WRAPPER */
 	char cmd[2048];		/* command line, for messages */
@@ -85,6 +86,11 @@ void run_argv(struct run *r, const char *const *argv, const char *password,
     int limit_seconds);
 void run_argv_signal(struct run *r, const char *const *argv,
     const char *password, int limit_seconds, int sig, double after_seconds);
+/* The same, but after_seconds counts from the moment the output first
+ * holds marker. */
+void run_argv_signal_after(struct run *r, const char *const *argv,
+    const char *password, int limit_seconds, int sig, const char *marker,
+    double after_seconds);
 /* How much slower the probe runs: 3 under MQTTS_PROBE_WRAPPER, else 1. */
 double itest_slowdown(void);
 void run_probe(struct run *r, const char *password, ...)
