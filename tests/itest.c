@@ -638,6 +638,22 @@ static void suite_setup(void)
 	signal(SIGTERM, stop_broker_on_signal);
 	signal(SIGHUP, stop_broker_on_signal);
 
+	/*
+	 * broker.sh ends a forgotten broker after BROKER_LIFETIME (600 s):
+	 * a suite under valgrind on a slow machine can run longer than that,
+	 * and every test after it would meet a closed port.  The lifetime
+	 * grows as the suite's own limits do.
+	 */
+	if (getenv("BROKER_LIFETIME") == NULL) {
+		const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
+		double mult = m != NULL && atof(m) > 1 ? atof(m) : 1;
+		char life[32];
+
+		snprintf(life, sizeof life, "%d",
+			 (int)(600 * itest_slowdown() * mult));
+		setenv("BROKER_LIFETIME", life, 1);
+	}
+
 	/* A picked port can be taken before the broker binds it: retry. */
 	for (int attempt = 0; failure[0] == '\0' && attempt < 3; attempt++) {
 		char ports[L_COUNT][16];
