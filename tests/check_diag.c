@@ -799,45 +799,8 @@ END_TEST
 static pid_t
 picky_start(const char *mode, int *port)
 {
-	const char *peer = getenv("HOSTILE_PEER");
-	char line[32] = "";
-	size_t used = 0;
-	int fds[2];
-	pid_t pid;
-
-	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
-	    peer ? peer : "unset");
-	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		signal(SIGALRM, SIG_DFL);
-		execl(peer, peer, mode, pki("server.pem"), pki("server.key"),
-		    "30", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000) <= 0)
-			break;
-		n = read(fds[0], line + used, sizeof line - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		line[used] = '\0';
-	}
-	close(fds[0]);
-	*port = atoi(line);
-	if (*port <= 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		ck_abort_msg("hostile_peer %s did not say its port", mode);
-	}
-	return pid;
+	return itest_hostile_start(mode, pki("server.pem"), pki("server.key"),
+	    30, port);
 }
 
 START_TEST(test_diagnose_mqtt5_refused)

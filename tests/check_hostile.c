@@ -81,61 +81,11 @@ hostile_check_rss(const struct run *r, const char *mode)
  * Start the peer in mode; its port in *port.  The peer bounds itself
  * with alarm(); the caller stops it with hostile_stop.
  */
-static pid_t hostile_start_cert(const char *mode, const char *cert,
-    const char *key, int *port);
-
 static pid_t
 hostile_start(const char *mode, int *port)
 {
-	return hostile_start_cert(mode, pki("server.pem"), pki("server.key"),
-	    port);
-}
-
-/* The same with the certificate and key the peer presents. */
-static pid_t
-hostile_start_cert(const char *mode, const char *cert, const char *key,
-    int *port)
-{
-	const char *peer = getenv("HOSTILE_PEER");
-	char line[32] = "";
-	size_t used = 0;
-	int fds[2];
-	pid_t pid;
-
-	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
-		      peer ? peer : "unset");
-	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		/* Check's SIGALRM handler must not replace the peer's bound */
-		signal(SIGALRM, SIG_DFL);
-		execl(peer, peer, mode, cert, key, "20", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* the port, one line, within ten seconds */
-	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000) <= 0)
-			break;
-		n = read(fds[0], line + used, sizeof line - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		line[used] = '\0';
-	}
-	close(fds[0]);
-	*port = atoi(line);
-	if (*port <= 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		ck_abort_msg("hostile_peer %s did not say its port", mode);
-	}
-	return pid;
+	return itest_hostile_start(mode, pki("server.pem"), pki("server.key"),
+	    20, port);
 }
 
 static void
@@ -503,7 +453,7 @@ START_TEST(test_cert_subject_terminal)
 	EXPECT_EXIT(&r, 0);
 	free(r.out);
 
-	pid = hostile_start_cert("tls", cert, key, &port);
+	pid = itest_hostile_start("tls", cert, key, 20, &port);
 	run_probe(&r, NULL, "-t", HOSTILE_TIMEOUT, "-vv",
 	    target_port("127.0.0.1", port), NULL);
 	hostile_stop(pid);

@@ -746,6 +746,58 @@ int executable(const char *path)
 	return path != NULL && *path != '\0' && access(path, X_OK) == 0;
 }
 
+/*
+ * tests/hostile_peer (from $HOSTILE_PEER) in mode, presenting cert and
+ * key; its port in *port.  The peer bounds itself with alarm(lifetime);
+ * the caller stops it with talker_stop.
+ */
+pid_t
+itest_hostile_start(const char *mode, const char *cert, const char *key,
+    int lifetime, int *port)
+{
+	const char *peer = getenv("HOSTILE_PEER");
+	char line[32] = "", life[16];
+	size_t used = 0;
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
+		      peer ? peer : "unset");
+	snprintf(life, sizeof life, "%d", lifetime);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		/* Check's SIGALRM handler must not replace the peer's bound */
+		signal(SIGALRM, SIG_DFL);
+		execl(peer, peer, mode, cert, key, life, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* the port, one line, within ten seconds */
+	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(fds[0], line + used, sizeof line - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		line[used] = '\0';
+	}
+	close(fds[0]);
+	*port = atoi(line);
+	if (*port <= 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_abort_msg("hostile_peer %s did not say its port", mode);
+	}
+	return pid;
+}
+
 int
 itest_main(const char *name, void (*add_tests)(TCase *))
 {

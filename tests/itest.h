@@ -107,6 +107,10 @@ int bind_loopback(int *port);
 pid_t talker_start(int *port, const char *say, size_t len, int read_first);
 void talker_stop(pid_t pid);
 int executable(const char *path);
+/* tests/hostile_peer ($HOSTILE_PEER) in mode with cert and key, alive
+ * lifetime seconds at most; its port in *port.  Stop it with talker_stop. */
+pid_t itest_hostile_start(const char *mode, const char *cert,
+    const char *key, int lifetime, int *port);
 
 /* Run the suite `name` with the broker fixture; returns main's status. */
 int itest_main(const char *name, void (*add_tests)(TCase *));
