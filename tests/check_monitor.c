@@ -616,6 +616,60 @@ START_TEST(test_threshold_exit_status)
 }
 END_TEST
 
+/*
+ * -q promises one line per target: a crossed threshold is folded into
+ * that line, for one probe and for a series, whatever was crossed, and
+ * the exit status stays the thresholds' own.
+ */
+START_TEST(test_quiet_thresholds_one_line)
+{
+	static const struct {
+		const char *count;
+		const char *opt[4];
+		int status;
+		const char *has[2];
+	} cases[] = {
+		{ "1", { "--warn-days", "36000", NULL, NULL }, 9,
+		  { "; warning: the certificate chain expires in ", NULL } },
+		{ "1", { "--crit-ms", "0.001", NULL, NULL }, 10,
+		  { "; critical: the round trip took ", NULL } },
+		{ "1", { "--crit-days", "36000", "--warn-ms", "0.001" }, 10,
+		  { "; critical: the certificate chain expires in ",
+		    "; warning: the round trip took " } },
+		{ "2", { "--warn-days", "36000", "--crit-ms", "0.001" }, 10,
+		  { "; warning: the certificate chain expires in ",
+		    "; critical: the average round trip took " } },
+	};
+	char want[128];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct run r;
+
+		if (cases[i].opt[2] != NULL)
+			run_probe(&r, NULL, "-q", "-c", cases[i].count,
+				  "--interval", "0", cases[i].opt[0],
+				  cases[i].opt[1], cases[i].opt[2],
+				  cases[i].opt[3], "--cafile", pki("ca.pem"),
+				  "-t", "5", target(L_GOOD), NULL);
+		else
+			run_probe(&r, NULL, "-q", "-c", cases[i].count,
+				  "--interval", "0", cases[i].opt[0],
+				  cases[i].opt[1], "--cafile", pki("ca.pem"),
+				  "-t", "5", target(L_GOOD), NULL);
+		EXPECT_EXIT(&r, cases[i].status);
+		ck_assert_msg(count_lines(&r) == 1, "case %zu, %zu lines:\n%s",
+			      i, count_lines(&r), r.out);
+		snprintf(want, sizeof want, "OK %s: ", target(L_GOOD));
+		ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0,
+			      "case %zu:\n%s", i, r.out);
+		for (size_t k = 0; k < 2; k++)
+			if (cases[i].has[k] != NULL)
+				EXPECT_HAS(&r, cases[i].has[k]);
+		free(r.out);
+	}
+}
+END_TEST
+
 /* ---- repeat mode ----------------------------------------------------- */
 
 START_TEST(test_repeat_statistics)
@@ -964,6 +1018,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_nagios_states);
 	tcase_add_test(tc, test_quiet_every_mode);
 	tcase_add_test(tc, test_threshold_exit_status);
+	tcase_add_test(tc, test_quiet_thresholds_one_line);
 	tcase_add_test(tc, test_nagios_failure_and_usage);
 	tcase_add_test(tc, test_prometheus_promtool);
 	tcase_add_test(tc, test_prometheus_textfile_recipe_failing);

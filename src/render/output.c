@@ -90,42 +90,74 @@ output_level_word(enum stats_level l)
 	return l == LEVEL_CRITICAL ? "critical" : "warning";
 }
 
-/* The thresholds act in text too, as a line after the verdict; crossed,
- * they also set the exit status (9, 10: run.c), in every format. */
+/*
+ * The thresholds act in text too: what was crossed, in words; crossed,
+ * they also set the exit status (9, 10: run.c), in every format.  Each
+ * writes nothing into buf ("") when its threshold was not crossed.
+ */
 static void
-output_text_days(FILE *out, const struct stats_limits *l, bool has,
-    long days, bool expired)
+output_days_text(char *buf, size_t len, const struct stats_limits *l,
+    bool has, long days, bool expired)
 {
 	enum stats_level lv;
 
+	buf[0] = '\0';
 	if (!has || (lv = stats_days_level(l, days, expired)) == LEVEL_OK)
 		return;
 	/* expired is critical by itself, whatever the thresholds */
 	if (expired && days < 0)
-		fprintf(out, "critical: the certificate chain expired %ld "
-		    "day%s ago\n", -days, days == -1 ? "" : "s");
+		snprintf(buf, len, "critical: the certificate chain expired "
+		    "%ld day%s ago", -days, days == -1 ? "" : "s");
 	else if (expired)
-		fputs("critical: the certificate chain has expired\n", out);
+		snprintf(buf, len, "critical: the certificate chain has "
+		    "expired");
 	else
-		fprintf(out, "%s: the certificate chain expires in %ld day%s "
-		    "(--%s-days %d)\n", output_level_word(lv), days,
+		snprintf(buf, len, "%s: the certificate chain expires in %ld "
+		    "day%s (--%s-days %d)", output_level_word(lv), days,
 		    days == 1 ? "" : "s", lv == LEVEL_CRITICAL ? "crit" :
 		    "warn", lv == LEVEL_CRITICAL ? l->crit_days : l->warn_days);
 }
 
 static void
-output_text_rtt(FILE *out, const struct stats_limits *l, bool has,
-    double us, const char *what)
+output_rtt_text(char *buf, size_t len, const struct stats_limits *l,
+    bool has, double us, const char *what)
 {
 	enum stats_level lv;
 	uint64_t limit;
 
+	buf[0] = '\0';
 	if (!has || (lv = stats_rtt_level(l, (uint64_t)us)) == LEVEL_OK)
 		return;
 	limit = lv == LEVEL_CRITICAL ? l->crit_rtt_us : l->warn_rtt_us;
-	fprintf(out, "%s: the %s took %.3f ms (--%s-ms %.3f)\n",
+	snprintf(buf, len, "%s: the %s took %.3f ms (--%s-ms %.3f)",
 	    output_level_word(lv), what, us / 1000.0, lv == LEVEL_CRITICAL ?
 	    "crit" : "warn", (double)limit / 1000.0);
+}
+
+/*
+ * The crossed thresholds after the verdict: each on a line of its own,
+ * or, when line is not NULL (-q, whose promise is one line per target),
+ * appended to line as "; critical: ...".
+ */
+static void
+output_text_limits(FILE *out, char *line, size_t len, const char *days,
+    const char *rtt)
+{
+	const char *part[2] = { days, rtt };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n;
+
+		if (part[i][0] == '\0')
+			continue;
+		if (line == NULL) {
+			fprintf(out, "%s\n", part[i]);
+			continue;
+		}
+		n = strlen(line);
+		if (n < len)
+			snprintf(line + n, len - n, "; %s", part[i]);
+	}
 }
 
 /* --- text: a series ------------------------------------------------------- */
@@ -239,15 +271,18 @@ output_text_quiet_series(const struct output_target *t,
 	else if (st->total.n > 0 && n < sizeof(line))
 		snprintf(line + n, sizeof(line) - n, ", %.2f ms on average",
 		    st->total.mean / 1000.0);
-	fprintf(t->out, "%s\n", line);
 	/* a failed series has said why; a clean one may still be near
-	 * its thresholds */
-	if (st->failed > 0)
-		return;
-	output_text_days(t->out, &t->cfg->limits, st->has_expiry,
-	    st->days_left, st->expired);
-	output_text_rtt(t->out, &t->cfg->limits, st->rtt.n > 0, st->rtt.mean,
-	    "average round trip");
+	 * its thresholds, said on the same line */
+	if (st->failed == 0) {
+		char days[256], rtt[256];
+
+		output_days_text(days, sizeof(days), &t->cfg->limits,
+		    st->has_expiry, st->days_left, st->expired);
+		output_rtt_text(rtt, sizeof(rtt), &t->cfg->limits,
+		    st->rtt.n > 0, st->rtt.mean, "average round trip");
+		output_text_limits(t->out, line, sizeof(line), days, rtt);
+	}
+	fprintf(t->out, "%s\n", line);
 }
 
 static void
@@ -285,10 +320,15 @@ output_text_summary(const struct output_target *t,
 	    st->rtt.n);
 	output_text_ms(out, &st->rtt);
 	output_text_failures(out, st);
-	output_text_days(out, &t->cfg->limits, st->has_expiry, st->days_left,
-	    st->expired);
-	output_text_rtt(out, &t->cfg->limits, st->rtt.n > 0, st->rtt.mean,
-	    "average round trip");
+	{
+		char days[256], rtt[256];
+
+		output_days_text(days, sizeof(days), &t->cfg->limits,
+		    st->has_expiry, st->days_left, st->expired);
+		output_rtt_text(rtt, sizeof(rtt), &t->cfg->limits,
+		    st->rtt.n > 0, st->rtt.mean, "average round trip");
+		output_text_limits(out, NULL, 0, days, rtt);
+	}
 }
 
 /* --- dispatch ------------------------------------------------------------- */
@@ -343,6 +383,40 @@ output_probe_live(const struct report *r, const struct report_change *c,
 		json_live(r, c, &p->json);
 }
 
+/*
+ * A single probe in text: the walk and its verdict, then the crossed
+ * thresholds; under -q the verdict alone, with the thresholds folded
+ * into its line.
+ */
+static void
+output_text_single(struct output_probe *p, const struct report *r,
+    const struct stats_facts *f)
+{
+	const struct output_config *c = p->t->cfg;
+	char days[256], rtt[256];
+
+	/* a chain rejected at step 4 has said why already */
+	if (f->failed_step != STEP_VERIFY)
+		output_days_text(days, sizeof(days), &c->limits, f->has_expiry,
+		    f->days_left, f->expired);
+	else
+		days[0] = '\0';
+	output_rtt_text(rtt, sizeof(rtt), &c->limits, f->has_rtt,
+	    (double)f->rtt_us, "round trip");
+	if (c->quiet) {
+		char raw[OUTPUT_LINE_MAX], line[OUTPUT_LINE_MAX * 2];
+
+		render_verdict(r, p->t->arg, (int)c->steps, raw, sizeof(raw));
+		render_clean(raw, line, sizeof(line));
+		output_text_limits(p->t->out, line, sizeof(line), days, rtt);
+		fprintf(p->t->out, "%s\n", line);
+		return;
+	}
+	if (p->walk)
+		render_text_finish(&p->rt, r);
+	output_text_limits(p->t->out, NULL, 0, days, rtt);
+}
+
 void
 output_probe_finish(struct output_probe *p, const struct report *r,
     const struct stats_facts *f)
@@ -358,19 +432,14 @@ output_probe_finish(struct output_probe *p, const struct report *r,
 	}
 	switch (c->format) {
 	case FORMAT_TEXT:
-		if (p->walk)
-			render_text_finish(&p->rt, r);
 		if (output_series(c)) {
+			if (p->walk)
+				render_text_finish(&p->rt, r);
 			if (!c->quiet)
 				output_text_line(p, r, f);
 			break;
 		}
-		/* a chain rejected at step 4 has said why already */
-		if (f->failed_step != STEP_VERIFY)
-			output_text_days(p->t->out, &c->limits, f->has_expiry,
-			    f->days_left, f->expired);
-		output_text_rtt(p->t->out, &c->limits, f->has_rtt,
-		    (double)f->rtt_us, "round trip");
+		output_text_single(p, r, f);
 		break;
 	case FORMAT_JSON:
 	case FORMAT_JSONL:
