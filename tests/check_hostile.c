@@ -216,16 +216,20 @@ static const struct hostile_case hostile_cases[] = {
 	    "closed the connection (TLS close_notify) instead of sending "
 	    "CONNACK", NULL } },
 	{ "reset-after-connect", { NULL }, 7, { "FAIL step 7",
-	    "connection failed after the TLS handshake",
-	    "Connection reset by peer" } },
+	    "the server reset the connection after the TLS handshake",
+	    NULL } },
 	/* close_notify ends the session: a CONNACK after it is not one */
 	{ "data-after-close", { NULL }, 7, { "FAIL step 7",
 	    "closed the connection (TLS close_notify)", NULL } },
 
 	/* the round trip: step 8 */
-	/* writes meet a reset: EPIPE, and SIGPIPE must not kill us */
+	/* writes meet a reset: EPIPE, and SIGPIPE must not kill us (exit
+	 * 8, not death by signal).  On a loaded machine the peer may be
+	 * descheduled between its CONNACK and its reset, so the SUBSCRIBE
+	 * can still be taken and the read after it meets the reset: the
+	 * step and the reset are certain, the operation is not. */
 	{ "close-after-connack", { NULL }, 8, { "FAIL step 8",
-	    "sending SUBSCRIBE", "reset the connection" } },
+	    "reset the connection", NULL } },
 	{ "publish-payload", { NULL }, 8, { "FAIL step 8",
 	    "timed out waiting for our message to come back",
 	    "1 on our topic with another payload" } },

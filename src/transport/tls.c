@@ -341,6 +341,15 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 			    "not TLS");
 			return;
 		}
+		/* a reset met by a read or a write: the same words as
+		 * GnuTLS's premature termination below, whichever of the
+		 * two the timing of the RST made it */
+		if (t->handshake_done && t->last_errno == ECONNRESET) {
+			tls_err(err, CAUSE_NETWORK, "the server reset the "
+			    "connection after the TLS handshake (TCP RST, "
+			    "without TLS close_notify)");
+			return;
+		}
 		tls_err(err, CAUSE_NETWORK, "connection failed %s: %s",
 		    t->handshake_done ? "after the TLS handshake" :
 		    "during the TLS handshake",
