@@ -22,6 +22,7 @@
 #include "options.h"
 #include "serve_config.h"
 #include "target.h"
+#include "tls_crl_reason.h"
 #include "ws.h"
 
 /* Stop here, loudly: the fuzzer keeps the input as a crash. */
@@ -415,5 +416,31 @@ fuzz_ws_one(const uint8_t *data, size_t size)
 		take = f.len < size - off ? f.len : size - off;
 		off += (size_t)take;
 	}
+	free(buf);
+}
+
+void
+fuzz_crl_reason_one(const uint8_t *data, size_t size)
+{
+	uint8_t *buf = fuzz_copy(data, size);
+	size_t slen = size > 0 ? data[0] % 21 : 0;
+	int rc;
+
+	if (size < 1 + slen) {
+		free(buf);
+		return;
+	}
+	/* the CRL in a buffer of its own size, so a read past it shows */
+	{
+		size_t crl_len = size - 1 - slen;
+		uint8_t *crl = fuzz_copy(buf + 1 + slen, crl_len);
+
+		rc = tls_crl_reason(crl, crl_len, buf + 1, slen);
+		free(crl);
+	}
+	/* -1, or a reason: the content of at most three octets */
+	FUZZ_CHECK(rc == TLS_CRL_REASON_UNREAD || (rc >= 0 && rc < 1 << 23));
+	FUZZ_CHECK(tls_crl_reason_name(rc) != NULL &&
+	    tls_crl_reason_name(rc)[0] != '\0');
 	free(buf);
 }

@@ -34,4 +34,8 @@ void fuzz_http_one(const uint8_t *data, size_t size);
 /* The input as a stream of WebSocket frames from a server. */
 void fuzz_ws_one(const uint8_t *data, size_t size);
 
+/* First byte: n, the length of the serial (n % 21); the next n bytes:
+ * the serial; the rest: a DER CRL, searched for the serial's reason. */
+void fuzz_crl_reason_one(const uint8_t *data, size_t size);
+
 #endif

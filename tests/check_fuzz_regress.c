@@ -37,6 +37,7 @@ static const struct {
 	{ "serve_config", fuzz_serve_config_one },
 	{ "http", fuzz_http_one },
 	{ "ws", fuzz_ws_one },
+	{ "crl_reason", fuzz_crl_reason_one },
 };
 
 /* The whole file, in a buffer of exactly its size. */

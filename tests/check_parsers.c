@@ -1,14 +1,23 @@
 /*
  * check_parsers.c: the parsers of what transports' peers send, on their
  * own: the HTTP response head (WebSocket upgrade, HTTP proxy answer) and
- * WebSocket frames, plus the accept key against RFC 6455's own example.
+ * WebSocket frames, plus the accept key against RFC 6455's own example;
+ * and the CRL entry reason reader, over the fuzzer's seed CRLs
+ * (FUZZ_DIR/corpus/crl_reason: one byte n, an n-byte serial, the DER).
  */
 #include <check.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http_head.h"
+#include "tls_crl_reason.h"
 #include "ws.h"
+
+#ifndef FUZZ_DIR
+#error "FUZZ_DIR must name the fuzz/ directory"
+#endif
 
 #define B(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
 
@@ -230,6 +239,105 @@ START_TEST(test_ws_close_names)
 }
 END_TEST
 
+/* A seed of fuzz/corpus/crl_reason, in a buffer of exactly its size. */
+static unsigned char *
+crl_seed(const char *name, size_t *len)
+{
+	char path[4096];
+	unsigned char *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof path, "%s/corpus/crl_reason/%s", FUZZ_DIR, name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	ck_assert_int_gt(n, 2);
+	rewind(f);
+	buf = malloc((size_t)n);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* What each seed must give: openssl's CRL of three entries (serials 0A
+ * keyCompromise, 0B superseded, 14 cessationOfOperation) asked for each
+ * and for one it lacks; certtool's, whose entries carry no reason, and
+ * its empty one; openssl's with the first reason changed to 7 (a number
+ * RFC 5280 leaves unused) and to 0x80 (negative in DER). */
+static const struct {
+	const char *seed;
+	int reason;
+	const char *name;
+} crl_seeds[] = {
+	{ "c00", 1, "keyCompromise" },
+	{ "c01", 4, "superseded" },
+	{ "c02", 5, "cessationOfOperation" },
+	{ "c03", TLS_CRL_REASON_UNREAD, "unknown" },
+	{ "c04", 0, "unspecified" },
+	{ "c05", TLS_CRL_REASON_UNREAD, "unknown" },
+	{ "c06", 7, "unknown" },
+	{ "c07", TLS_CRL_REASON_UNREAD, "unknown" },
+};
+
+START_TEST(test_crl_reason_seeds)
+{
+	size_t len;
+	unsigned char *b = crl_seed(crl_seeds[_i].seed, &len);
+	size_t slen = b[0];
+	int got = tls_crl_reason(b + 1 + slen, len - 1 - slen, b + 1, slen);
+
+	ck_assert_msg(got == crl_seeds[_i].reason, "%s: reason %d, expected "
+	    "%d", crl_seeds[_i].seed, got, crl_seeds[_i].reason);
+	ck_assert_str_eq(tls_crl_reason_name(got), crl_seeds[_i].name);
+	free(b);
+}
+END_TEST
+
+/* Cut anywhere, the CRL is no CRL: never a reason, never a read past
+ * the end (ASan builds see that); nor a serial of another length. */
+START_TEST(test_crl_reason_truncated)
+{
+	size_t len;
+	unsigned char *b = crl_seed("c00", &len);
+	unsigned char longer[2] = { 0x00, 0x0a };
+	const unsigned char *der = b + 2;
+	size_t dlen = len - 2;
+
+	for (size_t cut = 0; cut < dlen; cut++) {
+		unsigned char *part = malloc(cut > 0 ? cut : 1);
+
+		ck_assert_ptr_nonnull(part);
+		memcpy(part, der, cut);
+		ck_assert_int_eq(tls_crl_reason(part, cut, b + 1, 1),
+		    TLS_CRL_REASON_UNREAD);
+		free(part);
+	}
+	ck_assert_int_eq(tls_crl_reason(der, dlen, longer, 2),
+	    TLS_CRL_REASON_UNREAD);
+	ck_assert_int_eq(tls_crl_reason(der, dlen, b + 1, 0),
+	    TLS_CRL_REASON_UNREAD);
+	/* over the bound, not even looked at */
+	ck_assert_int_eq(tls_crl_reason(der, TLS_CRL_REASON_MAX_DER + 1u,
+	    b + 1, 1), TLS_CRL_REASON_UNREAD);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_crl_reason_names)
+{
+	ck_assert_str_eq(tls_crl_reason_name(0), "unspecified");
+	ck_assert_str_eq(tls_crl_reason_name(6), "certificateHold");
+	ck_assert_str_eq(tls_crl_reason_name(8), "removeFromCRL");
+	ck_assert_str_eq(tls_crl_reason_name(10), "aACompromise");
+	ck_assert_str_eq(tls_crl_reason_name(11), "unknown");
+	ck_assert_str_eq(tls_crl_reason_name(-1), "unknown");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -249,6 +357,12 @@ main(void)
 	    (int)(sizeof(ws_bad) / sizeof(ws_bad[0])));
 	tcase_add_test(tc, test_ws_write);
 	tcase_add_test(tc, test_ws_close_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("crl reason");
+	tcase_add_loop_test(tc, test_crl_reason_seeds, 0,
+	    (int)(sizeof(crl_seeds) / sizeof(crl_seeds[0])));
+	tcase_add_test(tc, test_crl_reason_truncated);
+	tcase_add_test(tc, test_crl_reason_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
