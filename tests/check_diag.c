@@ -584,7 +584,27 @@ START_TEST(test_crlfile)
 	EXPECT_HAS(&r, "FAIL step 4 (Certificate verification) on ");
 	EXPECT_HAS(&r, ": certificate "
 	    "revoked: certificate 0 (CN=localhost) was revoked on ");
-	EXPECT_HAS(&r, "per --crlfile");
+	/* certtool gives no reason code: RFC 5280 reads that as
+	 * unspecified */
+	EXPECT_HAS(&r, " UTC, reason unspecified, per --crlfile");
+	free(r.out);
+
+	/* openssl's CRL gives each entry its reason (tls_crl_reason.c):
+	 * server.pem's is keyCompromise, after expired.pem's superseded */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
+	    pki("crl-reason.pem"), target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "revoked: certificate 0 (CN=localhost) was revoked "
+	    "on ");
+	EXPECT_HAS(&r, " UTC, reason keyCompromise, per --crlfile");
+	EXPECT_LACKS(&r, "superseded");
+	EXPECT_HAS(&r, "revocation reason");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
+	    pki("crl-reason.pem"), "--format", "json", target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 4);
+	EXPECT_HAS(&r, "\"revocation_reason\":\"keyCompromise\"");
+	EXPECT_HAS(&r, "\"revoked_on\":\"20");
 	free(r.out);
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
 	    pki("crl-empty.pem"), target(L_GOOD), NULL);

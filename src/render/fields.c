@@ -35,6 +35,8 @@ static const struct field fields_table[] = {
 	{ "days_left", "days to earliest expiry", FIELD_INT },
 	{ "earliest_expiry", "earliest expiry", FIELD_DATE },
 	{ "ocsp_staple", "OCSP staple", FIELD_TEXT, true },
+	{ "revocation_reason", "revocation reason", FIELD_TEXT },
+	{ "revoked_on", "revoked on", FIELD_DATE },
 	{ "insecure", "INSECURE", FIELD_TEXT },
 	/* step 5 */
 	{ "cipher_suite", "cipher suite", FIELD_TEXT },

@@ -626,6 +626,9 @@ json_verification(struct json_w *w, const struct report *r)
 	json_key_typed(w, r, STEP_VERIFY, "checked_name", "checked_name");
 	json_key_typed(w, r, STEP_VERIFY, "anchor", "anchor");
 	json_key_typed(w, r, STEP_VERIFY, "ocsp_staple", "ocsp_staple");
+	/* null unless a CRL or the staple revoked a certificate */
+	json_key_typed(w, r, STEP_VERIFY, "revocation_reason",
+	    "revocation_reason");
 	json_close(w, '}');
 }
 

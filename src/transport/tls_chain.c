@@ -18,6 +18,7 @@
 #include <gnutls/x509.h>
 
 #include "tls_checks.h"
+#include "tls_crl_reason.h"
 #include "tls_internal.h"
 
 /* --- verification ------------------------------------------------------- */
@@ -188,18 +189,6 @@ tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
 	}
 }
 
-/* The CRL reason codes of RFC 5280, 5.3.1, in words. */
-static const char *
-tls_reason_name(int reason)
-{
-	static const char *const names[] = { "unspecified", "keyCompromise",
-	    "cACompromise", "affiliationChanged", "superseded",
-	    "cessationOfOperation", "certificateHold", "?", "removeFromCRL",
-	    "privilegeWithdrawn", "aACompromise" };
-
-	return reason >= 0 && reason <= 10 ? names[reason] : "?";
-}
-
 /*
  * What the stapled OCSP response says of the leaf: false when there is
  * none or it cannot be read.  GnuTLS has checked it already (its
@@ -228,14 +217,40 @@ tls_staple(struct tls_session *t, unsigned *status, time_t *when,
 	return ok;
 }
 
+/* What a revocation said: when, and why (RFC 5280's word), or "". */
+struct tls_revocation {
+	time_t when;
+	char reason[32];
+};
+
 /*
- * A revoked certificate: which one, and when, from the --crlfile entry
- * for its serial; otherwise the staple said so.  (GnuTLS does not read
- * a CRL entry's reason code, so none is given.)
+ * The reason the CRL gives in its entry for serial (GnuTLS reads the
+ * entry's serial and date but not its reasonCode: tls_crl_reason.c).
+ */
+static void
+tls_crl_entry_reason(gnutls_x509_crl_t crl, const unsigned char *serial,
+    size_t slen, struct tls_revocation *rv)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	int reason;
+
+	/* too large or undecodable: the date alone is said */
+	if (gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_DER, &der) < 0)
+		return;
+	reason = tls_crl_reason(der.data, der.size, serial, slen);
+	gnutls_free(der.data);
+	if (reason != TLS_CRL_REASON_UNREAD)
+		snprintf(rv->reason, sizeof(rv->reason), "%s",
+		    tls_crl_reason_name(reason));
+}
+
+/*
+ * A revoked certificate: which one, when and why, from the --crlfile
+ * entry for its serial; otherwise the staple said so.
  */
 static void
 tls_revoked_when(struct tls_session *t, gnutls_x509_crt_t *crts, unsigned n,
-    char *buf, size_t len)
+    char *buf, size_t len, struct tls_revocation *rv)
 {
 	struct tls_creds *c = t->creds;
 
@@ -269,9 +284,14 @@ tls_revoked_when(struct tls_session *t, gnutls_x509_crt_t *crts, unsigned n,
 					tls_dn(crts[i], false, subj,
 					    sizeof(subj));
 					tls_fmt_date(when, date, sizeof(date));
+					rv->when = when;
+					tls_crl_entry_reason(c->crls[k], serial,
+					    slen, rv);
 					snprintf(buf, len, ": certificate %u "
-					    "(%s) was revoked on %s, per "
+					    "(%s) was revoked on %s%s%s, per "
 					    "--crlfile %s", i, subj, date,
+					    rv->reason[0] != '\0' ?
+					    ", reason " : "", rv->reason,
 					    c->crlfile);
 					gnutls_x509_crl_iter_deinit(it);
 					gnutls_free(ci.data);
@@ -292,9 +312,12 @@ tls_revoked_when(struct tls_session *t, gnutls_x509_crt_t *crts, unsigned n,
 		if (tls_staple(t, &st, &when, &reason) &&
 		    st == GNUTLS_OCSP_CERT_REVOKED) {
 			tls_fmt_date(when, date, sizeof(date));
+			rv->when = when;
+			snprintf(rv->reason, sizeof(rv->reason), "%s",
+			    tls_crl_reason_name(reason));
 			snprintf(buf, len, ": the server's own OCSP staple says "
 			    "its certificate was revoked on %s, reason %s",
-			    date, tls_reason_name(reason));
+			    date, rv->reason);
 		} else if (gnutls_ocsp_status_request_is_checked(t->s,
 		    GNUTLS_OCSP_SR_IS_AVAIL))
 			snprintf(buf, len, ": the server's own OCSP staple "
@@ -308,7 +331,8 @@ tls_revoked_when(struct tls_session *t, gnutls_x509_crt_t *crts, unsigned n,
  */
 static void
 tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
-    unsigned n, char *words, size_t wlen, char *keys, size_t klen)
+    unsigned n, char *words, size_t wlen, char *keys, size_t klen,
+    struct tls_revocation *rv)
 {
 	time_t now = time(NULL);
 	size_t wu = 0, ku = 0;
@@ -349,7 +373,7 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 				}
 			}
 		} else if (bit == GNUTLS_CERT_REVOKED) {
-			tls_revoked_when(t, crts, n, extra, sizeof(extra));
+			tls_revoked_when(t, crts, n, extra, sizeof(extra), rv);
 		} else if (bit == GNUTLS_CERT_UNEXPECTED_OWNER && n > 0) {
 			char sans[300];
 
@@ -455,6 +479,7 @@ tls_verify_cb(gnutls_session_t s)
 	unsigned char ip[16];
 	struct tls_milestone cert = { .kind = TLSM_CERTIFICATE };
 	struct tls_milestone ver = { .kind = TLSM_VERIFIED };
+	struct tls_revocation rv = { 0 };
 	char words[REPORT_TEXT_MAX], keys[REPORT_TEXT_MAX], buf[REPORT_TEXT_MAX];
 	time_t now = time(NULL), earliest = 0;
 	uint64_t waited_us = 0;
@@ -528,7 +553,7 @@ tls_verify_cb(gnutls_session_t s)
 		snprintf(keys, sizeof(keys), "error");
 	} else
 		tls_explain(t, status, crts, n, words, sizeof(words), keys,
-		    sizeof(keys));
+		    sizeof(keys), &rv);
 
 verdict:
 	ver.ok = status == 0;
@@ -537,6 +562,10 @@ verdict:
 		tls_add(&ver, "problems", "%s", keys);
 		ver.reason = words;
 	}
+	if (rv.reason[0] != '\0')
+		tls_add(&ver, "revocation_reason", "%s", rv.reason);
+	if (rv.when != 0)	/* Unix seconds, as earliest_expiry */
+		tls_add(&ver, "revoked_on", "%lld", (long long)rv.when);
 	tls_add(&ver, "checked_name", "%s", t->params.verify_host);
 	if (t->creds->sys_state == TLS_SYS_UNUSED)
 		tls_add(&ver, "trust_store", "%s (%u anchors)",

@@ -19,6 +19,9 @@
 #   weak.pem/.key            1024-bit RSA, SHA-1 signature, issued by ca
 #   crl-revoked.pem          ca's CRL revoking server.pem (serial 10)
 #   crl-empty.pem            ca's CRL revoking nothing
+#   crl-reason.pem           ca's CRL made by openssl (certtool cannot give
+#                            a reason): expired.pem superseded, server.pem
+#                            keyCompromise
 set -euo pipefail
 
 die() { echo "chain-pki.sh: $*" >&2; exit 1; }
@@ -106,6 +109,26 @@ run --generate-crl --load-ca-privkey "$dir/ca.key" \
 run --generate-crl --load-ca-privkey "$dir/ca.key" \
 	--load-ca-certificate "$dir/ca.pem" \
 	--template "$work/crl.tmpl" --outfile "$work/crl-empty.pem"
+
+# certtool 3.7 has no template setting for a CRL entry's reason code:
+# openssl ca revokes with one and writes the CRL
+openssl=${OPENSSL:-openssl}
+printf '%s\n' '[ ca ]' 'default_ca = probe_ca' '[ probe_ca ]' \
+	"database = $work/index.txt" "crlnumber = $work/crlnumber" \
+	'default_md = sha256' 'default_crl_days = 365' >"$work/ossl-ca.cnf"
+: >"$work/index.txt"
+echo 01 >"$work/crlnumber"
+ossl_ca() {
+	if ! "$openssl" ca -config "$work/ossl-ca.cnf" -keyfile "$dir/ca.key" \
+		-cert "$dir/ca.pem" "$@" >>"$log" 2>&1; then
+		cat "$log" >&2
+		die "openssl ca $* failed"
+	fi
+}
+ossl_ca -revoke "$dir/expired.pem" -crl_reason superseded
+ossl_ca -revoke "$dir/server.pem" -crl_reason keyCompromise
+ossl_ca -gencrl -out "$work/crl-reason.pem"
+rm -f "$work"/index.txt* "$work"/crlnumber* "$work/ossl-ca.cnf"
 
 # private keys 0600, as any key should be: the broker runs as the
 # user that made them (broker.sh says "user root" to a root one), and
