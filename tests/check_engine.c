@@ -1204,6 +1204,44 @@ START_TEST(test_ws_frames)
 }
 END_TEST
 
+/*
+ * MQTT 5.0 over wss:// with the same cuts: a CONNACK whose properties
+ * arrive one byte per frame (or pinged, or merged with the SUBACK) must
+ * still be read whole, since a broker frames as it likes (ejabberd sends
+ * one packet a frame, others cut at their buffer size).
+ */
+START_TEST(test_ws_frames_v5)
+{
+	static const struct ws_config wc = { .host = "broker.example",
+	    .path = "/mqtt", .subprotocol = "mqtt" };
+	struct engine_config c;
+	struct report r;
+
+	fake_config(&c);
+	c.ws = &wc;
+	c.mqtt_version = MQTT_V5;
+	fk.connack = FC_PROPS;
+	fk.ws = true;
+	fk.ws_style = ws_cases[_i].style;
+	fk.recv_chunk = ws_cases[_i].chunk;
+	fake_run(&c, &r);
+	fake_assert_walk_ok(&r);
+	ck_assert_uint_eq(fk.con.level, 5);
+	ck_assert_str_eq(report_find_detail(&r, STEP_CONNECT, "ws_subprotocol"),
+	    "mqtt");
+	ck_assert_str_eq(report_find_detail(&r, STEP_CONNACK,
+	    "assigned_client_id"), "asid1");
+	ck_assert_str_eq(report_find_detail(&r, STEP_CONNACK,
+	    "receive_maximum"), "10");
+	ck_assert_str_eq(report_find_detail(&r, STEP_CONNACK, "reason_string"),
+	    "hello");
+	ck_assert_str_eq(fk.pub_payload, FAKE_NONCE);
+	ck_assert_uint_eq(fk.ws_closes, 1);
+	ck_assert_uint_eq(fk.ws_pongs, fk.ws_style == WSF_PING ? 3 : 0);
+	report_free(&r);
+}
+END_TEST
+
 /* A close frame instead of CONNACK: its code in words, step 7. */
 START_TEST(test_ws_close_frame)
 {
@@ -2149,6 +2187,8 @@ engine_suite(void)
 	tcase_add_test(tc, test_plaintext);
 	tcase_add_test(tc, test_plaintext_closed);
 	tcase_add_loop_test(tc, test_ws_frames, 0,
+	    (int)(sizeof(ws_cases) / sizeof(ws_cases[0])));
+	tcase_add_loop_test(tc, test_ws_frames_v5, 0,
 	    (int)(sizeof(ws_cases) / sizeof(ws_cases[0])));
 	tcase_add_test(tc, test_ws_close_frame);
 	tcase_add_test(tc, test_ws_refused);
