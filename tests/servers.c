@@ -24,14 +24,23 @@
 int
 server_start(struct server *s, const char *const *argv, int limit)
 {
+	return server_start_for(s, argv, limit, 90);
+}
+
+int
+server_start_for(struct server *s, const char *const *argv, int limit,
+    int lifetime)
+{
 	int fds[2];
 	size_t n = 0, len = 0;
 	const char *full[40];
+	char life[24];
 	double end;
 
 	memset(s, 0, sizeof(*s));
+	snprintf(life, sizeof(life), "%d", lifetime);
 	full[n++] = "timeout";
-	full[n++] = "90";
+	full[n++] = life;
 	for (size_t i = 0; argv[i] != NULL && n < 39; i++)
 		full[n++] = argv[i];
 	full[n] = NULL;

@@ -23,6 +23,9 @@ struct server {
  * Returns 0, or -1 with s->log saying what happened instead.
  */
 int server_start(struct server *s, const char *const *argv, int limit);
+/* The same under `timeout LIFETIME`: a server a whole suite shares. */
+int server_start_for(struct server *s, const char *const *argv, int limit,
+    int lifetime);
 void server_stop(struct server *s);
 
 /* Wait until 127.0.0.1:port accepts a connection; 0 or -1. */
