@@ -209,7 +209,11 @@ START_TEST(test_wss_walk)
 }
 END_TEST
 
-/* ws://, both versions: steps 2-5 skipped, the run marked UNENCRYPTED. */
+/*
+ * ws://, both versions: steps 2-5 skipped, the run marked UNENCRYPTED.
+ * The password comes the other two ways here: from MQTTS_PROBE_PASSWORD
+ * under 3.1.1, from -P under 5.0 (which warns that ps shows it).
+ */
 START_TEST(test_ws_plain)
 {
 	const char *mqtt = _i ? "5" : "3.1.1";
@@ -217,10 +221,15 @@ START_TEST(test_ws_plain)
 	struct run r;
 
 	ej_need();
-	run_probe(&r, NULL, "-t", "20", "-V", mqtt, "-u", EJ_USER,
-	    "--password-file", pki("password.txt"),
-	    ej_url("ws", "127.0.0.1", ej_plain_port), NULL);
+	if (_i)
+		run_probe(&r, NULL, "-t", "20", "-V", mqtt, "-u", EJ_USER,
+		    "-P", GOOD_PASSWORD,
+		    ej_url("ws", "127.0.0.1", ej_plain_port), NULL);
+	else
+		run_probe(&r, GOOD_PASSWORD, "-t", "20", "-V", mqtt, "-u",
+		    EJ_USER, ej_url("ws", "127.0.0.1", ej_plain_port), NULL);
 	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "password                 set (not shown)");
 	EXPECT_HAS(&r, "skipped:    no TLS");
 	EXPECT_HAS(&r, "!! UNENCRYPTED");
 	EXPECT_HAS(&r, "subprotocol chosen       mqtt");
