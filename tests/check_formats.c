@@ -1455,6 +1455,58 @@ START_TEST(test_text_quiet_thresholds_on_verdict_line)
 }
 END_TEST
 
+/*
+ * q at a --pause prompt: the walk is stopped by the user, a state of
+ * its own in every format: exit status 11, "STOPPED" in text (and the
+ * HTML report, which uses the same verdict), verdict "stopped" and
+ * stopped_before_step in JSON, UNKNOWN for Nagios, exit_status 11 and
+ * no success for Prometheus.
+ */
+START_TEST(test_stopped_by_user_everywhere)
+{
+	struct report r;
+	struct stats_facts f;
+	struct stats_target t;
+	struct format_target ft = { TARGET, &t };
+	struct jv v;
+	struct cap c;
+	char verdict[REPORT_TEXT_MAX * 2], *out;
+
+	report_init(&r, NULL, NULL);
+	build_ok(&r, STEP_CONNACK, WALL0_S + 40 * DAY);
+	report_stopped(&r, STEP_PUBSUB);
+	report_step_skip_why(&r, STEP_PUBSUB, "stopped by the user");
+	report_end(&r, T0 + 9000u);
+	stats_facts(&r, &f);
+	ck_assert_int_eq(f.exit_status, REPORT_EXIT_STOPPED);
+	ck_assert_int_eq(f.failed_step, 0);
+	render_verdict(&r, TARGET, REPORT_STEPS, verdict, sizeof(verdict));
+	ck_assert_msg(strncmp(verdict, "STOPPED " TARGET ": stopped by the "
+	    "user before step 8 ", 8 + strlen(TARGET) + 33) == 0, "%s",
+	    verdict);
+	json_of(&r, &no_limits, false, &v);
+	jr_expect_str(&v, "verdict", "stopped");
+	jr_expect_num(&v, "exit_status", REPORT_EXIT_STOPPED);
+	jr_expect_num(&v, "stopped_before_step", 8);
+	jr_expect_type(&v, "failed_step", J_NULL);
+	jr_expect_str(&v, "steps/7/status", "skipped");
+	stats_target_init(&t);
+	stats_target_add(&t, &r, &f);
+	ck_assert_int_eq(nagios_run(&ft, 1, &no_limits, 1, false, &out), 3);
+	ck_assert_msg(strncmp(out, "MQTTS UNKNOWN - ", 16) == 0 &&
+	    strstr(out, "stopped by the user") != NULL, "%s", out);
+	free(out);
+	cap_open(&c);
+	prom_render(c.f, &ft, 1);
+	cap_close(&c);
+	ck_assert_msg(strstr(c.buf, "mqtts_probe_success{target=\"" TARGET
+	    "\"} 0\n") != NULL && strstr(c.buf, "mqtts_probe_exit_status{"
+	    "target=\"" TARGET "\"} 11\n") != NULL, "%s", c.buf);
+	free(c.buf);
+	report_free(&r);
+}
+END_TEST
+
 static Suite *
 formats_suite(void)
 {
@@ -1500,6 +1552,7 @@ formats_suite(void)
 	tc = tcase_create("text");
 	tcase_add_test(tc, test_text_series_lines);
 	tcase_add_test(tc, test_text_quiet_thresholds_on_verdict_line);
+	tcase_add_test(tc, test_stopped_by_user_everywhere);
 	suite_add_tcase(s, tc);
 	return s;
 }

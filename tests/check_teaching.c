@@ -26,9 +26,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "itest.h"
+#include "pause.h"
 
 /* ---- reading the output --------------------------------------------- */
 
@@ -454,6 +456,273 @@ START_TEST(test_pause_needs_terminal)
 	EXPECT_HAS(&r, "--pause");
 	EXPECT_LACKS(&r, "[1/8]");
 	free(r.out);
+}
+END_TEST
+
+static const char *trace_line(const char *out, const char *a, const char *b);
+
+/*
+ * A trainer at the keys, on a pty of the probe's own: Enter at every
+ * prompt before prompt `at`; there, after hold_ms, `answer` is typed
+ * (then Enter goes on at the later prompts when it was Enter).  raw puts
+ * the terminal in raw mode first, as a program that reads single keys
+ * would.  args are the probe's arguments after --pause.
+ */
+static void
+pause_drive(struct run *r, const char *const *args, int at,
+	    const char *answer, int hold_ms, int raw, int *status)
+{
+	size_t cap = 0, sent = 0;
+	int master;
+	char *slave;
+	pid_t pid;
+	double deadline;
+	char *argv[MAX_ARGS + 2];
+	size_t n = 0;
+
+	*status = -1;
+	/* copies: execv wants them writable */
+	argv[n++] = strdup(g_probe);
+	argv[n++] = strdup("--pause");
+	for (size_t i = 0; args[i] != NULL && n < MAX_ARGS; i++)
+		argv[n++] = strdup(args[i]);
+	argv[n] = NULL;
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	slave = ptsname(master);
+	ck_assert_ptr_nonnull(slave);
+	memset(r, 0, sizeof *r);
+	r->out = strdup("");
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int s;
+
+		setsid();
+		s = open(slave, O_RDWR);
+		if (s < 0)
+			_exit(127);
+		if (raw) {
+			struct termios t;
+
+			if (tcgetattr(s, &t) == 0) {
+				cfmakeraw(&t);
+				tcsetattr(s, TCSANOW, &t);
+			}
+		}
+		dup2(s, STDIN_FILENO);
+		dup2(s, STDOUT_FILENO);
+		dup2(s, STDERR_FILENO);
+		close(master);
+		setenv("NO_COLOR", "1", 1);
+		unsetenv("MQTTS_PROBE_PASSWORD");
+		execv(g_probe, argv);
+		_exit(127);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	deadline = now_seconds() + 30 + 3 * hold_ms / 1000.0;
+	while (now_seconds() < deadline) {
+		int open_ = pty_read(master, r, &cap, 100);
+		size_t prompts = count_of(r->out, "Press Enter");
+
+		if (sent < 8 && prompts > sent) {
+			const char *key = raw ? "\r" : "\n";
+
+			if ((int)sent + 1 == at) {
+				pty_read(master, r, &cap, hold_ms);
+				key = answer;
+			} else if ((int)sent + 1 > at && answer[0] != '\n' &&
+				   answer[0] != '\r')
+				key = NULL;	/* stopped: no more prompts */
+			if (key != NULL)
+				ck_assert_int_eq(write(master, key,
+						       strlen(key)),
+						 (ssize_t)strlen(key));
+			sent++;
+		}
+		if (!open_)
+			break;
+	}
+	close(master);
+	for (int i = 0; i < 100 && waitpid(pid, status, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (*status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+		ck_abort_msg("the probe did not finish:\n%s", tail(r->out));
+	}
+}
+
+/*
+ * A pause of three times the keep-alive before step 8: the probe pings
+ * the broker meanwhile (mosquitto drops a client silent for 1.5 times
+ * its keep-alive), the pings are in the trace, and step 8 succeeds.
+ */
+START_TEST(test_pause_keeps_session_alive)
+{
+	const char *args[] = { "--trace", "--keepalive", "2", "--cafile",
+			       pki("ca.pem"), "-t", "5", target(L_GOOD), NULL };
+	struct run r;
+	int status;
+	const char *p, *step8;
+
+	pause_drive(&r, args, 8, "\n", 6000, 0, &status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "status 0x%x:\n%s", status, tail(r.out));
+	p = r.out;
+	trace_find(r.out, &p, "<-", "MQTT", "CONNACK");
+	trace_find(r.out, &p, "->", "MQTT", "PINGREQ");
+	trace_find(r.out, &p, "<-", "MQTT", "PINGRESP");
+	step8 = trace_line(r.out, "[8/8] Publish/subscribe round trip",
+			   " ok ");
+	ck_assert_msg(step8 != NULL && step8 > p, "%s", tail(r.out));
+	/* two at least in 6 s, one each second */
+	ck_assert_msg(count_of(r.out, "PINGRESP") >= 2, "%s", tail(r.out));
+	EXPECT_LACKS(&r, "ping during the pause failed");
+	ck_assert_ptr_nonnull(strstr(r.out, "OK 127.0.0.1:"));
+	free(r.out);
+}
+END_TEST
+
+/*
+ * q at a prompt stops the walk, cleanly: before step 8 (the session is
+ * open: DISCONNECT, then close_notify) and inside the handshake, on a
+ * cooked terminal (q, Enter) and a raw one (q alone); the end of input
+ * (Ctrl-D) stops it too, and says so.  Exit status 11.
+ */
+START_TEST(test_pause_quit_keys)
+{
+	static const struct {
+		int at;
+		const char *answer;
+		int raw;
+		const char *says;
+	} cases[] = {
+		{ 8, "q\n", 0, "(stopped by the user)" },
+		{ 4, "q\n", 0, "(stopped by the user)" },
+		{ 8, "q", 1, "(stopped by the user)" },
+		{ 7, "\x04", 0, "(end of input: stopping the walk" },
+	};
+	const char *args[] = { "--trace", "--cafile", pki("ca.pem"), "-t",
+			       "5", target(L_GOOD), NULL };
+	int i = _i;
+	struct run r;
+	int status;
+	char want[64];
+
+	pause_drive(&r, args, cases[i].at, cases[i].answer, 0, cases[i].raw,
+		    &status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 11,
+		      "case %d: status 0x%x:\n%s", i, status, tail(r.out));
+	ck_assert_msg(strstr(r.out, cases[i].says) != NULL, "case %d:\n%s", i,
+		      tail(r.out));
+	snprintf(want, sizeof want, "STOPPED %s: stopped by the user before "
+		 "step %d", target(L_GOOD), cases[i].at);
+	ck_assert_msg(strstr(r.out, want) != NULL, "case %d: no '%s':\n%s", i,
+		      want, tail(r.out));
+	/* the step it stopped before did not run: its line says why */
+	snprintf(want, sizeof want, "[%d/8] ", cases[i].at);
+	ck_assert_msg(trace_line(r.out, want, "stopped by the user") != NULL,
+		      "case %d:\n%s", i, tail(r.out));
+	if (cases[i].at >= 7) {
+		/* the session was open (or CONNECT sent): a goodbye */
+		const char *p = r.out;
+
+		trace_find(r.out, &p, "->", "MQTT", "DISCONNECT");
+	}
+	ck_assert_msg(trace_line(r.out, "MQTT", "SUBSCRIBE id=") == NULL,
+		      "case %d: step 8 ran:\n%s", i, tail(r.out));
+	free(r.out);
+}
+END_TEST
+
+/*
+ * The pause's keys through a pipe, as the function reads them: Enter
+ * goes on, q first on a line stops (with Enter or alone), a q later in
+ * the line does not, the end of input stops with a message; and while
+ * it waits with a session open it calls the keep-alive.
+ */
+static int pipe_pings;
+
+static bool
+pipe_keepalive(void *ctx)
+{
+	(void)ctx;
+	pipe_pings++;
+	return true;
+}
+
+static enum engine_hold_answer
+pipe_answer(const char *typed, int close_after, char **said)
+{
+	int fds[2];
+	size_t len = 0;
+	FILE *out = open_memstream(said, &len);
+	struct pause_ctx pc = { .out = out };
+	struct engine_hold none = { 0 };
+	enum engine_hold_answer a;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], typed, strlen(typed)),
+			 (ssize_t)strlen(typed));
+	if (close_after)
+		close(fds[1]);
+	pc.in = fds[0];
+	a = pause_before_step(&pc, 3, &none);
+	fclose(out);
+	close(fds[0]);
+	if (!close_after)
+		close(fds[1]);
+	return a;
+}
+
+START_TEST(test_pause_keys_pipe)
+{
+	char *said;
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe_answer("\n", 0, &said), HOLD_GO);
+	ck_assert_msg(strstr(said, "Next: step 3 of 8, ") != NULL, "%s", said);
+	free(said);
+	ck_assert_int_eq(pipe_answer("q\n", 0, &said), HOLD_STOP);
+	ck_assert_msg(strstr(said, "stopped by the user") != NULL, "%s", said);
+	free(said);
+	ck_assert_int_eq(pipe_answer("Q", 0, &said), HOLD_STOP);
+	free(said);
+	ck_assert_int_eq(pipe_answer("x q\n", 0, &said), HOLD_GO);
+	free(said);
+	ck_assert_int_eq(pipe_answer("", 1, &said), HOLD_STOP);
+	ck_assert_msg(strstr(said, "end of input") != NULL, "%s", said);
+	free(said);
+
+	/* a session open: pings every 20 ms until Enter comes */
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		usleep(300000);
+		_exit(write(fds[1], "\n", 1) == 1 ? 0 : 1);
+	}
+	{
+		struct pause_ctx pc = { .in = fds[0], .out = fopen("/dev/null",
+								  "w") };
+		struct engine_hold h = { .every_us = 20000,
+					 .keepalive = pipe_keepalive };
+
+		ck_assert_ptr_nonnull(pc.out);
+		pipe_pings = 0;
+		ck_assert_int_eq(pause_before_step(&pc, 8, &h), HOLD_GO);
+		fclose(pc.out);
+	}
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	close(fds[1]);
+	ck_assert_msg(pipe_pings >= 1, "%d pings", pipe_pings);
 }
 END_TEST
 
@@ -911,6 +1180,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_pause_pty);
 	tcase_add_loop_test(tc, test_pause_moves_handshake_deadline, 0, 2);
 	tcase_add_test(tc, test_pause_needs_terminal);
+	tcase_add_test(tc, test_pause_keeps_session_alive);
+	tcase_add_loop_test(tc, test_pause_quit_keys, 0, 4);
+	tcase_add_test(tc, test_pause_keys_pipe);
 	tcase_add_test(tc, test_trace_tls13_order);
 	tcase_add_test(tc, test_trace_tls12_order);
 	tcase_add_loop_test(tc, test_hexdump_hides_password, 0, 2);

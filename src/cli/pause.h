@@ -1,5 +1,6 @@
 /*
- * pause.h: --pause, hold before each step until the user presses Enter.
+ * pause.h: --pause, hold before each step until the user presses Enter
+ * (go on) or q (stop the walk), keeping the MQTT session alive meanwhile.
  */
 #ifndef PAUSE_H
 #define PAUSE_H
@@ -7,14 +8,18 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "engine.h"
+
 struct pause_ctx {
-	FILE *in;		/* where Enter comes from (a terminal) */
+	int in;			/* where the keys come from (a terminal) */
 	FILE *out;		/* where the prompt goes */
-	int off;		/* input ended: go on without holding */
 	bool color;		/* highlight the prompt (as the renderer does) */
+	bool trace;		/* --trace prints the keep-alive pings: they
+				 * get a line of their own */
 };
 
 /* engine_io.before_step for --pause. */
-void pause_before_step(void *ctx, int step);
+enum engine_hold_answer pause_before_step(void *ctx, int step,
+    const struct engine_hold *hold);
 
 #endif

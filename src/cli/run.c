@@ -361,7 +361,8 @@ run_ws_config(const struct options *o, const struct target *t,
 
 bool
 run_engine(const struct run_shared *s, const struct run_target *rt,
-    uint64_t timeout_us, void (*before_step)(void *, int), void *step_ctx,
+    uint64_t timeout_us, enum engine_hold_answer (*before_step)(void *, int,
+    const struct engine_hold *), void *step_ctx,
     struct report *r)
 {
 	struct run_ids ids = { .topic = NULL };
@@ -398,7 +399,7 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 	    !iowait_interrupted)
 		run_diagnose(&ec, &io, r);
 	if (s->o->clients && s->o->serve == NULL && ec.use_tls &&
-	    !iowait_interrupted &&
+	    !iowait_interrupted && r->stopped == 0 &&
 	    r->steps[STEP_TCP].status == STEP_OK)
 		clients_run(&ec, &io, ec.timeout_us, r);
 	free(ids.topic);
@@ -410,8 +411,8 @@ static bool
 run_probe(const struct run_shared *s, struct run_job *job,
     const struct output_target *ot, unsigned n)
 {
-	struct pause_ctx pc = { .in = stdin, .out = stdout,
-	    .color = s->oc->color };
+	struct pause_ctx pc = { .in = STDIN_FILENO, .out = stdout,
+	    .color = s->oc->color, .trace = s->o->trace };
 	struct output_probe op;
 	struct report r;
 	struct stats_facts f;

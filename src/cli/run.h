@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine.h"
 #include "options.h"
 #include "report.h"
 #include "output.h"
@@ -69,7 +70,8 @@ int run_all(const struct run_shared *s, const struct run_list *l);
  * False, with r untouched, when no random client id could be made.
  */
 bool run_engine(const struct run_shared *s, const struct run_target *rt,
-    uint64_t timeout_us, void (*before_step)(void *, int), void *step_ctx,
+    uint64_t timeout_us, enum engine_hold_answer (*before_step)(void *, int,
+    const struct engine_hold *), void *step_ctx,
     struct report *r);
 
 /* n random bytes from GnuTLS as 2n hex digits; false if none came. */

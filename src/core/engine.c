@@ -49,23 +49,116 @@ engine_observe(void *ctx, const struct io_event *ev)
 	    ev->level, ev->kind, ev->dir, ev->size, NULL, 0, ev->text);
 }
 
-/* Every step starts here, so --pause can hold it. */
+static void engine_goodbye_ping(struct engine *e, uint8_t type);
+
+/* The time a hold has waited since the last mark: not the broker's, so
+ * it counts in no time of the report, nor against --timeout. */
 static void
+engine_hold_account(struct engine *e)
+{
+	uint64_t now = engine_now(e), held = now - e->hold_mark;
+
+	e->hold_mark = now;
+	e->deadline += held;
+	if (held > 0)
+		report_held(e->r, held);
+}
+
+/* The keep-alive the broker holds us to: 5.0's Server Keep Alive when
+ * its CONNACK set one, else ours. */
+static unsigned
+engine_keepalive_s(const struct engine *e)
+{
+	if (e->cfg->mqtt_version == MQTT_V5 &&
+	    MQTT_PROP_PRESENT(&e->connack.props, 0x13))
+		return e->connack.props.server_keep_alive;
+	return e->cfg->keepalive;
+}
+
+/*
+ * engine_hold.keepalive: one PINGREQ and its PINGRESP while a hold
+ * waits, with --timeout of its own.  Before step 8 nothing is
+ * subscribed, so the broker has nothing else to send but a DISCONNECT
+ * (5.0); anything else is named and passed over.  A failure is an event,
+ * not a failed step: the step after the hold meets the lost session
+ * and says so in its own words, so the ping never breaks the walk.
+ */
+static bool
+engine_hold_ping(void *ctx)
+{
+	struct engine *e = ctx;
+	struct io_error err = { 0 };
+	struct mqtt_packet p;
+	uint64_t saved, t0;
+	long n = -1;
+
+	if (e->ping_lost)
+		return false;
+	/* the events keep the report's timeline: step 7's end, the ping */
+	engine_hold_account(e);
+	t0 = engine_now(e);
+	saved = e->deadline;
+	e->deadline = t0 + e->cfg->timeout_us;
+	engine_goodbye_ping(e, MQTT_PINGREQ);
+	while (!e->ping_lost) {
+		n = engine_read(e, &p, &err);
+		if (n <= 0)
+			break;
+		engine_consume(e, (size_t)n);
+		if (p.type == MQTT_PINGRESP || p.type == MQTT_DISCONNECT)
+			break;
+		report_event(e->r, engine_event_step(e->r), engine_now(e), 0,
+		    "ignored an unexpected %s during the pause",
+		    mqtt_type_name(p.type));
+	}
+	if (!e->ping_lost && (n <= 0 || p.type != MQTT_PINGRESP)) {
+		e->ping_lost = true;
+		report_event(e->r, engine_event_step(e->r), engine_now(e), 0,
+		    "keep-alive ping during the pause failed: %s", n > 0 ?
+		    "the broker sent DISCONNECT" : n == 0 ? "the broker "
+		    "closed the connection" : err.text);
+	}
+	/* the ping's own time is the connection's, not a step's: the
+	 * deadline moves on by as much */
+	e->deadline = saved + (engine_now(e) - t0);
+	e->hold_mark = engine_now(e);
+	return !e->ping_lost;
+}
+
+/*
+ * Every step starts here, so --pause can hold it.  False when the user
+ * stopped the walk there: the step does not start.
+ */
+static bool
 engine_step_start(struct engine *e, int step)
 {
 	if (e->io->before_step != NULL) {
-		uint64_t t0 = engine_now(e), held;
+		struct engine_hold h = { 0 };
+		unsigned ka = engine_keepalive_s(e);
+		enum engine_hold_answer a;
 
-		e->io->before_step(e->io->step_ctx, step);
+		/* half the keep-alive: a ping well before the broker's
+		 * 1.5 times runs out, even on a slow link */
+		if (e->session && !e->ping_lost && ka > 0) {
+			h.every_us = (uint64_t)ka * 1000000 / 2;
+			h.keepalive = engine_hold_ping;
+			h.ctx = e;
+		}
+		e->hold_mark = engine_now(e);
+		a = e->io->before_step(e->io->step_ctx, step, &h);
 		/* time spent holding (a trainer talking) is not the
 		 * broker's: it does not count against --timeout, nor in
 		 * any time the report shows */
-		held = engine_now(e) - t0;
-		e->deadline += held;
-		if (held > 0)
-			report_held(e->r, held);
+		engine_hold_account(e);
+		if (a == HOLD_STOP) {
+			e->quit = true;
+			e->stop = true;
+			report_stopped(e->r, step);
+			return false;
+		}
 	}
 	report_step_start(e->r, step, engine_now(e));
+	return true;
 }
 
 /*
@@ -140,8 +233,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			e->stop = true;
 			return false;
 		}
-		engine_step_start(e, STEP_SERVER_CERT);
-		return true;
+		return engine_step_start(e, STEP_SERVER_CERT);
 	case TLSM_SERVER_HELLO:
 		engine_details(e, STEP_SERVER_CERT, m);
 		report_event(r, STEP_SERVER_CERT, engine_now(e), 0,
@@ -157,8 +249,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			e->stop = true;
 			return false;
 		}
-		engine_step_start(e, STEP_VERIFY);
-		return true;
+		return engine_step_start(e, STEP_VERIFY);
 	case TLSM_VERIFIED:
 		engine_details(e, STEP_VERIFY, m);
 		if (m->timed_out) {
@@ -189,8 +280,7 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			e->stop = true;
 			return false;
 		}
-		engine_step_start(e, STEP_KEYS);
-		return true;
+		return engine_step_start(e, STEP_KEYS);
 	case TLSM_DONE:
 		engine_details(e, STEP_KEYS, m);
 		if (m->ndetails > 0 && strcmp(m->details[0].text, "TLS1.2") == 0)
@@ -454,7 +544,8 @@ engine_connect(struct engine *e)
 	struct io_error err = { 0 };
 	bool ok = false;
 
-	engine_step_start(e, STEP_CONNECT);
+	if (!engine_step_start(e, STEP_CONNECT))
+		return false;
 	if (c->ws != NULL && !engine_ws_upgrade(e))
 		return false;
 	report_detail(e->r, STEP_CONNECT, "mqtt_version", "%s",
@@ -678,7 +769,8 @@ engine_connack(struct engine *e)
 	long n;
 	int v = e->cfg->mqtt_version;
 
-	engine_step_start(e, STEP_CONNACK);
+	if (!engine_step_start(e, STEP_CONNACK))
+		return false;
 	n = engine_read(e, &pkt, &err);
 	if (n <= 0) {
 		engine_read_failed(e, STEP_CONNACK, n, &err, "CONNACK", "");
@@ -728,6 +820,7 @@ engine_connack(struct engine *e)
 		}
 	}
 	engine_consume(e, (size_t)n);
+	e->session = true;
 	report_step_ok(e->r, STEP_CONNACK, engine_now(e));
 	return true;
 }
@@ -1021,7 +1114,8 @@ engine_pubsub(struct engine *e)
 	size_t size, n = 0;
 	int rc;
 
-	engine_step_start(e, STEP_PUBSUB);
+	if (!engine_step_start(e, STEP_PUBSUB))
+		return false;
 	report_detail(e->r, STEP_PUBSUB, "topic", "%s", c->topic);
 	report_detail(e->r, STEP_PUBSUB, "qos", "%u", c->qos);
 	sub.packet_id = f.sub_id = engine_packet_id(e);
@@ -1080,21 +1174,38 @@ engine_pubsub(struct engine *e)
 	return true;
 }
 
-/* DISCONNECT, then close_notify, so the broker logs a clean goodbye. */
-void
-engine_goodbye(struct engine *e)
+/*
+ * A packet of the connection's housekeeping, DISCONNECT or PINGREQ,
+ * recorded and sent; a PINGREQ that cannot be sent marks pings lost.
+ */
+static void
+engine_goodbye_ping(struct engine *e, uint8_t type)
 {
 	uint8_t pkt[4];
 	size_t n = 0;
 	struct io_error err = { 0 };
 	enum mqtt_version v = (enum mqtt_version)e->cfg->mqtt_version;
+	bool ping = type == MQTT_PINGREQ;
 
-	if (mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n) != MQTT_OK)
+	if ((ping ? mqtt_pingreq_encode(pkt, sizeof(pkt), &n) :
+	    mqtt_disconnect_encode(v, pkt, sizeof(pkt), &n)) != MQTT_OK)
 		return;
 	/* listed before the record that carries it */
-	engine_packet(e, DIR_OUT, pkt, n, 0, e->tls != NULL ?
+	engine_packet(e, DIR_OUT, pkt, n, 0, ping ? "PINGREQ (keep-alive "
+	    "while the walk is held)" : e->tls != NULL ?
 	    "DISCONNECT (TLS close_notify follows)" : "DISCONNECT");
-	(void)engine_send(e, pkt, n, &err);
+	if (engine_send(e, pkt, n, &err) != 0 && ping) {
+		e->ping_lost = true;
+		report_event(e->r, engine_event_step(e->r), engine_now(e), 0,
+		    "keep-alive ping during the pause failed: %s", err.text);
+	}
+}
+
+/* DISCONNECT, then close_notify, so the broker logs a clean goodbye. */
+void
+engine_goodbye(struct engine *e)
+{
+	engine_goodbye_ping(e, MQTT_DISCONNECT);
 }
 
 /* --- the layers as byte streams --------------------------------------- */
@@ -1165,7 +1276,8 @@ engine_handshake(struct engine *e)
 		.deadline = &e->deadline,
 	};
 
-	engine_step_start(e, STEP_CLIENT_HELLO);
+	if (!engine_step_start(e, STEP_CLIENT_HELLO))
+		return;
 	e->tls = e->io->tls.start(e->io->tls.ctx, e->fd, &e->cfg->tls, &hooks,
 	    &err);
 	if (e->tls == NULL) {
@@ -1226,7 +1338,8 @@ engine_open(struct engine *e)
 	char peer[REPORT_TEXT_MAX] = "";
 	bool ok;
 
-	engine_step_start(e, STEP_TCP);
+	if (!engine_step_start(e, STEP_TCP))
+		return false;
 	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
 	    cfg->port);
 	e->fd = e->io->net.connect(e->io->net.ctx, cfg->connect_host,
@@ -1301,11 +1414,21 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 		}
 	} else if (ok && cfg->steps == STEP_CONNACK)
 		engine_goodbye(&e);
+	/* stopped by the user once CONNECT was out: the broker still gets
+	 * a clean goodbye, not a dropped connection */
+	if (e.quit && r->steps[STEP_CONNECT].status == STEP_OK)
+		engine_goodbye(&e);
 
 	if (r->failed_step == 0)
-		for (unsigned s = cfg->steps + 1; s <= REPORT_STEPS; s++)
-			if (r->steps[s].status == STEP_NOT_REACHED)
+		for (unsigned s = 1; s <= REPORT_STEPS; s++) {
+			if (r->steps[s].status != STEP_NOT_REACHED)
+				continue;
+			if (s > cfg->steps)
 				report_step_skip(r, (int)s);
+			else if (e.quit)
+				report_step_skip_why(r, (int)s,
+				    "stopped by the user");
+		}
 
 	engine_close(&e);
 	engine_hints(&e);

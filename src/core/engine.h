@@ -58,13 +58,34 @@ struct engine_config {
 	unsigned will_qos;
 };
 
+/*
+ * What the engine offers a hold (--pause) that waits before a step while
+ * the MQTT session is open: the broker drops a client that is silent for
+ * 1.5 times the keep-alive, so a hold that waits in slices of every_us
+ * calls keepalive between them (a PINGREQ and its PINGRESP, recorded as
+ * events), and a pause of any length is safe.  every_us 0: nothing to
+ * keep alive (no session yet, or keep-alive 0).
+ */
+struct engine_hold {
+	uint64_t every_us;
+	/* false: the session is lost (the report says why); stop calling */
+	bool (*keepalive)(void *ctx);
+	void *ctx;
+};
+
+/* What a hold answers: go on with the step, or stop the walk (the user
+ * asked to), which the report records as stopped by the user. */
+enum engine_hold_answer { HOLD_GO = 0, HOLD_STOP };
+
 struct engine_io {
 	struct probe_clock clock;
 	struct net_ops net;
 	struct tls_ops tls;
 	/* Called before each step starts, e.g. to wait for Enter under
-	 * --pause; NULL: go straight on. */
-	void (*before_step)(void *ctx, int step);
+	 * --pause; NULL: go straight on.  It may take as long as it likes:
+	 * the time is not the broker's (engine.c). */
+	enum engine_hold_answer (*before_step)(void *ctx, int step,
+	    const struct engine_hold *hold);
 	void *step_ctx;
 };
 

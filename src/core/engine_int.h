@@ -26,6 +26,10 @@ struct engine {
 	struct report *r;
 	uint64_t deadline;
 	bool stop;			/* --steps reached inside the handshake */
+	bool quit;			/* the user stopped the walk at a hold */
+	bool session;			/* CONNACK accepted: pings keep it */
+	bool ping_lost;			/* a keep-alive ping failed: no more */
+	uint64_t hold_mark;		/* a hold's time counted up to here */
 	int fd;
 	struct tls_session *tls;
 	/* the byte streams under MQTT, bottom (TCP) first; MQTT talks to

@@ -388,6 +388,9 @@ report_apply(struct report *r, const struct report_change *c)
 		r->origin_us += c->start_us;
 		r->held_us += c->start_us;
 		break;
+	case RC_STOPPED:
+		r->stopped = c->step;
+		break;
 	case RC_END:
 		r->end_us = at;
 		r->ended = true;
@@ -606,6 +609,14 @@ report_held(struct report *r, uint64_t us)
 }
 
 void
+report_stopped(struct report *r, int step)
+{
+	struct report_change c = { .kind = RC_STOPPED, .step = step };
+
+	report_apply(r, &c);
+}
+
+void
 report_end(struct report *r, uint64_t now)
 {
 	struct report_change c = { .kind = RC_END, .now_us = now };
@@ -701,6 +712,8 @@ report_find_detail(const struct report *r, int step, const char *key)
 int
 report_exit_status(const struct report *r)
 {
+	if (r->failed_step == 0 && r->stopped != 0)
+		return REPORT_EXIT_STOPPED;
 	if (r->failed_step == 0 && r->caps_missing > 0)
 		return STEP_PUBSUB;
 	return r->failed_step;

@@ -253,6 +253,7 @@ enum report_change_kind {
 	RC_DIAGNOSIS,		/* a follow-up experiment's result */
 	RC_CLIENT,		/* a --clients profile's answer */
 	RC_HELD,		/* --pause held the walk for start_us us */
+	RC_STOPPED,		/* the user stopped the walk before step */
 	RC_END,			/* probe over */
 };
 
@@ -300,6 +301,9 @@ struct report {
 	int failed_step;		/* 0 if none */
 	uint64_t held_us;		/* time --pause held the walk: left
 					 * out of every time in the report */
+	int stopped;			/* the user stopped the walk at the
+					 * --pause prompt before this step;
+					 * 0: not stopped */
 	bool unverified;
 	bool unencrypted;		/* mqtt:// or ws://: steps 2-5 skipped */
 	bool ended;
@@ -377,6 +381,9 @@ void report_capability(struct report *r, const struct report_capability *c);
 /* --pause held the walk for us microseconds, between two steps: no
  * time in the report counts it (the origin moves on by as much). */
 void report_held(struct report *r, uint64_t us);
+/* The user stopped the walk (q at the --pause prompt) before step: a
+ * state of its own, neither success nor a failure of the broker's. */
+void report_stopped(struct report *r, int step);
 void report_end(struct report *r, uint64_t now);
 
 /* Lookups for renderers. */
@@ -394,8 +401,13 @@ const struct report_capability *report_find_cap(const struct report *r,
 const char *report_diag_verdict_name(enum report_diag_verdict v);
 const char *report_find_detail(const struct report *r, int step,
     const char *key);
+/* The exit status of a walk the user stopped at a --pause prompt: above
+ * the steps (1-8) and the thresholds (9, 10), below the usage errors. */
+#define REPORT_EXIT_STOPPED 11
+
 /* Exit status for the run: 0 or the failed step's number; 8 when a
- * capability named in --require is missing. */
+ * capability named in --require is missing; REPORT_EXIT_STOPPED when
+ * the user stopped the walk. */
 int report_exit_status(const struct report *r);
 
 #endif

@@ -52,12 +52,14 @@ probe_verdict(FILE *out, const struct html_settings *s,
 {
 	char text[PROBE_TEXT_MAX];
 	bool ok = r->failed_step == 0;
-	const char *cls = !ok ? "fail" : r->unverified ||
+	/* stopped by the user at a --pause prompt: no fault of anyone's */
+	bool stopped = ok && r->stopped != 0;
+	const char *cls = !ok ? "fail" : stopped || r->unverified ||
 	    probe_unencrypted(r) ? "warn" : "ok";
 
 	render_verdict(r, w->arg, (int)s->steps, text, sizeof(text));
 	fprintf(out, "<div class=\"verdict %s\"><span class=\"vw\">%s</span> ",
-	    cls, ok ? "OK" : "FAIL");
+	    cls, stopped ? "STOPPED" : ok ? "OK" : "FAIL");
 	/* the verdict line without its first word, which is the badge */
 	html_text(out, text + strcspn(text, " ") + (text[0] != '\0'));
 	fputs("</div>\n", out);

@@ -537,7 +537,9 @@ json_head(struct json_w *w, const struct json_ctx *j, const struct report *r,
 	json_key_str(w, "target", j->target);
 	json_key_int(w, "probe", j->probe);
 	json_peer(w, r);
-	json_key_str(w, "verdict", f->exit_status == 0 ? "ok" : "fail");
+	/* stopped by the user (q at a --pause prompt) is neither */
+	json_key_str(w, "verdict", f->exit_status == 0 ? "ok" :
+	    r->stopped != 0 && r->failed_step == 0 ? "stopped" : "fail");
 	json_key_int(w, "exit_status", f->exit_status);
 	/* the failure at the top, so a consumer need not scan steps[] */
 	json_key(w, "failed_step");
@@ -551,6 +553,11 @@ json_head(struct json_w *w, const struct json_ctx *j, const struct report *r,
 	    report_cause_name(r->steps[r->failed_step].cause) : NULL);
 	json_key_str(w, "reason", r->failed_step != 0 ?
 	    r->steps[r->failed_step].reason : NULL);
+	json_key(w, "stopped_before_step");
+	if (r->stopped != 0)
+		json_int(w, r->stopped);
+	else
+		json_null(w);
 	json_key(w, "insecure");
 	json_bool(w, j->insecure);
 	json_key(w, "unverified");

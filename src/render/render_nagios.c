@@ -50,8 +50,10 @@ nagios_state(const struct nagios_ctx *n, const struct stats_target *t)
 {
 	enum stats_level l = LEVEL_OK;
 
+	/* stopped by the user at a --pause prompt: nothing was decided */
 	if (n->interrupted || t->probes == 0 ||
-	    t->worst_status == EXIT_INTERNAL)
+	    t->worst_status == EXIT_INTERNAL ||
+	    t->worst_status == REPORT_EXIT_STOPPED)
 		return LEVEL_UNKNOWN;
 	/* in a series, some failures are a warning, all of them critical */
 	if (t->failed == t->probes)
@@ -174,6 +176,10 @@ nagios_outcome(struct nagios_buf *b, const struct nagios_ctx *n,
 	if (t->failed > 0) {
 		nagios_add(b, "step %d (%s) failed: %s", t->last_failed_step,
 		    report_step_name(t->last_failed_step), t->last_reason);
+		return;
+	}
+	if (t->worst_status == REPORT_EXIT_STOPPED) {
+		nagios_add(b, "walk stopped by the user at a --pause prompt");
 		return;
 	}
 	if (t->caps_missing > 0) {

@@ -926,6 +926,14 @@ render_verdict(const struct report *r, const char *target, int steps,
 		    report_step_name(f), target, r->steps[f].reason);
 		return;
 	}
+	if (r->stopped != 0) {
+		/* the user's doing, not the broker's: neither OK nor FAIL */
+		snprintf(buf, len, "STOPPED%s %s: stopped by the user before "
+		    "step %d (%s), at the --pause prompt",
+		    r->unencrypted ? " UNENCRYPTED" : "", target, r->stopped,
+		    report_step_name(r->stopped));
+		return;
+	}
 	if (r->caps_missing > 0) {
 		size_t o;
 
@@ -1086,7 +1094,8 @@ render_text_finish(struct render_text *rt, const struct report *r)
 {
 	char raw[REPORT_TEXT_MAX * 2], verdict[REPORT_TEXT_MAX * 8];
 	char clean[REPORT_TEXT_MAX * 4];
-	bool ok = r->failed_step == 0 && r->caps_missing == 0;
+	bool ok = r->failed_step == 0 && r->caps_missing == 0 &&
+	    r->stopped == 0;
 
 	render_verdict(r, rt->target, rt->steps, raw, sizeof(raw));
 	render_clean(raw, verdict, sizeof(verdict));
@@ -1138,6 +1147,7 @@ render_text_finish(struct render_text *rt, const struct report *r)
 	/* wrapped like the rest; -q keeps it on one line, for logs */
 	fputc('\n', rt->out);
 	render_wrap_text(rt, "", 2, ok && !r->unverified && !r->unencrypted ?
-	    C_GREEN : ok ? C_YELLOW : C_RED, verdict);
+	    C_GREEN : ok || (r->stopped != 0 && r->failed_step == 0) ?
+	    C_YELLOW : C_RED, verdict);
 	fflush(rt->out);
 }
