@@ -23,6 +23,7 @@
 #include "probe_io.h"
 #include "html.h"
 #include "run.h"
+#include "proxy_url.h"
 #include "secret.h"
 #include "serve.h"
 #include "tls.h"
@@ -154,6 +155,64 @@ main_read_secret(const char *opt, const char *path, char *buf, size_t len)
 		fprintf(stderr, "mqtts-probe: warning: %s %s is readable by "
 		    "other users (mode %03o); chmod 600 it\n", opt, path, mode);
 	return (size_t)n;
+}
+
+/*
+ * The proxy: --proxy, else all_proxy, else ALL_PROXY (curl reads the
+ * lower-case name first); --proxy '' means none, whatever the
+ * environment says.  NO_PROXY (no_proxy first) is kept for run.c to
+ * match each target against.  The password comes from
+ * --proxy-password-file or MQTTS_PROBE_PROXY_PASSWORD, for a URL with
+ * a user only.  Returns the proxy, or NULL.
+ */
+static const struct proxy_url *
+main_proxy(const struct options *o, struct run_shared *sh, char *pw,
+    size_t pwcap)
+{
+	static struct proxy_url u;
+	const char *v = o->proxy, *from = "--proxy", *err = NULL;
+	const char *env_pw = getenv("MQTTS_PROBE_PROXY_PASSWORD");
+
+	if (v == NULL && (v = getenv("all_proxy")) != NULL && v[0] != '\0')
+		from = "all_proxy";
+	else if (v == NULL && (v = getenv("ALL_PROXY")) != NULL)
+		from = "ALL_PROXY";
+	if (v == NULL || v[0] == '\0') {
+		if (o->proxy_password_file != NULL)
+			main_die(EXIT_USAGE, "--proxy-password-file needs a "
+			    "proxy (--proxy or ALL_PROXY) with a user name");
+		return NULL;
+	}
+	/* the value is not echoed: it may hold a password */
+	if (proxy_url_parse(v, &u, &err) != 0)
+		main_die(EXIT_USAGE, "%s: %s", from, err);
+	sh->proxy_from = from;
+	sh->no_proxy = getenv("no_proxy");
+	if (sh->no_proxy == NULL)
+		sh->no_proxy = getenv("NO_PROXY");
+	if (u.user[0] == '\0') {
+		if (o->proxy_password_file != NULL)
+			main_die(EXIT_USAGE, "--proxy-password-file: the proxy "
+			    "URL (%s) has no user name; write it as "
+			    "%s://USER@HOST:PORT", from,
+			    proxy_kind_name(u.kind));
+		return &u;
+	}
+	if (o->proxy_password_file != NULL) {
+		sh->proxy_password_len = main_read_secret(
+		    "--proxy-password-file", o->proxy_password_file, pw, pwcap);
+		sh->proxy_password = pw;
+	} else if (env_pw != NULL && env_pw[0] != '\0') {
+		if (strlen(env_pw) >= pwcap)
+			main_die(EXIT_USAGE, "MQTTS_PROBE_PROXY_PASSWORD: longer "
+			    "than %zu bytes, the most SOCKS5 can carry",
+			    pwcap - 1);
+		sh->proxy_password_len = strlen(env_pw);
+		memcpy(pw, env_pw, sh->proxy_password_len + 1);
+		sh->proxy_password = pw;
+		main_protect();
+	}
+	return &u;
 }
 
 /* Ask every wait to end now; the walk then reports the step it was in. */
@@ -336,6 +395,7 @@ main(int argc, char *argv[])
 	struct options o;
 	char msg[512], err[1024];
 	static char password[SECRET_MAX + 1];
+	static char proxy_password[PROXY_CRED_MAX + 1];
 	size_t password_len;
 	bool password_set;
 	const char *password_from = NULL;
@@ -391,6 +451,8 @@ main(int argc, char *argv[])
 		    "input");
 	password_set = main_password(&o, password, sizeof(password),
 	    &password_len, &password_from);
+	shared.proxy = main_proxy(&o, &shared, proxy_password,
+	    sizeof(proxy_password));
 	status = run_targets_load(&o, &targets, err, sizeof(err));
 	if (status == 0 && main_prom && targets.n > 0) {
 		main_prom_targets = calloc(targets.n, sizeof(char *));
@@ -452,6 +514,7 @@ main(int argc, char *argv[])
 	shared.password_len = password_len;
 	status = run_all(&shared, &targets);
 	explicit_bzero(password, sizeof(password));
+	explicit_bzero(proxy_password, sizeof(proxy_password));
 	run_targets_free(&targets);
 	for (size_t i = 0; i < main_prom_ntargets; i++)
 		free(main_prom_targets[i]);

@@ -85,6 +85,12 @@ struct options {
 	const char *ws_origin;		/* NULL: no Origin header */
 	const char *ws_subprotocol;	/* NULL: "mqtt" */
 
+	/* proxy: --proxy URL (checked here, parsed again by main.c, which
+	 * also reads ALL_PROXY and NO_PROXY); "" means none, whatever the
+	 * environment says; NULL: not given */
+	const char *proxy;
+	const char *proxy_password_file;
+
 	/* MQTT */
 	int mqtt_version;		/* 4 (3.1.1) or 5 */
 	const char *client_id;		/* NULL: generated */

@@ -107,6 +107,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 	case OPT_KEY_PASSWORD_FILE:
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
+	case OPT_PROXY_PASSWORD_FILE:
 	case OPT_PRIORITY:
 	case OPT_REPORT:
 	case OPT_TARGETS:
@@ -121,6 +122,9 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		case OPT_KEY_PASSWORD_FILE:	o->key_password_file = v; break;
 		case OPT_KEYLOG:		o->keylog = v; break;
 		case OPT_PASSWORD_FILE:		o->password_file = v; break;
+		case OPT_PROXY_PASSWORD_FILE:
+			o->proxy_password_file = v;
+			break;
 		case OPT_TARGETS:		o->targets_file = v; break;
 		case OPT_REPORT:		o->report_file = v; break;
 		default:			o->priority = v; break;
@@ -299,6 +303,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		return 0;
 	case 'H':
 	case OPT_WS_ORIGIN:
+	case OPT_PROXY:
 	case OPT_WS_SUBPROTOCOL:
 		return options_transport_apply(o, c, v, msg, msglen);
 	default:

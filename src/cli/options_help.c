@@ -58,6 +58,9 @@ const struct option options_long_opts[] = {
 	{ "password-file",	required_argument,	NULL, OPT_PASSWORD_FILE },
 	{ "pause",		no_argument,		NULL, OPT_PAUSE },
 	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
+	{ "proxy",		required_argument,	NULL, OPT_PROXY },
+	{ "proxy-password-file", required_argument,	NULL,
+	    OPT_PROXY_PASSWORD_FILE },
 	{ "qos",		required_argument,	NULL, OPT_QOS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "report",		required_argument,	NULL, OPT_REPORT },
@@ -99,6 +102,7 @@ const struct option options_long_opts[] = {
 "                   [--key-password-file file] [--keylog file]\n" \
 "                   [--max-concurrent n] [--no-diagnose] [--parallel n]\n" \
 "                   [--password-file file] [--pause] [--priority string]\n" \
+"                   [--proxy url] [--proxy-password-file file]\n" \
 "                   [--qos level] [--report file] [--require list]\n" \
 "                   [--serve address]\n" \
 "                   [--sni-hostname name] [--steps n] [--targets file]\n" \
@@ -148,6 +152,16 @@ const char help_text[] = USAGE_TEXT
 "  --keylog file              append TLS secrets to file (key log format,\n"
 "                             for decrypting a capture in Wireshark);\n"
 "                             a new file is created with mode 0600\n"
+"\n"
+"Proxy (default: ALL_PROXY, except for hosts in NO_PROXY):\n"
+"  --proxy url                reach the target through a proxy:\n"
+"                             http://[USER@]HOST[:PORT] (HTTP CONNECT),\n"
+"                             socks5://... (the target resolved here) or\n"
+"                             socks5h://... (resolved by the proxy);\n"
+"                             default port 1080; '' for none\n"
+"  --proxy-password-file file read the proxy password from file's first\n"
+"                             line (or MQTTS_PROBE_PROXY_PASSWORD); never\n"
+"                             in the URL\n"
 "\n"
 "WebSocket (wss:// and ws:// targets):\n"
 "  -H, --header header        add 'Name: value' to the upgrade request;\n"
@@ -326,6 +340,7 @@ options_value_hint(int val)
 	case OPT_KEY_PASSWORD_FILE:
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
+	case OPT_PROXY_PASSWORD_FILE:
 	case OPT_REPORT:
 	case OPT_TARGETS:
 	case OPT_CONFIG:
@@ -355,6 +370,8 @@ options_value_hint(int val)
 		return "a host name";
 	case OPT_CONNECT_TO:
 		return "HOST[:PORT] or [IPv6][:PORT]";
+	case OPT_PROXY:
+		return "a proxy URL, e.g. http://proxy:3128 or socks5h://proxy";
 	case OPT_ALPN:
 		return "a comma-separated list of protocol names";
 	case OPT_TLS_VERSION:

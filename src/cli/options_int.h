@@ -62,6 +62,8 @@ enum {
 	OPT_PASSWORD_FILE,
 	OPT_PAUSE,
 	OPT_PRIORITY,
+	OPT_PROXY,
+	OPT_PROXY_PASSWORD_FILE,
 	OPT_QOS,
 	OPT_REPORT,
 	OPT_REQUIRE,
@@ -79,8 +81,8 @@ enum {
 	OPT_WS_SUBPROTOCOL,
 };
 
-/* options_transport.c: -H, --ws-origin, --ws-subprotocol; -1 if c is
- * not one of them. */
+/* options_transport.c: -H, --ws-origin, --ws-subprotocol, --proxy; -1
+ * if c is not one of them. */
 int options_transport_apply(struct options *o, int c, const char *v,
     char *msg, size_t msglen);
 

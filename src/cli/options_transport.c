@@ -6,6 +6,7 @@
  */
 #include "options.h"
 #include "options_int.h"
+#include "proxy_url.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -89,6 +90,17 @@ options_transport_apply(struct options *o, int c, const char *v, char *msg,
 			    "has a control character or is too long");
 		o->ws_origin = v;
 		return 0;
+	case OPT_PROXY: {
+		struct proxy_url u;
+		const char *err = NULL;
+
+		/* "" is a value: no proxy, not even the environment's */
+		/* the value is not echoed: it may hold a password */
+		if (v[0] != '\0' && proxy_url_parse(v, &u, &err) != 0)
+			return options_fail(msg, msglen, "--proxy: %s", err);
+		o->proxy = v;
+		return 0;
+	}
 	case OPT_WS_SUBPROTOCOL:
 		if (options_values_nonempty(msg, msglen, c, v) != 0)
 			return EXIT_USAGE;

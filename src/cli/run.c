@@ -359,6 +359,27 @@ run_ws_config(const struct options *o, const struct target *t,
 	return wc;
 }
 
+/* The proxy for target t, unless NO_PROXY sends it direct; NULL: none. */
+static const struct proxy_config *
+run_proxy_config(const struct run_shared *s, const struct target *t,
+    struct proxy_config *pc)
+{
+	const struct proxy_url *u = s->proxy;
+
+	if (u == NULL || proxy_url_bypass(s->no_proxy, t->host))
+		return NULL;
+	memset(pc, 0, sizeof(*pc));
+	pc->kind = u->kind;
+	pc->host = u->host;
+	pc->port = u->port;
+	pc->user = u->user[0] != '\0' ? u->user : NULL;
+	pc->password = pc->user != NULL ? s->proxy_password : NULL;
+	pc->password_len = pc->password != NULL ? s->proxy_password_len : 0;
+	pc->shown = u->shown;
+	pc->from = s->proxy_from;
+	return pc;
+}
+
 bool
 run_engine(const struct run_shared *s, const struct run_target *rt,
     uint64_t timeout_us, enum engine_hold_answer (*before_step)(void *, int,
@@ -370,6 +391,7 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 	struct engine_io io = { 0 };
 	struct ws_config wc;
 	char ws_host[TARGET_HOST_MAX + 16];
+	struct proxy_config pc;
 
 	if (!run_ids_make(s->o, &ids)) {
 		free(ids.topic);
@@ -380,6 +402,7 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 		ec.timeout_us = timeout_us;
 	ec.ws = run_ws_config(s->o, &rt->t, &wc, ws_host,
 	    sizeof(ws_host));
+	ec.proxy = run_proxy_config(s, &rt->t, &pc);
 	io.clock = clock_monotonic;
 	io.net = net_system;
 	io.tls = tls_gnutls_ops(s->creds);

@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "options.h"
+#include "proxy_url.h"
 #include "report.h"
 #include "output.h"
 #include "target.h"
@@ -52,6 +53,13 @@ struct run_shared {
 	struct tls_creds *creds;
 	const uint8_t *password;	/* NULL: none; never printed */
 	size_t password_len;
+	/* the proxy (--proxy or ALL_PROXY), or NULL; proxy_from names
+	 * which; targets that no_proxy (NO_PROXY) matches go direct */
+	const struct proxy_url *proxy;
+	const char *proxy_from;
+	const char *no_proxy;
+	const char *proxy_password;	/* NULL: none; never printed */
+	size_t proxy_password_len;
 };
 
 /*

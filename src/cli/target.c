@@ -390,6 +390,27 @@ target_is_ws(const struct target *t)
 }
 
 int
+target_parse_authority(const char *s, size_t len, unsigned default_port,
+    struct target *t, const char **err)
+{
+	const char *at = NULL;
+
+	memset(t, 0, sizeof(*t));
+	t->port = default_port;
+	/* the last '@', as parse_url splits */
+	for (const char *p = s; p < s + len; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL) {
+		if (set_user(t, s, (size_t)(at - s), err) == -1)
+			return -1;
+		len -= (size_t)(at + 1 - s);
+		s = at + 1;
+	}
+	return parse_hostport(t, s, len, true, err);
+}
+
+int
 target_parse(const char *s, struct target *t, const char **err)
 {
 	const char *sep;

@@ -40,6 +40,14 @@ struct target {
  */
 int target_parse(const char *s, struct target *t, const char **err);
 
+/*
+ * The [USER@]HOST[:PORT] part of another URL (a proxy's), read as a
+ * target URL's is: the user percent-decoded (no password), IPv6 in
+ * brackets; port is default_port when absent.  0, or -1 with *err.
+ */
+int target_parse_authority(const char *s, size_t len, unsigned default_port,
+    struct target *t, const char **err);
+
 /* TLS in the stack?  WebSocket framing? */
 bool target_has_tls(const struct target *t);
 bool target_is_ws(const struct target *t);

@@ -19,6 +19,7 @@
 #include "engine_int.h"
 #include "hints.h"
 #include "mqtt.h"
+#include "proxy.h"
 #include "ws.h"
 
 uint64_t
@@ -1323,6 +1324,62 @@ engine_hints(struct engine *e)
 }
 
 /*
+ * Step 1 through a proxy: TCP to the proxy, then the tunnel (HTTP
+ * CONNECT or SOCKS5), a stage of the step with its own time.  A failure
+ * of either is step 1's, named after the proxy.
+ */
+static bool
+engine_proxy(struct engine *e)
+{
+	const struct engine_config *cfg = e->cfg;
+	const struct proxy_config *pc = cfg->proxy;
+	struct report *r = e->r;
+	struct io_observer obs = { engine_observe, e };
+	struct io_error err = { 0 };
+	struct proxy_info info;
+	char peer[REPORT_TEXT_MAX] = "";
+	struct probe_stream tcp = { engine_tcp_send, engine_tcp_recv, NULL, e,
+	    "TCP" };
+	struct proxy_io pio = { &tcp, &e->io->clock, e->io->net.resolve,
+	    e->io->net.ctx, &obs };
+	uint64_t t0;
+	int rc;
+
+	report_detail(r, STEP_TCP, "proxy", "%s", pc->shown);
+	report_detail(r, STEP_TCP, "proxy_kind", "%s",
+	    proxy_kind_name(pc->kind));
+	report_detail(r, STEP_TCP, "proxy_from", "%s", pc->from);
+	e->fd = e->io->net.connect(e->io->net.ctx, pc->host, pc->port,
+	    e->deadline, &obs, peer, sizeof(peer), &err);
+	if (e->fd == -1) {
+		report_detail(r, STEP_TCP, "proxy_error", "unreachable");
+		engine_fail(e, STEP_TCP, &err, "cannot reach the proxy");
+		return false;
+	}
+	engine_push(e, &tcp);
+	report_detail(r, STEP_TCP, "peer", "%s", peer);
+	t0 = engine_now(e);
+	rc = proxy_tunnel(pc, &pio, cfg->connect_host, cfg->port, e->deadline,
+	    &info, &err);
+	report_stage(r, STEP_TCP, "proxy_tunnel", "proxy tunnel", t0,
+	    engine_now(e), rc == 0);
+	if (info.answer[0] != '\0')
+		report_detail(r, STEP_TCP, "proxy_answer", "%s", info.answer);
+	report_detail(r, STEP_TCP, "proxy_resolved", "%s",
+	    pc->kind == PROXY_SOCKS5H ? "by the proxy" :
+	    pc->kind == PROXY_HTTP ? "by the proxy (HTTP CONNECT)" :
+	    info.resolved[0] != '\0' ? info.resolved : "");
+	if (rc != 0) {
+		report_detail(r, STEP_TCP, "proxy_error", "%s",
+		    proxy_error_key(info.error));
+		engine_fail(e, STEP_TCP, &err, "proxy tunnel");
+		return false;
+	}
+	report_step_ok(r, STEP_TCP, engine_now(e));
+	return true;
+}
+
+/*
  * Steps 1 to 7 (as far as cfg->steps goes) on e, whose cfg, io, r and
  * deadline are set: the one connection code path, for the probe and for
  * every session of the capability experiments (session.c).  True when
@@ -1342,18 +1399,22 @@ engine_open(struct engine *e)
 		return false;
 	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
 	    cfg->port);
-	e->fd = e->io->net.connect(e->io->net.ctx, cfg->connect_host,
-	    cfg->port, e->deadline, &obs, peer, sizeof(peer), &err);
-	ok = e->fd != -1;
-	if (!ok)
-		engine_fail(e, STEP_TCP, &err, NULL);
+	if (cfg->proxy != NULL)
+		ok = engine_proxy(e);
 	else {
-		struct probe_stream tcp = { engine_tcp_send, engine_tcp_recv,
-		    NULL, e, "TCP" };
+		e->fd = e->io->net.connect(e->io->net.ctx, cfg->connect_host,
+		    cfg->port, e->deadline, &obs, peer, sizeof(peer), &err);
+		ok = e->fd != -1;
+		if (!ok)
+			engine_fail(e, STEP_TCP, &err, NULL);
+		else {
+			struct probe_stream tcp = { engine_tcp_send,
+			    engine_tcp_recv, NULL, e, "TCP" };
 
-		engine_push(e, &tcp);
-		report_detail(r, STEP_TCP, "peer", "%s", peer);
-		report_step_ok(r, STEP_TCP, engine_now(e));
+			engine_push(e, &tcp);
+			report_detail(r, STEP_TCP, "peer", "%s", peer);
+			report_step_ok(r, STEP_TCP, engine_now(e));
+		}
 	}
 
 	if (ok && !cfg->use_tls)

@@ -17,6 +17,7 @@
 #include "report.h"
 
 struct ws_config;
+struct proxy_config;
 
 struct engine_config {
 	const char *host;		/* as the user named it */
@@ -24,6 +25,7 @@ struct engine_config {
 	unsigned port;
 	bool use_tls;			/* false: mqtt:// and ws:// */
 	const struct ws_config *ws;	/* NULL: MQTT straight on TCP/TLS */
+	const struct proxy_config *proxy; /* NULL: connect directly */
 	struct tls_params tls;
 	bool insecure;
 

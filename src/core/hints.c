@@ -20,10 +20,75 @@ hints_detail(const struct report *r, int step, const char *key)
 	return report_find_detail(r, step, key);
 }
 
+/*
+ * A failure through a proxy: the proxy_error detail (proxy.h's stable
+ * keys) says which side to look at, the proxy's or the target's.
+ */
+static void
+hints_proxy(struct report *r, const struct hints_config *c,
+    const char *pe, enum report_cause cause)
+{
+	const char *kind = hints_detail(r, STEP_TCP, "proxy_kind");
+	const char *answer = hints_detail(r, STEP_TCP, "proxy_answer");
+	bool socks = kind != NULL && strncmp(kind, "socks", 5) == 0;
+
+	if (strcmp(pe, "unreachable") == 0)
+		report_hint(r, "the proxy itself did not answer: check its host "
+		    "and port in --proxy or ALL_PROXY (a URL without a port "
+		    "means 1080), or use --proxy '' to connect directly");
+	else if (strcmp(pe, "auth_required") == 0)
+		report_hint(r, "give the proxy user in the URL (%s://USER@HOST:"
+		    "PORT) and its password in --proxy-password-file or "
+		    "MQTTS_PROBE_PROXY_PASSWORD", socks ? kind : "http");
+	else if (strcmp(pe, "auth_refused") == 0)
+		report_hint(r, "check the proxy user name in the URL and the "
+		    "password in --proxy-password-file or "
+		    "MQTTS_PROBE_PROXY_PASSWORD");
+	else if (strcmp(pe, "forbidden") == 0)
+		report_hint(r, "the proxy's rules forbid a tunnel to %s port %u: "
+		    "many HTTP proxies allow CONNECT to port 443 only; ask for "
+		    "port %u to be allowed (tinyproxy: ConnectPort, squid: "
+		    "SSL_ports)", c->host, c->port, c->port);
+	else if (strcmp(pe, "gateway") == 0)
+		report_hint(r, "the proxy could not reach %s port %u itself: is "
+		    "the broker running, and can the proxy resolve and reach "
+		    "it?", c->host, c->port);
+	else if (strcmp(pe, "socks_reply") == 0 && answer != NULL &&
+	    strstr(answer, "0x05") != NULL)
+		report_hint(r, "the proxy reached %s but nothing listens on port "
+		    "%u there: is the broker running?", c->host, c->port);
+	else if (strcmp(pe, "socks_reply") == 0 && answer != NULL &&
+	    strstr(answer, "0x02") != NULL)
+		report_hint(r, "the SOCKS5 proxy's rules forbid this target: ask "
+		    "for %s port %u to be allowed", c->host, c->port);
+	else if (strcmp(pe, "socks_reply") == 0)
+		report_hint(r, "the SOCKS5 proxy could not connect to %s port "
+		    "%u: check the target from the proxy's side%s", c->host,
+		    c->port, kind != NULL && strcmp(kind, "socks5h") == 0 ?
+		    "" : ", or let it resolve the name with socks5h://");
+	else if (strcmp(pe, "protocol") == 0)
+		report_hint(r, "the proxy did not speak %s: check the scheme of "
+		    "the proxy URL (http:// for HTTP CONNECT, socks5:// or "
+		    "socks5h:// for SOCKS5)", socks ? "SOCKS5" : "HTTP");
+	else if (strcmp(pe, "resolve") == 0)
+		report_hint(r, "the target's name does not resolve here: with "
+		    "socks5h:// the proxy resolves it instead");
+	else if (cause == CAUSE_TIMEOUT)
+		report_hint(r, "the proxy did not finish the tunnel in time: it "
+		    "may be waiting on the target; raise --timeout, or try "
+		    "without the proxy (--proxy '')");
+}
+
 static void
 hints_tcp(struct report *r, const struct hints_config *c,
     enum report_cause cause, int sys_errno)
 {
+	const char *pe = hints_detail(r, STEP_TCP, "proxy_error");
+
+	if (pe != NULL && pe[0] != '\0') {
+		hints_proxy(r, c, pe, cause);
+		return;
+	}
 	if (cause == CAUSE_NETWORK && sys_errno == ECONNREFUSED)
 		report_hint(r, "nothing listens on port %u there: is the broker "
 		    "running, and is %u its TLS port (8883 is the usual one)?",

@@ -119,6 +119,11 @@ struct net_ops {
 	long (*recv)(void *ctx, int fd, uint8_t *buf, size_t cap,
 	    uint64_t deadline_us, struct io_error *err);
 	void *ctx;
+	/* The first address of host (4 or 16 bytes in addr, *addrlen),
+	 * resolved as connect does, for a socks5:// proxy to be sent;
+	 * 0 or -1 with err.  NULL: no resolver (then socks5:// fails). */
+	int (*resolve)(void *ctx, const char *host, uint64_t deadline_us,
+	    uint8_t addr[16], size_t *addrlen, struct io_error *err);
 };
 
 extern const struct net_ops net_system;

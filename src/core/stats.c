@@ -113,6 +113,8 @@ stats_facts(const struct report *r, struct stats_facts *f)
 	stats_expiry(r, f);
 	f->tls_version = report_find_detail(r, STEP_KEYS, "tls_version");
 	f->cipher = report_find_detail(r, STEP_KEYS, "cipher_suite");
+	f->proxy = report_find_detail(r, STEP_TCP, "proxy");
+	f->proxy_kind = report_find_detail(r, STEP_TCP, "proxy_kind");
 }
 
 enum stats_level
@@ -235,6 +237,8 @@ stats_target_add(struct stats_target *t, const struct report *r,
 	}
 	stats_copy(t->tls_version, sizeof(t->tls_version), f->tls_version);
 	stats_copy(t->cipher, sizeof(t->cipher), f->cipher);
+	stats_copy(t->proxy, sizeof(t->proxy), f->proxy);
+	stats_copy(t->proxy_kind, sizeof(t->proxy_kind), f->proxy_kind);
 	t->steps_ok_last = f->steps_ok;
 	t->nfindings = 0;
 	for (size_t i = 0; i < r->nfindings && i < REPORT_MAX_FINDINGS; i++) {

@@ -53,6 +53,8 @@ struct stats_facts {
 	long connack_code;
 	const char *tls_version;	/* into the report, or NULL */
 	const char *cipher;		/* into the report, or NULL */
+	const char *proxy;		/* its URL (no secrets), or NULL */
+	const char *proxy_kind;		/* "http", "socks5", "socks5h" */
 };
 
 /* A running series: Welford's method, so thousands of probes neither
@@ -89,6 +91,8 @@ struct stats_target {
 	long connack_code;
 	char tls_version[32];
 	char cipher[96];
+	char proxy[600];		/* the last probe's proxy, "" none */
+	char proxy_kind[16];
 	int last_failed_step;		/* the last failure, for Nagios */
 	char last_reason[REPORT_TEXT_MAX];
 	/* the last reason seen at each step, for the commonest failure */

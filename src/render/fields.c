@@ -13,7 +13,13 @@
 static const struct field fields_table[] = {
 	/* step 1 */
 	{ "target", "target", FIELD_TEXT },
+	{ "proxy", "proxy", FIELD_TEXT },
+	{ "proxy_kind", "proxy kind", FIELD_TEXT },
+	{ "proxy_from", "proxy from", FIELD_TEXT },
 	{ "peer", "connected to", FIELD_TEXT },
+	{ "proxy_answer", "proxy answer", FIELD_TEXT },
+	{ "proxy_resolved", "target resolved", FIELD_TEXT, true },
+	{ "proxy_error", "proxy error", FIELD_TEXT },
 	/* step 2 */
 	{ "versions_offered", "TLS versions offered", FIELD_LIST },
 	{ "sni", "SNI", FIELD_TEXT, true },

@@ -205,6 +205,8 @@ nagios_thresholds(struct nagios_buf *b, const struct nagios_ctx *n,
 		nagios_add(b, ", certificate NOT trusted (--insecure)");
 	if (t->unencrypted > 0)
 		nagios_add(b, ", UNENCRYPTED (no TLS)");
+	if (t->proxy[0] != '\0')
+		nagios_add(b, ", through proxy %s", t->proxy);
 	if (t->rtt.n > 0) {
 		enum stats_level lv = stats_rtt_level(l, (uint64_t)t->rtt.mean);
 

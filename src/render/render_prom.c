@@ -137,6 +137,22 @@ prom_tls_info(FILE *out, const struct prom_family *f,
 }
 
 static bool
+prom_proxy_info(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	if (t->stats->proxy[0] == '\0')
+		return false;
+	prom_open(out, f, t);
+	fputs(",proxy=\"", out);
+	prom_label_value(out, t->stats->proxy);
+	fputs("\",kind=\"", out);
+	prom_label_value(out, t->stats->proxy_kind);
+	fputs("\"} 1\n", out);
+	return true;
+}
+
+static bool
 prom_connack(FILE *out, const struct prom_family *f,
     const struct format_target *t, int step)
 {
@@ -353,6 +369,10 @@ static const struct prom_family prom_families[] = {
 	    "time.", prom_expiry, false },
 	{ "mqtts_probe_tls_info", "TLS version and cipher suite agreed on, in "
 	    "the labels.", prom_tls_info, false },
+	{ "mqtts_probe_proxy_info", "The proxy the target was reached through "
+	    "(its URL without secrets, and its kind: http, socks5, socks5h), "
+	    "in the labels; the tunnel's time is the stage proxy_tunnel.",
+	    prom_proxy_info, false },
 	{ "mqtts_probe_connack_code", "Return code (MQTT 3.1.1) or reason "
 	    "code (MQTT 5.0) of CONNACK.", prom_connack, false },
 	{ "mqtts_probe_round_trip_seconds", "Publish/subscribe round trip of "

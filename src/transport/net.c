@@ -297,9 +297,33 @@ net_system_close(void *ctx, int fd)
 		close(fd);
 }
 
+static int
+net_system_resolve(void *ctx, const char *host, uint64_t deadline_us,
+    uint8_t addr[16], size_t *addrlen, struct io_error *err)
+{
+	struct addrinfo *res = NULL;
+
+	(void)ctx;
+	if (net_resolve(host, 0, deadline_us, &res, err) == -1)
+		return -1;
+	/* the first address, as connect would try first */
+	if (res->ai_family == AF_INET) {
+		memcpy(addr, &((const struct sockaddr_in *)(const void *)
+		    res->ai_addr)->sin_addr, 4);
+		*addrlen = 4;
+	} else {
+		memcpy(addr, &((const struct sockaddr_in6 *)(const void *)
+		    res->ai_addr)->sin6_addr, 16);
+		*addrlen = 16;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 const struct net_ops net_system = {
 	.connect = net_system_connect,
 	.close = net_system_close,
 	.send = net_io_send,
 	.recv = net_io_recv,
+	.resolve = net_system_resolve,
 };
