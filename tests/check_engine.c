@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "mqtt.h"
 #include "probe_io.h"
+#include "proxy.h"
 #include "report.h"
 #include "ws.h"
 
@@ -133,6 +134,15 @@ struct fake {
 	uint8_t ws_out[FAKE_IN_MAX * 4];
 	size_t ws_out_len, ws_out_pos;
 	unsigned ws_pongs, ws_closes, ws_frames_in;
+	/* a proxy in front of the broker: it answers the first bytes the
+	 * engine sends with its whole script (the tunnel reads exactly
+	 * what each message needs, so one script serves every exchange) */
+	bool proxy;
+	const uint8_t *proxy_script;
+	size_t proxy_script_len, proxy_pos;
+	bool proxy_answered;
+	uint8_t proxy_seen[1024];	/* what the engine sent it */
+	size_t proxy_seen_len;
 	/* everything the engine sent, one packet per entry */
 	struct fake_pkt sent[FAKE_LOG_MAX];
 	size_t nsent;
@@ -887,6 +897,14 @@ fake_tls_recv(struct tls_session *s, uint8_t *buf, size_t cap,
 	return fake_broker_recv(s->f, buf, cap, err);
 }
 
+/* Is the fake proxy still talking (an empty script: it closes)? */
+static bool
+fake_proxy_active(const struct fake *f)
+{
+	return f->proxy && (f->proxy_script_len == 0 ||
+	    f->proxy_pos < f->proxy_script_len);
+}
+
 /* Plain bytes on the socket: only without TLS (mqtt://). */
 static int
 fake_net_send(void *ctx, int fd, const uint8_t *buf, size_t len,
@@ -897,6 +915,14 @@ fake_net_send(void *ctx, int fd, const uint8_t *buf, size_t len,
 	(void)deadline_us;
 	ck_assert_int_eq(fd, FAKE_FD);
 	ck_assert_uint_eq(f->tls_starts, 0);
+	if (fake_proxy_active(f)) {
+		ck_assert_uint_le(f->proxy_seen_len + len,
+		    sizeof(f->proxy_seen));
+		memcpy(f->proxy_seen + f->proxy_seen_len, buf, len);
+		f->proxy_seen_len += len;
+		f->proxy_answered = true;
+		return 0;
+	}
 	f->net_sends++;
 	if (f->ws)
 		return fake_ws_send(f, buf, len, err);
@@ -912,6 +938,20 @@ fake_net_recv(void *ctx, int fd, uint8_t *buf, size_t cap,
 	(void)deadline_us;
 	ck_assert_int_eq(fd, FAKE_FD);
 	ck_assert_uint_eq(f->tls_starts, 0);
+	if (f->proxy && f->proxy_pos < f->proxy_script_len) {
+		size_t n = f->proxy_script_len - f->proxy_pos;
+
+		/* it never speaks first */
+		ck_assert(f->proxy_answered);
+		n = n < cap ? n : cap;
+		memcpy(buf, f->proxy_script + f->proxy_pos, n);
+		f->proxy_pos += n;
+		return (long)n;
+	}
+	if (f->proxy && f->proxy_script_len == 0) {
+		/* a script of nothing: a proxy that closes */
+		return 0;
+	}
 	if (f->ws)
 		return fake_ws_recv(f, buf, cap, err);
 	return fake_broker_recv(f, buf, cap, err);
@@ -1573,6 +1613,177 @@ START_TEST(test_password_never_reported)
 }
 END_TEST
 
+/* ---- through a proxy --------------------------------------------------- */
+
+#define FAKE_PROXY_PW "Pr0xy-pw-never-shown"
+
+static void
+fake_proxy(struct engine_config *c, struct proxy_config *pc,
+    enum proxy_kind kind, const char *script, size_t len)
+{
+	static const char pw[] = FAKE_PROXY_PW;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->kind = kind;
+	pc->host = "proxy.example";
+	pc->port = 3128;
+	pc->user = "bob";
+	pc->password = pw;
+	pc->password_len = sizeof(pw) - 1;
+	pc->shown = "http://bob@proxy.example:3128";
+	pc->from = "ALL_PROXY";
+	c->proxy = pc;
+	fk.proxy = true;
+	fk.proxy_script = (const uint8_t *)script;
+	fk.proxy_script_len = len;
+}
+
+/* HTTP CONNECT: the tunnel in step 1, TLS on top keeps the target. */
+START_TEST(test_proxy_http)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n"
+	    "Proxy-Agent: fake\r\n\r\n";
+	struct engine_config c;
+	struct proxy_config pc;
+	struct report r;
+
+	fake_config(&c);
+	fake_proxy(&c, &pc, PROXY_HTTP, ok, sizeof(ok) - 1);
+	fake_run(&c, &r);
+	fake_assert_walk_ok(&r);
+	ck_assert_str_eq(fk.net_host, "proxy.example");
+	ck_assert_uint_eq(fk.net_port, 3128);
+	ck_assert_str_eq(fk.tls_sni, "broker.example");
+	fk.proxy_seen[fk.proxy_seen_len < sizeof(fk.proxy_seen) ?
+	    fk.proxy_seen_len : sizeof(fk.proxy_seen) - 1] = '\0';
+	ck_assert_ptr_nonnull(strstr((char *)fk.proxy_seen,
+	    "CONNECT broker.example:8883 HTTP/1.1\r\n"));
+	/* base64("bob:Pr0xy-pw-never-shown") */
+	ck_assert_ptr_nonnull(strstr((char *)fk.proxy_seen,
+	    "Proxy-Authorization: Basic Ym9iOlByMHh5LXB3LW5ldmVyLXNob3du\r\n"));
+	ck_assert_str_eq(report_find_detail(&r, STEP_TCP, "proxy_answer"),
+	    "HTTP/1.1 200 Connection established");
+	ck_assert_str_eq(report_find_detail(&r, STEP_TCP, "proxy_from"),
+	    "ALL_PROXY");
+	ck_assert_uint_eq(r.nstages, 1);
+	ck_assert_str_eq(r.stages[0].id, "proxy_tunnel");
+	ck_assert(r.stages[0].ok);
+	ck_assert(fake_has_event(&r, "CONNECT broker.example:8883"));
+	ck_assert(!fake_report_mentions(&r, FAKE_PROXY_PW));
+	ck_assert(!fake_report_mentions(&r, "Ym9iOlByMHh5"));
+	report_free(&r);
+}
+END_TEST
+
+/* What the proxy answers, and what step 1 then says. */
+static const struct proxy_case {
+	enum proxy_kind kind;
+	const char *script;
+	size_t len;
+	const char *error;	/* proxy_error */
+	const char *words;	/* in the reason */
+} proxy_cases[] = {
+#define S(x) x, sizeof(x) - 1
+	{ PROXY_HTTP, S("HTTP/1.1 407 Proxy Authentication Required\r\n"
+	    "Proxy-Authenticate: Basic realm=\"x\"\r\n\r\n"), "auth_refused",
+	    "refused the credentials of user 'bob' (407" },
+	{ PROXY_HTTP, S("HTTP/1.1 403 Forbidden\r\n\r\n"), "forbidden",
+	    "does not allow this tunnel (403 Forbidden)" },
+	{ PROXY_HTTP, S("HTTP/1.1 502 Upstream Down For Maintenance\r\n\r\n"),
+	    "gateway", "could not reach the target (502 Upstream Down For "
+	    "Maintenance)" },
+	{ PROXY_HTTP, S("HTTP/1.1 200 OK\r\n\r\nextra"), "protocol",
+	    "sent 5 bytes after its answer" },
+	{ PROXY_HTTP, S("\x05\x00"), "protocol", "did not answer CONNECT in "
+	    "HTTP" },
+	{ PROXY_HTTP, "", 0, "connection", "closed the connection instead of "
+	    "answering CONNECT" },
+	{ PROXY_SOCKS5H, S("\x05\xff"), "auth_required", "none of the "
+	    "authentication methods offered (0xff)" },
+	{ PROXY_SOCKS5H, S("\x05\x02\x01\x01"), "auth_refused",
+	    "refused user 'bob' and its password (status 0x01)" },
+	{ PROXY_SOCKS5H, S("HTTP/1.1 400 Bad\r\n\r\n"), "protocol",
+	    "did not answer in SOCKS5" },
+#define REPLY(code) "\x05\x00\x05" code "\x00\x01\0\0\0\0\0\0"
+	{ PROXY_SOCKS5H, S(REPLY("\x01")), "socks_reply", "general SOCKS "
+	    "server failure (reply 0x01)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x02")), "socks_reply", "not allowed by "
+	    "the proxy's rules (reply 0x02)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x03")), "socks_reply", "network "
+	    "unreachable from the proxy (reply 0x03)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x04")), "socks_reply", "host unreachable "
+	    "from the proxy (reply 0x04)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x05")), "socks_reply", "connection refused "
+	    "by the target (reply 0x05)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x06")), "socks_reply", "TTL expired "
+	    "(the target did not answer the proxy) (reply 0x06)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x07")), "socks_reply", "command not "
+	    "supported by the proxy (reply 0x07)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x08")), "socks_reply", "address type not "
+	    "supported by the proxy (reply 0x08)" },
+	{ PROXY_SOCKS5H, S(REPLY("\x09")), "socks_reply", "unknown reply code "
+	    "(reply 0x09)" },
+	{ PROXY_SOCKS5H, S("\x05\x00\x05\x00\x00\x07\x00"), "protocol",
+	    "address type 0x07" },
+	{ PROXY_SOCKS5, S(REPLY("\x00")), "resolve", "no resolver for "
+	    "'broker.example'" },
+#undef REPLY
+#undef S
+};
+
+START_TEST(test_proxy_failures)
+{
+	const struct proxy_case *pcase = &proxy_cases[_i];
+	struct engine_config c;
+	struct proxy_config pc;
+	struct report r;
+
+	fake_config(&c);
+	fake_proxy(&c, &pc, pcase->kind, pcase->script, pcase->len);
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), STEP_TCP);
+	ck_assert_str_eq(report_find_detail(&r, STEP_TCP, "proxy_error"),
+	    pcase->error);
+	ck_assert_msg(strstr(r.steps[STEP_TCP].reason, pcase->words) != NULL,
+	    "case %d: reason '%s' lacks '%s'", _i, r.steps[STEP_TCP].reason,
+	    pcase->words);
+	ck_assert_uint_eq(fk.tls_starts, 0);
+	ck_assert_uint_eq(r.nstages, 1);
+	ck_assert(!r.stages[0].ok);
+	ck_assert_uint_gt(r.nhints, 0);
+	ck_assert(!fake_report_mentions(&r, FAKE_PROXY_PW));
+	fake_assert_not_reached(&r, STEP_CLIENT_HELLO);
+	report_free(&r);
+}
+END_TEST
+
+/* SOCKS5 with user/password; the name goes to the proxy (socks5h). */
+START_TEST(test_proxy_socks5h)
+{
+	static const char script[] = "\x05\x02" "\x01\x00"
+	    "\x05\x00\x00\x03\x04" "px.1" "\x9c\x40";
+	static const uint8_t want[] = "\x05\x02\x00\x02"
+	    "\x01\x03" "bob" "\x14" FAKE_PROXY_PW
+	    "\x05\x01\x00\x03\x0e" "broker.example" "\x22\xb3";
+	struct engine_config c;
+	struct proxy_config pc;
+	struct report r;
+
+	fake_config(&c);
+	fake_proxy(&c, &pc, PROXY_SOCKS5H, script, sizeof(script) - 1);
+	fake_run(&c, &r);
+	fake_assert_walk_ok(&r);
+	ck_assert_uint_eq(fk.proxy_seen_len, sizeof(want) - 1);
+	ck_assert_mem_eq(fk.proxy_seen, want, sizeof(want) - 1);
+	ck_assert_str_eq(report_find_detail(&r, STEP_TCP, "proxy_resolved"),
+	    "by the proxy");
+	ck_assert(fake_has_event(&r, "SOCKS5 user/password: accepted"));
+	ck_assert(fake_has_event(&r, "the proxy's end is px.1 port 40000"));
+	ck_assert(!fake_report_mentions(&r, FAKE_PROXY_PW));
+	report_free(&r);
+}
+END_TEST
+
 /* ---- certificate verification ------------------------------------------ */
 
 START_TEST(test_verify_failure_stops)
@@ -2185,6 +2396,10 @@ engine_suite(void)
 	tcase_add_checked_fixture(tc, fake_setup, NULL);
 	tcase_add_test(tc, test_success);
 	tcase_add_test(tc, test_plaintext);
+	tcase_add_test(tc, test_proxy_http);
+	tcase_add_test(tc, test_proxy_socks5h);
+	tcase_add_loop_test(tc, test_proxy_failures, 0,
+	    (int)(sizeof(proxy_cases) / sizeof(proxy_cases[0])));
 	tcase_add_test(tc, test_plaintext_closed);
 	tcase_add_loop_test(tc, test_ws_frames, 0,
 	    (int)(sizeof(ws_cases) / sizeof(ws_cases[0])));

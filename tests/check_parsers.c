@@ -2,8 +2,9 @@
  * check_parsers.c: the parsers of what transports' peers send, on their
  * own: the HTTP response head (WebSocket upgrade, HTTP proxy answer) and
  * WebSocket frames, plus the accept key against RFC 6455's own example;
- * and the CRL entry reason reader, over the fuzzer's seed CRLs
- * (FUZZ_DIR/corpus/crl_reason: one byte n, an n-byte serial, the DER).
+ * the CRL entry reason reader, over the fuzzer's seed CRLs
+ * (FUZZ_DIR/corpus/crl_reason: one byte n, an n-byte serial, the DER);
+ * and the proxy URL and the NO_PROXY list, which the user writes.
  */
 #include <check.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "http_head.h"
+#include "proxy_url.h"
 #include "tls_crl_reason.h"
 #include "ws.h"
 
@@ -338,6 +340,141 @@ START_TEST(test_crl_reason_names)
 }
 END_TEST
 
+/* ---- proxy URL and NO_PROXY ------------------------------------------ */
+
+static const struct url_good {
+	const char *in;
+	enum proxy_kind kind;
+	const char *host, *user;
+	unsigned port;
+	const char *shown;
+} url_good[] = {
+	{ "http://proxy:3128", PROXY_HTTP, "proxy", "", 3128,
+	    "http://proxy:3128" },
+	{ "proxy.corp", PROXY_HTTP, "proxy.corp", "", 1080,
+	    "http://proxy.corp:1080" },
+	{ "HTTP://alice@10.0.0.1/", PROXY_HTTP, "10.0.0.1", "alice", 1080,
+	    "http://alice@10.0.0.1:1080" },
+	{ "socks5://[::1]:1081", PROXY_SOCKS5, "::1", "", 1081,
+	    "socks5://[::1]:1081" },
+	{ "socks5h://a%40b@px", PROXY_SOCKS5H, "px", "a@b", 1080,
+	    "socks5h://a%40b@px:1080" },
+	{ "socks5h://us%3Aer@px:9", PROXY_SOCKS5H, "px", "us:er", 9,
+	    "socks5h://us%3Aer@px:9" },
+};
+
+START_TEST(test_proxy_url_good)
+{
+	const struct url_good *g = &url_good[_i];
+	struct proxy_url u;
+	const char *err = NULL;
+
+	ck_assert_msg(proxy_url_parse(g->in, &u, &err) == 0, "%s: %s", g->in,
+	    err);
+	ck_assert_int_eq(u.kind, g->kind);
+	ck_assert_str_eq(u.host, g->host);
+	ck_assert_str_eq(u.user, g->user);
+	ck_assert_uint_eq(u.port, g->port);
+	ck_assert_str_eq(u.shown, g->shown);
+}
+END_TEST
+
+static const struct url_bad {
+	const char *in, *words;
+} url_bad[] = {
+	{ "", "empty proxy URL" },
+	{ "https://px:443", "unsupported proxy scheme" },
+	{ "socks4://px", "unsupported proxy scheme" },
+	{ "http://alice:Secret@px:3128", "a password in the URL would be "
+	    "visible in ps; use --proxy-password-file or "
+	    "MQTTS_PROBE_PROXY_PASSWORD" },
+	{ "http://:pw@px", "a password in the URL" },
+	{ "http://px:3128/path", "no path, query or fragment" },
+	{ "http://px:3128?x", "no path, query or fragment" },
+	{ "http://px:0", "port must be" },
+	{ "http://px:99999", "port must be" },
+	{ "http://px:", "missing port" },
+	{ "http://::1:3128", "needs brackets" },
+	{ "http://[px]:1", "not a valid IPv6" },
+	{ "http://@px", "empty user name" },
+	{ "http://a%zz@px", "bad %-escape" },
+	{ "http://", "no host name" },
+	{ "http://p x", "space or control" },
+};
+
+START_TEST(test_proxy_url_bad)
+{
+	const struct url_bad *b = &url_bad[_i];
+	struct proxy_url u;
+	const char *err = NULL;
+
+	ck_assert_int_eq(proxy_url_parse(b->in, &u, &err), -1);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, b->words) != NULL, "'%s': '%s' lacks '%s'",
+	    b->in, err, b->words);
+	/* no message may repeat what was typed: it may hold a password */
+	ck_assert_ptr_null(strstr(err, "Secret"));
+}
+END_TEST
+
+START_TEST(test_no_proxy)
+{
+	ck_assert(!proxy_url_bypass(NULL, "broker.example.com"));
+	ck_assert(!proxy_url_bypass("", "broker.example.com"));
+	ck_assert(proxy_url_bypass("*", "anything"));
+	ck_assert(proxy_url_bypass("a.org, *", "anything"));
+	ck_assert(proxy_url_bypass("example.com", "broker.example.com"));
+	ck_assert(proxy_url_bypass(".example.com", "broker.example.com"));
+	ck_assert(proxy_url_bypass(".example.com", "example.com"));
+	ck_assert(proxy_url_bypass("EXAMPLE.com.", "Broker.example.COM."));
+	ck_assert(proxy_url_bypass("x.org,example.com", "example.com"));
+	ck_assert(proxy_url_bypass("x.org example.com", "example.com"));
+	/* whole labels only */
+	ck_assert(!proxy_url_bypass("ample.com", "example.com"));
+	ck_assert(!proxy_url_bypass("example.com", "example.com.evil"));
+	ck_assert(!proxy_url_bypass("broker.example.com", "example.com"));
+	/* addresses match only themselves */
+	ck_assert(proxy_url_bypass("localhost,127.0.0.1", "127.0.0.1"));
+	ck_assert(!proxy_url_bypass("0.0.1", "127.0.0.1"));
+	ck_assert(proxy_url_bypass("[::1]", "::1"));
+	ck_assert(proxy_url_bypass("::1", "::1"));
+	ck_assert(!proxy_url_bypass("1", "::1"));
+	ck_assert(!proxy_url_bypass(",,  ,", "example.com"));
+}
+END_TEST
+
+/* The HTTP answer's verdict: the status decides, in words. */
+START_TEST(test_proxy_http_verdict)
+{
+	struct proxy_config pc = { .kind = PROXY_HTTP };
+	struct proxy_info info = { .socks_reply = -1 };
+	struct io_error err = { 0 };
+	static const char noauth[] = "HTTP/1.0 407 Proxy Authentication "
+	    "Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n\r\n";
+
+	ck_assert_int_eq(proxy_http_verdict(&pc, B("HTTP/1.1 200 OK\r\n\r\n"),
+	    &info, &err), 0);
+	ck_assert_str_eq(info.answer, "HTTP/1.1 200 OK");
+	ck_assert_int_eq(proxy_http_verdict(&pc, B(noauth), &info, &err), -1);
+	ck_assert_int_eq(info.error, PROXY_E_AUTH_REQUIRED);
+	ck_assert_int_eq(info.http_status, 407);
+	ck_assert_ptr_nonnull(strstr(err.text, "it offers Basic realm=\"corp\""));
+	ck_assert_int_eq(proxy_http_verdict(&pc, B("HTTP/1.1 504 Gateway "
+	    "Time-out\r\n\r\n"), &info, &err), -1);
+	ck_assert_int_eq(info.error, PROXY_E_GATEWAY);
+	ck_assert_ptr_nonnull(strstr(err.text, "504 Gateway Time-out"));
+	ck_assert_int_eq(proxy_http_verdict(&pc, B("HTTP/1.1 418 Teapot\r\n"
+	    "\r\n"), &info, &err), -1);
+	ck_assert_int_eq(info.error, PROXY_E_HTTP);
+	ck_assert_int_eq(proxy_http_verdict(&pc, B("SSH-2.0-x\r\n\r\n"), &info,
+	    &err), -1);
+	ck_assert_int_eq(info.error, PROXY_E_PROTOCOL);
+	ck_assert_int_eq(proxy_http_verdict(&pc, B("HTTP/1.1 200 OK\r\n"),
+	    &info, &err), -1);
+	ck_assert_int_eq(info.error, PROXY_E_PROTOCOL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -363,6 +500,14 @@ main(void)
 	    (int)(sizeof(crl_seeds) / sizeof(crl_seeds[0])));
 	tcase_add_test(tc, test_crl_reason_truncated);
 	tcase_add_test(tc, test_crl_reason_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("proxy");
+	tcase_add_loop_test(tc, test_proxy_url_good, 0,
+	    (int)(sizeof(url_good) / sizeof(url_good[0])));
+	tcase_add_loop_test(tc, test_proxy_url_bad, 0,
+	    (int)(sizeof(url_bad) / sizeof(url_bad[0])));
+	tcase_add_test(tc, test_no_proxy);
+	tcase_add_test(tc, test_proxy_http_verdict);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -77,6 +77,10 @@ hints_proxy(struct report *r, const struct hints_config *c,
 		report_hint(r, "the proxy did not finish the tunnel in time: it "
 		    "may be waiting on the target; raise --timeout, or try "
 		    "without the proxy (--proxy '')");
+	else if (strcmp(pe, "connection") == 0)
+		report_hint(r, "the proxy broke the connection off during the "
+		    "tunnel: check that the URL's scheme fits the proxy (http://, "
+		    "socks5://, socks5h://) and look at the proxy's log");
 }
 
 static void
