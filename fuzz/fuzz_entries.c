@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "http_head.h"
+#include "proxy_url.h"
 #include "mqtt.h"
 #include "options.h"
 #include "serve_config.h"
@@ -443,4 +444,43 @@ fuzz_crl_reason_one(const uint8_t *data, size_t size)
 	FUZZ_CHECK(tls_crl_reason_name(rc) != NULL &&
 	    tls_crl_reason_name(rc)[0] != '\0');
 	free(buf);
+}
+
+void
+fuzz_proxy_url_one(const uint8_t *data, size_t size)
+{
+	const uint8_t *nul = memchr(data, '\0', size);
+	size_t len = nul != NULL ? (size_t)(nul - data) : size;
+	size_t rest = nul != NULL ? size - len - 1 : 0;
+	char *s = malloc(len + 1), *np = malloc(rest + 1);
+	struct proxy_url u;
+	const char *err = NULL;
+
+	FUZZ_CHECK(s != NULL && np != NULL);
+	memcpy(s, data, len);
+	s[len] = '\0';
+	if (rest > 0)
+		memcpy(np, nul + 1, rest);
+	np[rest] = '\0';
+	memset(&u, 0xa5, sizeof(u));	/* garbage the parser must replace */
+	if (proxy_url_parse(s, &u, &err) == 0) {
+		size_t hlen = strnlen(u.host, sizeof(u.host));
+
+		FUZZ_CHECK(hlen > 0 && hlen < sizeof(u.host));
+		FUZZ_CHECK(strnlen(u.user, sizeof(u.user)) < sizeof(u.user));
+		FUZZ_CHECK(strnlen(u.shown, sizeof(u.shown)) < sizeof(u.shown));
+		FUZZ_CHECK(u.port >= 1 && u.port <= 65535);
+		FUZZ_CHECK(u.kind == PROXY_HTTP || u.kind == PROXY_SOCKS5 ||
+		    u.kind == PROXY_SOCKS5H);
+		/* what reports show never holds a password: the URL had
+		 * none, and the user is escaped */
+		FUZZ_CHECK(strchr(u.shown, ' ') == NULL);
+		(void)proxy_url_bypass(np, u.host);
+		FUZZ_CHECK(proxy_url_bypass("*", u.host));
+	} else {
+		FUZZ_CHECK(err != NULL && strlen(err) > 0);
+	}
+	(void)proxy_url_bypass(np, s);
+	free(s);
+	free(np);
 }

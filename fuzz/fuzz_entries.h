@@ -31,6 +31,10 @@ void fuzz_serve_config_one(const uint8_t *data, size_t size);
  * an HTTP proxy's answer). */
 void fuzz_http_one(const uint8_t *data, size_t size);
 
+/* The input, up to its first NUL, as a proxy URL (--proxy, ALL_PROXY);
+ * what follows the NUL as a NO_PROXY list matched against its host. */
+void fuzz_proxy_url_one(const uint8_t *data, size_t size);
+
 /* The input as a stream of WebSocket frames from a server. */
 void fuzz_ws_one(const uint8_t *data, size_t size);
 

@@ -38,6 +38,7 @@ static const struct {
 	{ "http", fuzz_http_one },
 	{ "ws", fuzz_ws_one },
 	{ "crl_reason", fuzz_crl_reason_one },
+	{ "proxy_url", fuzz_proxy_url_one },
 };
 
 /* The whole file, in a buffer of exactly its size. */

@@ -229,6 +229,15 @@ static void run_argv_sig(struct run *r, const char *const *argv,
 			unsetenv("MQTTS_PROBE_PASSWORD");
 		unsetenv("SSLKEYLOGFILE");
 		setenv("NO_COLOR", "1", 1);
+		/* a developer's proxy must not reroute the tests; the proxy
+		 * suite sets its own and says so with ITEST_PROXY_ENV */
+		if (getenv("ITEST_PROXY_ENV") == NULL) {
+			unsetenv("ALL_PROXY");
+			unsetenv("all_proxy");
+			unsetenv("NO_PROXY");
+			unsetenv("no_proxy");
+			unsetenv("MQTTS_PROBE_PROXY_PASSWORD");
+		}
 
 		while (argv[n] != NULL)
 			n++;

@@ -194,8 +194,8 @@ main_proxy(const struct options *o, struct run_shared *sh, char *pw,
 		if (o->proxy_password_file != NULL)
 			main_die(EXIT_USAGE, "--proxy-password-file: the proxy "
 			    "URL (%s) has no user name; write it as "
-			    "%s://USER@HOST:PORT", from,
-			    proxy_kind_name(u.kind));
+			    "%.*s://USER@HOST:PORT", from,
+			    (int)strcspn(u.shown, ":"), u.shown);
 		return &u;
 	}
 	if (o->proxy_password_file != NULL) {

@@ -3,10 +3,10 @@
  *
  * The authority is read by target.c's own code, so a proxy URL takes
  * the same user escapes, IPv6 brackets and port rules as a target URL,
- * and a password in it is refused in the same words.
+ * and a password in it is refused in the same words.  Pure, like
+ * target.c (no config.h, nothing of the transport's code): the fuzzer
+ * builds it on its own.
  */
-#include "config.h"
-
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -44,6 +44,7 @@ int
 proxy_url_parse(const char *s, struct proxy_url *u, const char **err)
 {
 	const char *sep = strstr(s, "://"), *auth = s, *end, *at = NULL;
+	const char *scheme = "http";
 	struct target t;
 	char esc[3 * TARGET_USER_MAX];
 	size_t len;
@@ -64,6 +65,7 @@ proxy_url_parse(const char *s, struct proxy_url *u, const char **err)
 			    strncasecmp(s, proxy_url_schemes[i].scheme,
 			    slen) == 0) {
 				u->kind = proxy_url_schemes[i].kind;
+				scheme = proxy_url_schemes[i].scheme;
 				known = true;
 			}
 		if (!known) {
@@ -97,7 +99,7 @@ proxy_url_parse(const char *s, struct proxy_url *u, const char **err)
 	u->port = t.port;
 	proxy_url_escape(u->user, esc, sizeof(esc));
 	snprintf(u->shown, sizeof(u->shown), "%s://%s%s%s%s%s:%u",
-	    proxy_kind_name(u->kind), esc, u->user[0] != '\0' ? "@" : "",
+	    scheme, esc, u->user[0] != '\0' ? "@" : "",
 	    t.is_ipv6 ? "[" : "", u->host, t.is_ipv6 ? "]" : "", u->port);
 	return 0;
 }

@@ -139,7 +139,9 @@ proxy_http_read(const struct proxy_io *io, uint8_t *buf, size_t cap,
 		int rc = http_head_parse(buf, len, &h, &why);
 		long n;
 
-		if (rc != HTTP_HEAD_MORE)
+		if (rc == HTTP_HEAD_BAD && len > HTTP_HEAD_MAX)
+			rc = HTTP_HEAD_MORE;	/* said in its own words below */
+		else if (rc != HTTP_HEAD_MORE)
 			return (long)len;
 		if (len == cap)
 			return proxy_fail(info, PROXY_E_PROTOCOL, err,
