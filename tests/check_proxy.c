@@ -184,6 +184,83 @@ START_TEST(test_socks5)
 }
 END_TEST
 
+/*
+ * ws://: the WebSocket upgrade (step 6) goes through the tunnel too.
+ * ws_fake.js (Node's core modules only) upgrades correctly, then closes
+ * with 1008 when CONNECT arrives: step 7 fails, after the upgrade.
+ */
+START_TEST(test_websocket)
+{
+	struct server s, fake;
+	struct run r;
+	char script[4200], target[64];
+	const char *argv[] = { "node", script, "close", NULL };
+
+	if (system("command -v node >/dev/null 2>&1") != 0)
+		return;		/* check_ws covers node being there */
+	snprintf(script, sizeof(script), "%s/ws_fake.js", getenv("TESTS_LIB"));
+	ck_assert_msg(server_start(&fake, argv, 30) == 0, "ws_fake.js did not "
+	    "start:\n%s", fake.log);
+	microsocks_start(&s, false);
+	snprintf(target, sizeof(target), "ws://localhost:%d/mqtt", fake.port);
+	run_probe(&r, NULL, "--proxy", url("socks5h", NULL, s.port), "-t",
+	    "15", target, NULL);
+	server_stop(&s);
+	server_stop(&fake);
+	EXPECT_EXIT(&r, 7);
+	EXPECT_HAS(&r, "SOCKS5 reply 0x00: succeeded");
+	EXPECT_HAS(&r, "WebSocket upgrade ok");
+	EXPECT_HAS(&r, "1008");
+}
+END_TEST
+
+/* Every machine format through a proxy, failing or not, against
+ * doc/report.schema.json. */
+START_TEST(test_schema)
+{
+	char file[4200], cmd[13000];
+	const char *lib = getenv("TESTS_LIB");
+	struct server s;
+	struct run r, check;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s", pki("proxy-outputs.jsonl"));
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	microsocks_start(&s, false);
+	run_probe(&r, NULL, "--proxy", url("socks5", NULL, s.port), "--cafile",
+	    pki("ca.pem"), "-t", "15", "--format", "json", tls_target(L_GOOD),
+	    NULL);
+	EXPECT_EXIT(&r, 0);
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "--proxy", url("socks5h", NULL, s.port), "--cafile",
+	    pki("ca.pem"), "-t", "15", "--format", "jsonl", "--trace",
+	    tls_target(L_GOOD), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"kind\":\"proxy\"");
+	fputs(r.out, f);
+	free(r.out);
+	run_probe(&r, NULL, "--proxy", url("socks5h", NULL, s.port), "-t", "15",
+	    "--format", "json", "mqtts://localhost:1", NULL);
+	EXPECT_EXIT(&r, 1);
+	EXPECT_HAS(&r, "\"proxy_error\":\"socks_reply\"");
+	fputs(r.out, f);
+	free(r.out);
+	server_stop(&s);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 '%s/schema_check.py' "
+	    "'%s/../../doc/report.schema.json' '%s'", lib, lib, file);
+	{
+		const char *argv[] = { "sh", "-c", cmd, NULL };
+
+		run_argv(&check, argv, NULL, 60);
+	}
+	ck_assert_msg(check.status == 0, "%s", check.out);
+	free(check.out);
+}
+END_TEST
+
 /* ---- authentication -------------------------------------------------- */
 
 START_TEST(test_http_auth)
@@ -556,6 +633,8 @@ add_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_http_connect);
 	tcase_add_test(tc, test_socks5);
+	tcase_add_test(tc, test_websocket);
+	tcase_add_test(tc, test_schema);
 	tcase_add_test(tc, test_http_auth);
 	tcase_add_test(tc, test_socks_auth);
 	tcase_add_test(tc, test_target_refused);
