@@ -260,7 +260,7 @@ expect_consistent(const struct jv *root, const char *name, int want)
 
 static const char *const every_cap[] = {
 	"mqtt_3_1", "mqtt_3_1_1", "mqtt_5", "max_qos", "qos0", "qos1", "qos2",
-	"retain", "wildcard_plus", "wildcard_hash", "shared",
+	"receive_maximum", "retain", "wildcard_plus", "wildcard_hash", "shared",
 	"subscription_ids", "topic_alias", "max_packet_size",
 	"max_topic_length", "client_id_max_length", "client_id_chars",
 	"empty_client_id_clean", "empty_client_id_persistent",
@@ -359,8 +359,8 @@ static void
 expect_shipped(const struct jv *root)
 {
 	static const char *const yes[] = { "mqtt_3_1", "mqtt_3_1_1",
-	    "mqtt_5", "max_qos", "qos0", "qos1", "qos2", "retain",
-	    "wildcard_plus", "wildcard_hash", "shared", "subscription_ids",
+	    "mqtt_5", "max_qos", "qos0", "qos1", "qos2", "receive_maximum",
+	    "retain", "wildcard_plus", "wildcard_hash", "shared", "subscription_ids",
 	    "topic_alias", "max_packet_size", "max_topic_length",
 	    "client_id_max_length", "client_id_chars", "empty_client_id_clean",
 	    "persistent_session", "will", "keepalive_enforced" };
@@ -377,6 +377,18 @@ expect_shipped(const struct jv *root)
 	expect_cap_value(root, "client_id_max_length", 65535);
 	/* mosquitto's default: ten aliases */
 	expect_cap_value(root, "topic_alias", 10);
+	/* max_inflight_messages 20, advertised as Receive Maximum 20: the
+	 * 21st QoS 2 message in flight is refused */
+	expect_cap_value(root, "receive_maximum", 20);
+	expect_consistent(root, "receive_maximum", 1);
+	jr_expect_str(root, "capabilities/receive_maximum/advertised",
+	    "receive maximum 20");
+	ck_assert_msg(strstr(jr_get(root,
+	    "capabilities/receive_maximum/evidence")->str, "one more was "
+	    "refused with 0x") != NULL, "receive_maximum: %s", jr_get(root,
+	    "capabilities/receive_maximum/evidence")->str);
+	/* no --trace: no packets */
+	jr_expect_type(root, "capabilities/receive_maximum/packets", J_NULL);
 	/* what the 5.0 CONNACK says agrees with what was seen */
 	expect_consistent(root, "max_qos", 1);
 	expect_consistent(root, "retain", 1);
@@ -407,6 +419,8 @@ expect_limited(const struct jv *root)
 	expect_consistent(root, "max_qos", 1);
 	expect_cap(root, "qos1", "yes");
 	expect_cap(root, "qos2", "no");
+	/* no QoS 2 at all, so none in flight */
+	expect_cap(root, "receive_maximum", "n/a");
 	ck_assert_msg(strstr(jr_get(root, "capabilities/qos2/evidence")->str,
 	    "0x9b") != NULL, "qos2 evidence lacks 0x9b");
 	/* retain_available false: refused (0x9A), and advertised so */
@@ -480,6 +494,36 @@ expect_row(const struct run *r, char mark, const char *name,
 	EXPECT_HAS(r, row);
 }
 
+/* Under the table row of name, before the next row: a packet line
+ * with the arrow and text (--trace). */
+static void
+expect_under_row(const struct run *r, const char *name, const char *arrow,
+    const char *text)
+{
+	char row[64];
+	const char *at, *end, *p;
+
+	snprintf(row, sizeof row, "%-27s ", name);
+	at = strstr(r->out, row);
+	ck_assert_msg(at != NULL, "%s: no row %s\n%s", r->cmd, name, r->out);
+	/* the next row: two spaces, a mark (' ' or '*'), then a name */
+	for (end = strchr(at, '\n'); end != NULL; end = strchr(end + 1, '\n'))
+		if (strncmp(end + 1, "  ", 2) == 0 && (end[3] == ' ' ||
+		    end[3] == '*') && end[4] >= 'a' && end[4] <= 'z')
+			break;
+	if (end == NULL)
+		end = at + strlen(at);
+	for (p = at; (p = strstr(p, arrow)) != NULL && p < end; p++) {
+		const char *eol = strchr(p, '\n');
+		const char *t = strstr(p, text);
+
+		if (t != NULL && t < end && (eol == NULL || t < eol))
+			return;
+	}
+	ck_abort_msg("%s: no '%s...%s' under %s\n%.*s", r->cmd, arrow, text,
+	    name, (int)(end - at), at);
+}
+
 /* 3.1.1 in text against the limits: the table, the verdict naming what
  * is missing, the hint. */
 static void
@@ -496,6 +540,12 @@ expect_text_v311(const struct run *r)
 	EXPECT_HAS(r, "required capability missing: retain (no)");
 	EXPECT_LAST_LINE_STARTS(r, "FAIL ");
 	EXPECT_HAS(r, "hint: required capability retain is missing");
+	/* --trace: each experiment's packets under its row */
+	expect_under_row(r, "max_qos", "-> ", "SUBSCRIBE id=");
+	expect_under_row(r, "max_qos", "<- ", "SUBACK id=");
+	expect_under_row(r, "qos1", "-> ", "PUBLISH qos=1 retain=0");
+	expect_under_row(r, "retain", "-> ", "PUBLISH qos=1 retain=1");
+	expect_under_row(r, "will", "-> ", "CONNECT version=3.1.1");
 }
 
 /*
@@ -521,7 +571,7 @@ START_TEST(test_brokers)
 	if (child == 0) {
 		run_probe(&text, NULL, "--cafile", pki("ca.pem"), "-t",
 		    timeout_arg(), "--require", "retain,will", "--color",
-		    "never", lim, NULL);
+		    "never", "--trace", lim, NULL);
 		f = fopen(textout, "w");
 		if (f == NULL)
 			_exit(99);
@@ -553,7 +603,7 @@ START_TEST(test_brokers)
 	ck_assert_int_eq(fscanf(f, "%d\n", &text.status), 1);
 	text.len = fread(text.out, 1, OUTPUT_LIMIT, f);
 	fclose(f);
-	snprintf(text.cmd, sizeof text.cmd, "mqtts-probe --require "
+	snprintf(text.cmd, sizeof text.cmd, "mqtts-probe --trace --require "
 	    "retain,will %s", lim);
 	expect_text_v311(&text);
 	free(text.out);
@@ -625,6 +675,22 @@ START_TEST(test_liar)
 	jr_expect_str(&root, "capabilities/retain/advertised",
 	    "retain available yes");
 	jr_expect_str(&root, "missing_required/0", "retain");
+	/* it advertises Receive Maximum 3 and refuses the third QoS 2
+	 * message in flight */
+	expect_cap(&root, "receive_maximum", "partly");
+	expect_cap_value(&root, "receive_maximum", 2);
+	expect_consistent(&root, "receive_maximum", 0);
+	jr_expect_str(&root, "capabilities/receive_maximum/advertised",
+	    "receive maximum 3");
+	/* it claims an hour of Session Expiry and keeps no session */
+	if (strcmp(jr_get(&root, "capabilities/persistent_session/result")->str,
+	    "undecided") != 0) {
+		expect_cap(&root, "persistent_session", "no");
+		jr_expect_str(&root,
+		    "capabilities/persistent_session/advertised",
+		    "session expiry 3600 s");
+		expect_consistent(&root, "persistent_session", 0);
+	}
 	/* it set keep-alive 30 s: a silence of 8 s decides nothing */
 	expect_cap(&root, "keepalive_enforced", "undecided");
 	jr_expect_str(&root, "capabilities/keepalive_enforced/advertised",

@@ -104,7 +104,8 @@ expect_cap_value(const struct jv *root, const char *name, double value)
 START_TEST(test_aedes)
 {
 	static const char *const yes[] = { "mqtt_3_1", "mqtt_3_1_1",
-	    "max_qos", "qos0", "qos1", "qos2", "retain", "wildcard_plus",
+	    "max_qos", "qos0", "qos1", "qos2", "receive_maximum", "retain",
+	    "wildcard_plus",
 	    "wildcard_hash", "max_packet_size", "max_topic_length",
 	    "client_id_max_length", "client_id_chars",
 	    "empty_client_id_clean", "empty_client_id_persistent",
@@ -146,6 +147,8 @@ START_TEST(test_aedes)
 	expect_cap_value(&root, "max_packet_size", 1048576);
 	expect_cap_value(&root, "max_topic_length", 65535);
 	expect_cap_value(&root, "client_id_max_length", 65535);
+	/* 32 QoS 2 messages held in flight, the most the probe tries */
+	expect_cap_value(&root, "receive_maximum", 32);
 	/* nothing advertised (3.1.1), so nothing to compare */
 	jr_expect_type(&root, "capabilities/retain/consistent", J_NULL);
 	/* 3.1.1 wants 0x02 for an empty id without a clean session */

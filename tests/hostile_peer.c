@@ -19,8 +19,9 @@
  * "caps-liar" accepts every connection at once (a child for each): a
  * broker for --capabilities whose MQTT 5.0 CONNACK claims retained
  * messages, wildcard and shared subscriptions (and, by leaving Maximum
- * QoS out, QoS 2) and a keep-alive of 30 s, yet grants QoS 0 and
- * delivers nothing.
+ * QoS out, QoS 2), a keep-alive of 30 s, a Receive Maximum of 3 and a
+ * Session Expiry of an hour, yet grants QoS 0, delivers nothing, refuses
+ * a third QoS 2 message in flight (PUBREC 0x97) and keeps no session.
  *
  * Whatever happens, alarm() ends the process after SECONDS (default 20),
  * so a test that forgets it cannot leave it behind for long; the tests
@@ -62,6 +63,7 @@ struct hostile {
 	bool drip;			/* push one byte at a time, slowly */
 	int version;			/* protocol level from CONNECT: 4, 5 */
 	char client_id[128];		/* from CONNECT, cut to fit */
+	unsigned inflight;		/* caps-liar: QoS 2 awaiting PUBREL */
 	uint8_t in[HOSTILE_MAX_PACKET];	/* MQTT bytes read, not consumed */
 	size_t inlen;
 };
@@ -403,9 +405,10 @@ hostile_connack_ok(struct hostile *h)
 	static const uint8_t v311[] = { 0x20, 0x02, 0x00, 0x00 };
 	static const uint8_t v5[] = { 0x20, 0x03, 0x00, 0x00, 0x00 };
 	/* retain available, wildcard and shared subscriptions available,
-	 * server keep alive 30 s */
-	static const uint8_t v5_claims[] = { 0x20, 0x0c, 0x00, 0x00, 0x09,
-	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01, 0x13, 0x00, 0x1e };
+	 * server keep alive 30 s, receive maximum 3, session expiry 3600 s */
+	static const uint8_t v5_claims[] = { 0x20, 0x14, 0x00, 0x00, 0x11,
+	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01, 0x13, 0x00, 0x1e,
+	    0x21, 0x00, 0x03, 0x11, 0x00, 0x00, 0x0e, 0x10 };
 
 	if (h->version == 5 && strcmp(h->mode, "caps-liar") == 0)
 		hostile_send(h, v5_claims, sizeof(v5_claims));
@@ -541,6 +544,18 @@ hostile_serve(struct hostile *h)
 				ack[2] = pkt[at];
 				ack[3] = pkt[at + 1];
 				at += 2;
+				if (qos == 2 && h->version == 5 &&
+				    strcmp(h->mode, "caps-liar") == 0 &&
+				    h->inflight >= 2) {
+					/* fewer than it advertises */
+					uint8_t full[5] = { 0x50, 0x03, ack[2],
+					    ack[3], 0x97 };
+
+					hostile_send(h, full, sizeof(full));
+					continue;
+				}
+				if (qos == 2)
+					h->inflight++;
 				hostile_send(h, ack, sizeof(ack));
 			}
 			if (h->version == 5 && at < n)
@@ -561,6 +576,8 @@ hostile_serve(struct hostile *h)
 		} else if (type == 6 && b + 2 <= n) {	/* PUBREL */
 			uint8_t comp[4] = { 0x70, 0x02, pkt[b], pkt[b + 1] };
 
+			if (h->inflight > 0)
+				h->inflight--;
 			hostile_send(h, comp, sizeof(comp));
 		} else if (type == 12) {		/* PINGREQ */
 			static const uint8_t pong[] = { 0xd0, 0x00 };

@@ -313,6 +313,7 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->hints.tls_version = (int)o->tls_version;
 	ec->hints.paused = o->pause;
 	ec->capabilities = o->capabilities;
+	ec->trace_caps = o->trace;
 	ec->require = o->require;
 }
 

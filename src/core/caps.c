@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caps_int.h"
@@ -41,6 +42,7 @@ caps_now(const struct caps *k)
 void
 caps_begin(struct caps *k, const char *name)
 {
+	free(k->cur.packets);
 	memset(&k->cur, 0, sizeof(k->cur));
 	snprintf(k->cur.name, sizeof(k->cur.name), "%s", name);
 	k->cur.start_us = caps_now(k);
@@ -76,9 +78,39 @@ caps_end(struct caps *k, enum cap_result res, const char *fmt, ...)
 	k->cur.end_us = caps_now(k);
 	k->cur.required = caps_listed(k->cfg->require, k->cur.name);
 	report_capability(k->r, &k->cur);
+	/* the report keeps a copy of the packets */
+	free(k->cur.packets);
+	k->cur.packets = NULL;
+	k->cur.npackets = 0;
+	k->cur.packets_dropped = 0;
 	if (k->cur.required && res != CAP_YES)
 		report_hint(k->r, "required capability %s is missing (%s): %s",
 		    k->cur.name, report_cap_result_name(res), k->cur.evidence);
+}
+
+void
+caps_trace(void *ctx, uint64_t now, enum report_dir dir, size_t size,
+    const char *text)
+{
+	struct report_capability *c = *(struct report_capability **)ctx;
+	struct report_cap_packet *p;
+
+	if (c->npackets >= REPORT_MAX_CAP_PACKETS) {
+		c->packets_dropped++;
+		return;
+	}
+	if (c->packets == NULL) {
+		c->packets = calloc(REPORT_MAX_CAP_PACKETS, sizeof(*c->packets));
+		if (c->packets == NULL) {
+			c->packets_dropped++;
+			return;
+		}
+	}
+	p = &c->packets[c->npackets++];
+	p->at_us = now;
+	p->dir = dir;
+	p->size = size;
+	snprintf(p->text, sizeof(p->text), "%s", text);
 }
 
 bool
@@ -165,6 +197,10 @@ caps_open(struct caps *k, struct session_settings *set,
 		caps_client_id(k, k->idbuf, sizeof(k->idbuf));
 		set->client_id = k->idbuf;
 	}
+	if (k->trace && set->trace == NULL) {
+		set->trace = caps_trace;
+		set->trace_ctx = &k->into;
+	}
 	s = session_open(k->cfg, k->io, set, k->deadline, out);
 	if (fresh)
 		set->client_id = NULL;
@@ -177,10 +213,12 @@ caps_run(const struct engine_config *cfg, const struct engine_io *io,
 {
 	struct caps k = {
 		.cfg = cfg, .io = io, .r = r, .deadline = deadline,
-		.version = cfg->mqtt_version,
+		.version = cfg->mqtt_version, .trace = cfg->trace_caps,
 	};
 	struct session *ka;
 
+	k.into = &k.cur;
+	k.ka_into = &k.cur;
 	/* a tenth of --timeout, at least 0.2 s: long enough for a
 	 * loopback or LAN broker to deliver, short enough that the
 	 * experiments that wait for nothing fit in the run */
@@ -190,6 +228,7 @@ caps_run(const struct engine_config *cfg, const struct engine_io *io,
 	caps_versions(&k);
 	ka = caps_keepalive_start(&k);
 	caps_qos(&k);
+	caps_receive_maximum(&k);
 	caps_retain(&k);
 	caps_subscriptions(&k);
 	caps_v5_features(&k);
@@ -199,4 +238,5 @@ caps_run(const struct engine_config *cfg, const struct engine_io *io,
 	caps_sessions(&k);
 	caps_will(&k);
 	caps_keepalive_finish(&k, ka);
+	free(k.cur.packets);
 }

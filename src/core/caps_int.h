@@ -29,6 +29,12 @@ struct caps {
 	struct report_capability ka;	/* keep-alive, decided last */
 	unsigned ka_server;		/* 5.0 Server Keep Alive for it, or 0 */
 	char idbuf[64];			/* a fresh id while a session opens */
+	/* --trace: the capability each session's packets are kept under
+	 * (caps_trace's context); the keep-alive session, which outlives
+	 * the others, has its own */
+	bool trace;
+	struct report_capability *into;
+	struct report_capability *ka_into;
 	char rel[2][300];		/* caps_rel's, per run: probes run in
 					 * threads */
 };
@@ -55,6 +61,9 @@ const char *caps_rel(struct caps *k, const char *topic, int slot);
  * one, a fresh client id. */
 struct session *caps_open(struct caps *k, struct session_settings *set,
     struct session_outcome *out);
+/* A session's trace callback: ctx is a struct report_capability ** */
+void caps_trace(void *ctx, uint64_t now, enum report_dir dir, size_t size,
+    const char *text);
 /* The deadline has passed (nothing recorded). */
 bool caps_now_past(const struct caps *k);
 /* now + wait_us, not past the deadline (then wait_cut is set) */
@@ -67,6 +76,7 @@ enum cap_result caps_missed(struct caps *k, int rc, struct io_error *err);
 /* The groups of experiments. */
 void caps_versions(struct caps *k);
 void caps_qos(struct caps *k);
+void caps_receive_maximum(struct caps *k);
 void caps_retain(struct caps *k);
 void caps_subscriptions(struct caps *k);
 void caps_v5_features(struct caps *k);

@@ -13,7 +13,7 @@
  * threads). */
 #define CAPS_LIST(X) \
 	X(mqtt_3_1) X(mqtt_3_1_1) X(mqtt_5) \
-	X(max_qos) X(qos0) X(qos1) X(qos2) \
+	X(max_qos) X(qos0) X(qos1) X(qos2) X(receive_maximum) \
 	X(retain) \
 	X(wildcard_plus) X(wildcard_hash) X(shared) \
 	X(subscription_ids) X(topic_alias) \

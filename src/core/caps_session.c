@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caps_int.h"
@@ -89,6 +90,8 @@ caps_sessions(struct caps *k)
 	struct session_msg m;
 	struct io_error err = { 0 };
 	struct session *s;
+	bool adv_expiry;
+	uint32_t expiry;
 	int rc;
 
 	caps_begin(k, "persistent_session");
@@ -104,6 +107,10 @@ caps_sessions(struct caps *k)
 		    o.reason);
 		return;
 	}
+	/* a 5.0 broker that will not keep it for the 60 s asked says so
+	 * in CONNACK (Session Expiry Interval): 0 means not at all */
+	adv_expiry = MQTT_PROP_PRESENT(&o.props, 0x11);
+	expiry = o.props.session_expiry;
 	rc = session_subscribe(s, topic, 1, 0, NULL, &err) == 0 ?
 	    session_wait(s, MQTT_SUBACK, 0, k->deadline, &rep, &err) : -1;
 	session_close(s, true);
@@ -129,6 +136,9 @@ caps_sessions(struct caps *k)
 	}
 	rc = session_wait_msg(s, topic, caps_wait_until(k), &m, &err);
 	session_close(s, true);
+	if (adv_expiry)
+		caps_claim(k, (expiry > 0) == o.session_present,
+		    "session expiry %u s", (unsigned)expiry);
 	if (!o.session_present)
 		caps_end(k, CAP_NO, "reconnected with Clean Session 0: CONNACK "
 		    "session present 0, the session was not kept%s",
@@ -216,6 +226,12 @@ caps_keepalive_start(struct caps *k)
 	struct session_outcome o;
 	struct session *s;
 
+	/* its packets go where k->ka_into points: k->cur while it opens,
+	 * k->ka while the others run, k->cur again when it is decided */
+	if (k->trace) {
+		set.trace = caps_trace;
+		set.trace_ctx = &k->ka_into;
+	}
 	caps_begin(k, "keepalive_enforced");
 	if (caps_out_of_time(k))
 		return NULL;
@@ -228,6 +244,10 @@ caps_keepalive_start(struct caps *k)
 	    o.props.server_keep_alive : 0;
 	/* decided last: the others run meanwhile */
 	k->ka = k->cur;
+	k->cur.packets = NULL;		/* k->ka has them now */
+	k->cur.npackets = 0;
+	k->cur.packets_dropped = 0;
+	k->ka_into = &k->ka;
 	return s;
 }
 
@@ -236,14 +256,23 @@ caps_keepalive_finish(struct caps *k, struct session *s)
 {
 	struct session_reply rep;
 	struct io_error err = { 0 };
-	uint64_t t0, until, after;
+	uint64_t t0, until, after, looked;
 	int rc;
 
 	if (s == NULL)
 		return;
+	free(k->cur.packets);
 	k->cur = k->ka;
+	k->ka.packets = NULL;
+	k->ka_into = &k->cur;
 	t0 = k->cur.start_us;
+	looked = session_now(s) - t0;
 	until = t0 + CAPS_KA_WAIT_US;
+	/* the others may have run past the wait (a slow link, valgrind):
+	 * a close that came meanwhile is still there to be read, and a
+	 * read past its deadline would not look */
+	if (until < t0 + looked + 200000)
+		until = t0 + looked + 200000;
 	if (until > k->deadline)
 		until = k->deadline;
 	rc = session_wait(s, MQTT_AUTH, 0, until, &rep, &err);
@@ -263,7 +292,13 @@ caps_keepalive_finish(struct caps *k, struct session *s)
 		    (double)(until - t0) / 1e6);
 		return;
 	}
-	if (rc == 0) {
+	if (rc == 0 && after - looked < 50000) {
+		/* it was over before we looked: the time is a bound */
+		caps_value(k, (long long)(after / 1000));
+		caps_end(k, CAP_YES, "keep-alive %d s and no PINGREQ: %s "
+		    "within %.2f s (the other experiments ran meanwhile)",
+		    CAPS_KEEPALIVE, err.text, (double)after / 1e6);
+	} else if (rc == 0) {
 		caps_value(k, (long long)(after / 1000));
 		caps_end(k, CAP_YES, "keep-alive %d s and no PINGREQ: %s "
 		    "after %.2f s", CAPS_KEEPALIVE, err.text,

@@ -50,6 +50,8 @@ struct engine_config {
 	const char *require;		/* "qos2,retain": the ones that must
 					 * be there (caps_known checks the
 					 * names), or NULL */
+	bool trace_caps;		/* --trace: keep each experiment's
+					 * packets under its capability */
 
 	/* Settings of one connection that a probe leaves zero and the
 	 * experiments change (session.c) */

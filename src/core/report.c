@@ -108,6 +108,8 @@ report_free(struct report *r)
 	free(r->certs);
 	free(r->hints);
 	free(r->findings);
+	for (size_t i = 0; i < r->ncaps; i++)
+		free(r->caps[i].packets);
 	free(r->caps);
 	memset(r, 0, sizeof(*r));
 }
@@ -375,6 +377,28 @@ report_apply(struct report *r, const struct report_change *c)
 		    c->cap->start_us - r->origin_us : 0;
 		k->end_us = c->cap->end_us >= r->origin_us ?
 		    c->cap->end_us - r->origin_us : 0;
+		/* the packets are the caller's: the report keeps a copy */
+		k->packets = NULL;
+		k->npackets = 0;
+		if (c->cap->npackets > 0 && c->cap->packets != NULL) {
+			size_t n = c->cap->npackets < REPORT_MAX_CAP_PACKETS ?
+			    c->cap->npackets : REPORT_MAX_CAP_PACKETS;
+
+			k->packets = malloc(n * sizeof(*k->packets));
+			if (k->packets == NULL) {
+				r->oom = true;
+				k->packets_dropped += c->cap->npackets;
+			} else {
+				memcpy(k->packets, c->cap->packets,
+				    n * sizeof(*k->packets));
+				k->npackets = n;
+				k->packets_dropped += c->cap->npackets - n;
+				for (size_t i = 0; i < n; i++)
+					k->packets[i].at_us =
+					    k->packets[i].at_us >= r->origin_us ?
+					    k->packets[i].at_us - r->origin_us : 0;
+			}
+		}
 		if (k->required && k->result != CAP_YES)
 			r->caps_missing++;
 		break;

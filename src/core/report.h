@@ -159,6 +159,22 @@ enum cap_result {
 	CAP_NA,			/* does not apply (5.0 only, on 3.1.1) */
 };
 #define REPORT_MAX_CAPS 48
+
+/*
+ * --trace: one packet of an experiment's connections, kept under the
+ * capability it helped decide.  at_us is monotonic in the change and an
+ * offset from probe start in the report.  A capability keeps the first
+ * REPORT_MAX_CAP_PACKETS and counts the rest (the packet size search
+ * alone sends dozens).
+ */
+#define REPORT_MAX_CAP_PACKETS 64
+struct report_cap_packet {
+	uint64_t at_us;
+	enum report_dir dir;
+	size_t size;			/* bytes of the whole packet */
+	char text[160];			/* as the trace describes it */
+};
+
 struct report_capability {
 	char name[REPORT_KEY_MAX];
 	enum cap_result result;
@@ -170,6 +186,11 @@ struct report_capability {
 	bool required;			/* named in --require */
 	uint64_t start_us;		/* offsets from probe start */
 	uint64_t end_us;
+	/* --trace only: the packets that decided it (the report keeps a
+	 * copy of its own), and how many more were not kept */
+	struct report_cap_packet *packets;
+	size_t npackets;
+	uint64_t packets_dropped;
 };
 
 /*

@@ -24,7 +24,23 @@ struct session {
 	/* delivered messages not yet taken: a ring, the oldest dropped */
 	struct session_msg inbox[SESSION_INBOX];
 	size_t nin;
+	void (*trace)(void *ctx, uint64_t now, enum report_dir dir,
+	    size_t size, const char *text);
+	void *trace_ctx;
 };
+
+/* The scratch report's listener: its packets go on to whoever traces. */
+static void
+session_listen(const struct report *r, const struct report_change *c,
+    void *ctx)
+{
+	struct session *s = ctx;
+
+	(void)r;
+	if (c->kind == RC_EVENT && c->ev_kind == EVK_MQTT && c->text != NULL)
+		s->trace(s->trace_ctx, c->now_us, c->ev_dir, c->ev_size,
+		    c->text);
+}
 
 static void
 session_outcome_fill(struct session *s, struct session_outcome *out)
@@ -82,7 +98,9 @@ session_open(const struct engine_config *base, const struct engine_io *io,
 	s->cfg.will_qos = set->will_qos;
 	s->io = *io;
 	s->io.before_step = NULL;	/* --pause holds the probe's steps */
-	report_init(&s->scratch, NULL, NULL);
+	s->trace = set->trace;
+	s->trace_ctx = set->trace_ctx;
+	report_init(&s->scratch, s->trace != NULL ? session_listen : NULL, s);
 	s->e.cfg = &s->cfg;
 	s->e.io = &s->io;
 	s->e.r = &s->scratch;
@@ -161,6 +179,20 @@ session_publish(struct session *s, const char *topic, size_t topic_len,
 		free(pkt);
 		return session_local(err, "PUBLISH");
 	}
+	if (s->trace != NULL) {
+		/* the topic searches send topics of up to 64 KiB: a trace
+		 * line shows their start and length */
+		char desc[REPORT_TEXT_MAX], more[48] = "";
+
+		if (topic_len > 80)
+			snprintf(more, sizeof(more), "... (%zu bytes)",
+			    topic_len);
+		snprintf(desc, sizeof(desc), "PUBLISH qos=%u retain=%d id=%u%s "
+		    "topic='%.*s'%s payload=%zu bytes", qos, retain ? 1 : 0,
+		    p.packet_id, alias != 0 ? " alias" : "",
+		    (int)(topic_len > 80 ? 80 : topic_len), topic, more, len);
+		engine_packet(&s->e, DIR_OUT, pkt, n, 0, desc);
+	}
 	rc = engine_send(&s->e, pkt, n, err);
 	free(pkt);
 	return rc;
@@ -186,6 +218,13 @@ session_subscribe(struct session *s, const char *filter, unsigned qos,
 		free(pkt);
 		return session_local(err, "SUBSCRIBE");
 	}
+	if (s->trace != NULL) {
+		char desc[REPORT_TEXT_MAX];
+
+		snprintf(desc, sizeof(desc), "SUBSCRIBE id=%u filter='%.120s' "
+		    "qos=%u", sub.packet_id, filter, qos);
+		engine_packet(&s->e, DIR_OUT, pkt, n, 0, desc);
+	}
 	rc = engine_send(&s->e, pkt, n, err);
 	free(pkt);
 	return rc;
@@ -199,7 +238,16 @@ session_ping(struct session *s, struct io_error *err)
 
 	if (mqtt_pingreq_encode(pkt, sizeof(pkt), &n) != MQTT_OK)
 		return session_local(err, "PINGREQ");
+	if (s->trace != NULL)
+		engine_packet(&s->e, DIR_OUT, pkt, n, 0, "PINGREQ");
 	return engine_send(&s->e, pkt, n, err);
+}
+
+int
+session_ack(struct session *s, enum mqtt_type type, uint16_t id,
+    struct io_error *err)
+{
+	return engine_send_ack(&s->e, type, id, err);
 }
 
 /* Keep a delivered message; a full inbox drops its oldest. */

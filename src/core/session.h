@@ -30,6 +30,11 @@ struct session_settings {
 	const char *will_topic;		/* NULL: none */
 	const char *will_payload;
 	unsigned will_qos;
+	/* --trace: told of every MQTT packet the session sends or reads
+	 * (now is monotonic); NULL: nobody asks */
+	void (*trace)(void *ctx, uint64_t now, enum report_dir dir,
+	    size_t size, const char *text);
+	void *trace_ctx;
 };
 
 /* How opening went. */
@@ -84,6 +89,9 @@ int session_publish(struct session *s, const char *topic, size_t topic_len,
 int session_subscribe(struct session *s, const char *filter, unsigned qos,
     uint32_t sub_id, uint16_t *id, struct io_error *err);
 int session_ping(struct session *s, struct io_error *err);
+/* An acknowledgement of ours (PUBREL to go on with a QoS 2 flow). */
+int session_ack(struct session *s, enum mqtt_type type, uint16_t id,
+    struct io_error *err);
 
 /*
  * Read until a packet of type want (with packet id id, when not 0)

@@ -776,6 +776,27 @@ json_capability_members(struct json_w *w, const struct report_capability *c)
 	json_key_int(w, "start_us", (long long)c->start_us);
 	json_key_int(w, "duration_us",
 	    (long long)(c->end_us - c->start_us));
+	/* --trace: the packets that decided it */
+	json_key(w, "packets");
+	if (c->npackets == 0 && c->packets_dropped == 0) {
+		json_null(w);
+		json_key(w, "packets_not_shown");
+		json_null(w);
+		return;
+	}
+	json_open(w, '[');
+	for (size_t i = 0; i < c->npackets; i++) {
+		const struct report_cap_packet *p = &c->packets[i];
+
+		json_open(w, '{');
+		json_key_int(w, "at_us", (long long)p->at_us);
+		json_key_str(w, "direction", p->dir == DIR_OUT ? "out" : "in");
+		json_key_int(w, "size", (long long)p->size);
+		json_key_str(w, "text", p->text);
+		json_close(w, '}');
+	}
+	json_close(w, ']');
+	json_key_int(w, "packets_not_shown", (long long)c->packets_dropped);
 }
 
 static void

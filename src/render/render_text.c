@@ -970,6 +970,30 @@ render_verdict(const struct report *r, const char *target, int steps,
 	    r->unverified ? " (certificate NOT trusted, --insecure)" : "");
 }
 
+/* --trace: an experiment's packets under its row, as the walk's are. */
+static void
+render_cap_packets(struct render_text *rt, const struct report_capability *c)
+{
+	char text[sizeof(c->packets[0].text) * 4], prefix[64], size[24];
+
+	for (size_t i = 0; i < c->npackets; i++) {
+		const struct report_cap_packet *p = &c->packets[i];
+
+		snprintf(size, sizeof(size), "%zu", p->size);
+		snprintf(prefix, sizeof(prefix), "      %9.3f ms  %s %6s  ",
+		    (double)p->at_us / 1000.0, p->dir == DIR_OUT ? "->" : "<-",
+		    size);
+		render_clean(p->text, text, sizeof(text));
+		render_wrapped(rt->out, render_width(rt), prefix, 31, "", text,
+		    "");
+	}
+	if (c->packets_dropped > 0)
+		fprintf(rt->out, "      %s(and %llu more packets not shown)%s\n",
+		    render_color(rt, C_DIM),
+		    (unsigned long long)c->packets_dropped,
+		    render_color(rt, C_RESET));
+}
+
 /*
  * --capabilities as a table: name (* when --require names it), result,
  * value, time, evidence; a line under it when 5.0's CONNACK claimed
@@ -1029,6 +1053,8 @@ render_caps(struct render_text *rt, const struct report *r)
 				    sizeof(clean)));
 				render_wrap_text(rt, "      ", 8, C_YELLOW, text);
 			}
+			if (rt->trace)
+				render_cap_packets(rt, c);
 		}
 	}
 }
