@@ -74,8 +74,9 @@ tinyproxy_start(struct server *s, bool auth, int refused_port, char *log,
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "Port %d\nListen 127.0.0.1\nTimeout 20\nMaxClients 40\n"
 	    "LogLevel Connect\nLogFile \"%s\"\nConnectPort %d\nConnectPort %d\n"
-	    "ConnectPort %d\nConnectPort %d\n%s", port, log, g_port[L_GOOD],
-	    g_port[L_PASSWORD], g_port[L_PLAINTEXT], refused_port,
+	    "ConnectPort %d\nConnectPort %d\nConnectPort %d\n%s", port, log,
+	    g_port[L_GOOD], g_port[L_PASSWORD], g_port[L_PLAINTEXT],
+	    g_port[L_TLS13ONLY], refused_port,
 	    auth ? "BasicAuth " PROXY_USER " " PROXY_PW "\n" : "");
 	fclose(f);
 	proxy_run(s, "tinyproxy", "echo $0; exec tinyproxy -d -c \"$1\" "
@@ -513,9 +514,11 @@ START_TEST(test_environment)
 	EXPECT_EXIT(&lower, 0);
 	EXPECT_HAS(&lower, "proxy from all_proxy");
 	EXPECT_EXIT(&bypass, 0);
-	EXPECT_LACKS(&bypass, "proxy");
+	EXPECT_HAS(&bypass, "proxy none (NO_PROXY matches localhost)");
+	EXPECT_LACKS(&bypass, "proxy tunnel");
 	EXPECT_EXIT(&bypass_opt, 0);
-	EXPECT_LACKS(&bypass_opt, "proxy");
+	EXPECT_HAS(&bypass_opt, "proxy none (NO_PROXY matches localhost)");
+	EXPECT_LACKS(&bypass_opt, "proxy tunnel");
 	EXPECT_EXIT(&empty, 0);
 	EXPECT_LACKS(&empty, "proxy");
 	ck_assert_int_eq(tinyproxy_connects(log), 2);
@@ -539,6 +542,27 @@ START_TEST(test_clients_and_capabilities)
 	/* the probe, each --clients profile, each experiment's session */
 	ck_assert_msg(tinyproxy_connects(log) > 5, "only %d CONNECTs through "
 	    "the proxy", tinyproxy_connects(log));
+}
+END_TEST
+
+/* A TLS 1.2 offer to a TLS 1.3-only listener fails the handshake: the
+ * follow-up experiments' offers reconnect through the proxy too. */
+START_TEST(test_diagnosis)
+{
+	struct server s;
+	struct run r;
+	char log[4200];
+
+	tinyproxy_start(&s, false, closed_port(), log, sizeof(log));
+	run_probe(&r, NULL, "--proxy", url("http", NULL, s.port), "--cafile",
+	    pki("ca.pem"), "-t", "20", "--tls-version", "1.2",
+	    tls_target(L_TLS13ONLY), NULL);
+	server_stop(&s);
+	ck_assert_msg(r.status >= 2 && r.status <= 5, "exit %d: %.3000s",
+	    r.status, r.out);
+	EXPECT_HAS(&r, "Diagnosis");
+	ck_assert_msg(tinyproxy_connects(log) > 1, "%d CONNECTs through the "
+	    "proxy: %.3000s", tinyproxy_connects(log), r.out);
 }
 END_TEST
 
@@ -644,6 +668,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_fake_gateway);
 	tcase_add_test(tc, test_environment);
 	tcase_add_test(tc, test_clients_and_capabilities);
+	tcase_add_test(tc, test_diagnosis);
 	tcase_add_test(tc, test_password_never_shown);
 	tcase_add_test(tc, test_bad_urls);
 }

@@ -188,8 +188,11 @@ main_proxy(const struct options *o, struct run_shared *sh, char *pw,
 		main_die(EXIT_USAGE, "%s: %s", from, err);
 	sh->proxy_from = from;
 	sh->no_proxy = getenv("no_proxy");
-	if (sh->no_proxy == NULL)
+	sh->no_proxy_from = "no_proxy";
+	if (sh->no_proxy == NULL) {
 		sh->no_proxy = getenv("NO_PROXY");
+		sh->no_proxy_from = "NO_PROXY";
+	}
 	if (u.user[0] == '\0') {
 		if (o->proxy_password_file != NULL)
 			main_die(EXIT_USAGE, "--proxy-password-file: the proxy "

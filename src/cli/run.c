@@ -360,15 +360,22 @@ run_ws_config(const struct options *o, const struct target *t,
 	return wc;
 }
 
-/* The proxy for target t, unless NO_PROXY sends it direct; NULL: none. */
+/* The proxy for target t, unless NO_PROXY sends it direct (skipped then
+ * says so); NULL: none. */
 static const struct proxy_config *
 run_proxy_config(const struct run_shared *s, const struct target *t,
-    struct proxy_config *pc)
+    struct proxy_config *pc, char *skipped, size_t len)
 {
 	const struct proxy_url *u = s->proxy;
 
-	if (u == NULL || proxy_url_bypass(s->no_proxy, t->host))
+	skipped[0] = '\0';
+	if (u == NULL)
 		return NULL;
+	if (proxy_url_bypass(s->no_proxy, t->host)) {
+		snprintf(skipped, len, "%s matches %s", s->no_proxy_from,
+		    t->host);
+		return NULL;
+	}
 	memset(pc, 0, sizeof(*pc));
 	pc->kind = u->kind;
 	pc->host = u->host;
@@ -393,6 +400,7 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 	struct ws_config wc;
 	char ws_host[TARGET_HOST_MAX + 16];
 	struct proxy_config pc;
+	char skipped[TARGET_HOST_MAX + 32];
 
 	if (!run_ids_make(s->o, &ids)) {
 		free(ids.topic);
@@ -403,7 +411,8 @@ run_engine(const struct run_shared *s, const struct run_target *rt,
 		ec.timeout_us = timeout_us;
 	ec.ws = run_ws_config(s->o, &rt->t, &wc, ws_host,
 	    sizeof(ws_host));
-	ec.proxy = run_proxy_config(s, &rt->t, &pc);
+	ec.proxy = run_proxy_config(s, &rt->t, &pc, skipped, sizeof(skipped));
+	ec.proxy_skipped = skipped[0] != '\0' ? skipped : NULL;
 	io.clock = clock_monotonic;
 	io.net = net_system;
 	io.tls = tls_gnutls_ops(s->creds);

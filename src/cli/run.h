@@ -58,6 +58,7 @@ struct run_shared {
 	const struct proxy_url *proxy;
 	const char *proxy_from;
 	const char *no_proxy;
+	const char *no_proxy_from;	/* "no_proxy" or "NO_PROXY" */
 	const char *proxy_password;	/* NULL: none; never printed */
 	size_t proxy_password_len;
 };

@@ -1399,6 +1399,10 @@ engine_open(struct engine *e)
 		return false;
 	report_detail(r, STEP_TCP, "target", "%s port %u", cfg->connect_host,
 	    cfg->port);
+	if (cfg->proxy == NULL && cfg->proxy_skipped != NULL)
+		/* "none (...)": an absent value that still says why */
+		report_detail(r, STEP_TCP, "proxy", "none (%s)",
+		    cfg->proxy_skipped);
 	if (cfg->proxy != NULL)
 		ok = engine_proxy(e);
 	else {

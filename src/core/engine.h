@@ -26,6 +26,8 @@ struct engine_config {
 	bool use_tls;			/* false: mqtt:// and ws:// */
 	const struct ws_config *ws;	/* NULL: MQTT straight on TCP/TLS */
 	const struct proxy_config *proxy; /* NULL: connect directly */
+	const char *proxy_skipped;	/* why a proxy that is set is not used
+					 * ("NO_PROXY matches x"), or NULL */
 	struct tls_params tls;
 	bool insecure;
 

@@ -13,7 +13,7 @@
 static const struct field fields_table[] = {
 	/* step 1 */
 	{ "target", "target", FIELD_TEXT },
-	{ "proxy", "proxy", FIELD_TEXT },
+	{ "proxy", "proxy", FIELD_TEXT, true },
 	{ "proxy_kind", "proxy kind", FIELD_TEXT },
 	{ "proxy_from", "proxy from", FIELD_TEXT },
 	{ "peer", "connected to", FIELD_TEXT },
