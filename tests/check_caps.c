@@ -188,21 +188,28 @@ server_start(char *const *argv, int *port)
 	return pid;
 }
 
-/* hostile_peer's caps-liar, which accepts every connection. */
+/* hostile_peer's caps-liar (or another caps- mode), which accepts every
+ * connection. */
 static pid_t
-liar_start(int *port)
+liar_start_mode(const char *how, int *port)
 {
 	const char *peer = getenv("HOSTILE_PEER");
-	char path[4200], cert[4200], key[4200], mode[] = "caps-liar",
-	    secs[] = "60";
+	char path[4200], cert[4200], key[4200], mode[32], secs[] = "60";
 	char *const argv[] = { path, mode, cert, key, secs, NULL };
 
 	ck_assert_msg(executable(peer), "HOSTILE_PEER (%s) is not executable",
 	    peer ? peer : "unset");
 	snprintf(path, sizeof path, "%s", peer);
+	snprintf(mode, sizeof mode, "%s", how);
 	snprintf(cert, sizeof cert, "%s", pki("server.pem"));
 	snprintf(key, sizeof key, "%s", pki("server.key"));
 	return server_start(argv, port);
+}
+
+static pid_t
+liar_start(int *port)
+{
+	return liar_start_mode("caps-liar", port);
 }
 
 static void
@@ -722,6 +729,41 @@ START_TEST(test_liar)
 }
 END_TEST
 
+/* A CONNACK that promises an hour of Session Expiry from a broker that
+ * keeps no session: the persistent session experiment says so. */
+START_TEST(test_forgetful)
+{
+	struct run r;
+	struct jv root;
+	char t[16];
+	int port;
+	pid_t pid = liar_start_mode("caps-forgetful", &port);
+
+	/* it delivers at once, so only retain, will and the keep-alive
+	 * wait: 20 s leaves the session experiment ample time however slow
+	 * the machine */
+	snprintf(t, sizeof t, "%.0f", 20 * itest_slowdown());
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-V", "5", "-t", t,
+	    "--steps", "7", "--capabilities", "--format", "json",
+	    target_port("127.0.0.1", port), NULL);
+	liar_stop(pid);
+	EXPECT_EXIT(&r, 0);
+	expect_schema(&r);
+	jr_parse(r.out, r.len, &root);
+	expect_cap(&root, "persistent_session", "no");
+	jr_expect_str(&root, "capabilities/persistent_session/advertised",
+	    "session expiry 3600 s");
+	expect_consistent(&root, "persistent_session", 0);
+	/* it advertises no Receive Maximum: the default, 65535, and the 32
+	 * tried were all taken */
+	expect_cap(&root, "receive_maximum", "yes");
+	expect_cap_value(&root, "receive_maximum", 32);
+	expect_consistent(&root, "receive_maximum", 1);
+	jr_free(&root);
+	free(r.out);
+}
+END_TEST
+
 /* --require names only what --capabilities decides. */
 START_TEST(test_require_usage)
 {
@@ -751,6 +793,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_require_usage);
 	tcase_add_test(tc, test_brokers);
 	tcase_add_test(tc, test_liar);
+	tcase_add_test(tc, test_forgetful);
 }
 
 int

@@ -22,6 +22,10 @@
  * QoS out, QoS 2), a keep-alive of 30 s, a Receive Maximum of 3 and a
  * Session Expiry of an hour, yet grants QoS 0, delivers nothing, refuses
  * a third QoS 2 message in flight (PUBREC 0x97) and keeps no session.
+ * "caps-forgetful" is the same kind of broker, but it delivers what it
+ * is sent back on the same connection, and only claims, in its 5.0
+ * CONNACK, to keep sessions for an hour: it keeps none (session present
+ * is always 0), which the persistent session experiment must catch.
  *
  * Whatever happens, alarm() ends the process after SECONDS (default 20),
  * so a test that forgets it cannot leave it behind for long; the tests
@@ -410,8 +414,14 @@ hostile_connack_ok(struct hostile *h)
 	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01, 0x13, 0x00, 0x1e,
 	    0x21, 0x00, 0x03, 0x11, 0x00, 0x00, 0x0e, 0x10 };
 
+	/* session expiry 3600 s */
+	static const uint8_t v5_expiry[] = { 0x20, 0x08, 0x00, 0x00, 0x05,
+	    0x11, 0x00, 0x00, 0x0e, 0x10 };
+
 	if (h->version == 5 && strcmp(h->mode, "caps-liar") == 0)
 		hostile_send(h, v5_claims, sizeof(v5_claims));
+	else if (h->version == 5 && strcmp(h->mode, "caps-forgetful") == 0)
+		hostile_send(h, v5_expiry, sizeof(v5_expiry));
 	else if (h->version == 5)
 		hostile_send(h, v5, sizeof(v5));
 	else
@@ -852,6 +862,7 @@ static const char *const hostile_modes[] = {
 	"v311-only", "id-prefix",
 	/* every connection, each in a child */
 	"caps-liar",
+	"caps-forgetful",
 	NULL
 };
 
@@ -910,9 +921,10 @@ main(int argc, char *argv[])
 		gnutls_certificate_free_credentials(h.cred);
 		return 0;
 	}
-	/* caps-liar: every connection, each in a child of its own, until
-	 * the alarm ends the parent (and each child its own) */
-	while (strcmp(h.mode, "caps-liar") == 0) {
+	/* caps-liar, caps-forgetful: every connection, each in a child of
+	 * its own, until the alarm ends the parent (and each child its
+	 * own) */
+	while (strncmp(h.mode, "caps-", 5) == 0) {
 		int c = accept(lfd, NULL, NULL);
 		pid_t pid;
 
