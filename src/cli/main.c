@@ -22,6 +22,7 @@
 #include "output.h"
 #include "probe_io.h"
 #include "html.h"
+#include "psk_key.h"
 #include "run.h"
 #include "proxy_url.h"
 #include "secret.h"
@@ -350,13 +351,56 @@ main_keylog_env(struct options *o)
 	}
 }
 
+/*
+ * The pre-shared key of --psk-identity: --psk-file, else MQTTS_PROBE_PSK
+ * (as the password's file and variable).  An identity without either is
+ * a usage error, found before any connection.
+ */
+static void
+main_psk(const struct options *o, struct psk_key *key, char *from,
+    size_t fromlen)
+{
+	const char *env = getenv("MQTTS_PROBE_PSK");
+	char err[1024];
+	unsigned mode = 0;
+	int rc;
+
+	if (o->psk_identity == NULL)
+		return;
+	if (o->psk_file != NULL) {
+		snprintf(from, fromlen, "--psk-file %s", o->psk_file);
+		rc = psk_key_read_file(o->psk_file, key, &mode, err,
+		    sizeof(err));
+	} else if (env != NULL && env[0] != '\0') {
+		snprintf(from, fromlen, "MQTTS_PROBE_PSK");
+		rc = psk_key_from_env(env, key, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "--psk-identity needs the key: give "
+		    "--psk-file FILE (the key in hex) or set MQTTS_PROBE_PSK");
+		rc = EXIT_USAGE;
+	}
+	if (rc != 0) {
+		explicit_bzero(key, sizeof(*key));
+		main_die(rc, "%s", err);
+	}
+	main_protect();
+	if (mode != 0)
+		fprintf(stderr, "mqtts-probe: warning: --psk-file %s is "
+		    "readable by other users (mode %03o); chmod 600 it\n",
+		    o->psk_file, mode);
+}
+
 /* Load the CA and client credentials once, for every probe. */
 static struct tls_creds *
 main_creds(const struct options *o, char *err, size_t errlen, int *status)
 {
 	static char keypass[SECRET_MAX + 1];
+	static struct psk_key psk;
+	char psk_from[1200] = "";
 	struct tls_config tc = { 0 };
 	struct tls_creds *creds;
+
+	main_psk(o, &psk, psk_from, sizeof(psk_from));
 
 	if (o->key_password_file != NULL)
 		main_read_secret("--key-password-file", o->key_password_file,
@@ -385,8 +429,14 @@ main_creds(const struct options *o, char *err, size_t errlen, int *status)
 	tc.tls_version = (int)o->tls_version;
 	tc.priority = o->priority;
 	tc.insecure = o->insecure;
+	tc.psk_identity = o->psk_identity;
+	tc.psk_key = psk.bytes;
+	tc.psk_key_len = psk.len;
+	tc.psk_key_from = psk_from;
 	creds = tls_creds_load(&tc, err, errlen, status);
+	/* GnuTLS holds its own copy of the key now */
 	explicit_bzero(keypass, sizeof(keypass));
+	explicit_bzero(&psk, sizeof(psk));
 	if (creds != NULL && o->keylog != NULL)
 		main_keylog_warn(tc.keylog_name, o->keylog);
 	return creds;

@@ -160,6 +160,53 @@ check_targets(struct options *o, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * TLS-PSK offers the pre-shared key alone (tls_psk.c): no certificate
+ * is asked for, sent or verified, so the certificate options would do
+ * nothing and are refused rather than silently ignored.  Whether a key
+ * comes with --psk-identity (MQTTS_PROBE_PSK) only main.c can tell.
+ */
+static int
+check_psk(const struct options *o, char *msg, size_t msglen)
+{
+	static const struct {
+		int val;
+		const char *name;
+	} certs[] = {
+		{ OPT_CAFILE, "--cafile" }, { OPT_CAPATH, "--capath" },
+		{ OPT_CRLFILE, "--crlfile" }, { OPT_CERT, "--cert" },
+		{ OPT_KEY, "--key" }, { 'k', "--insecure (-k)" },
+		{ OPT_CLIENTS, "--clients" },
+	};
+
+	if (o->psk_file != NULL && o->psk_identity == NULL)
+		return options_fail(msg, msglen, "--psk-file needs "
+		    "--psk-identity, the identity the key belongs to");
+	if (o->psk_identity == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
+		bool given;
+
+		switch (certs[i].val) {
+		case OPT_CAFILE:	given = o->cafile != NULL; break;
+		case OPT_CAPATH:	given = o->capath != NULL; break;
+		case OPT_CRLFILE:	given = o->crlfile != NULL; break;
+		case OPT_CERT:		given = o->cert != NULL; break;
+		case OPT_KEY:		given = o->key != NULL; break;
+		case 'k':		given = o->insecure; break;
+		default:		given = o->clients; break;
+		}
+		if (given)
+			return options_fail(msg, msglen, "%s cannot be used "
+			    "with --psk-identity: with a pre-shared key the "
+			    "probe offers TLS-PSK only, and no certificate is "
+			    "sent or checked%s", certs[i].name,
+			    certs[i].val == OPT_CLIENTS ? " (the client "
+			    "profiles are about certificates)" : "");
+	}
+	return 0;
+}
+
 /* Options that only make sense together, or only apart. */
 static int
 check_combinations(const struct options *o, char *msg, size_t msglen)
@@ -167,6 +214,7 @@ check_combinations(const struct options *o, char *msg, size_t msglen)
 	bool text = o->format == FORMAT_TEXT;
 	bool several = o->noperands > 1 || o->targets_file != NULL;
 	char a[32], b[32];
+	int rc;
 
 	if (o->quiet && o->verbose > 0)
 		return options_fail(msg, msglen,
@@ -190,6 +238,9 @@ check_combinations(const struct options *o, char *msg, size_t msglen)
 		return options_fail(msg, msglen,
 		    "--key-password-file needs --cert "
 		    "(and --key if the key is in its own file)");
+
+	if ((rc = check_psk(o, msg, msglen)) != 0)
+		return rc;
 
 	/* -q with a machine format is accepted, and changes nothing
 	 * there: those print no more than the result already */

@@ -78,6 +78,11 @@ struct options {
 	const char *keylog;		/* --keylog; main.c puts SSLKEYLOGFILE
 					   here when --keylog is not given */
 	bool keylog_from_env;		/* keylog is SSLKEYLOGFILE (main.c) */
+	/* TLS-PSK: the server is authenticated by a pre-shared key, not a
+	 * certificate; main.c reads the key (--psk-file or
+	 * MQTTS_PROBE_PSK) */
+	const char *psk_identity;	/* --psk-identity, NULL: certificates */
+	const char *psk_file;		/* --psk-file, not opened here */
 
 	/* WebSocket (ws:// and wss:// targets) */
 	const char *headers[OPTIONS_HEADERS_MAX];	/* -H "Name: value" */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "psk_key.h"
 #include "serve_listen.h"
 
 /* --require: every name one --capabilities decides, none empty. */
@@ -109,6 +110,7 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 	case OPT_PASSWORD_FILE:
 	case OPT_PROXY_PASSWORD_FILE:
 	case OPT_PRIORITY:
+	case OPT_PSK_FILE:
 	case OPT_REPORT:
 	case OPT_TARGETS:
 		if (options_values_nonempty(msg, msglen, c, v) != 0)
@@ -125,11 +127,23 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		case OPT_PROXY_PASSWORD_FILE:
 			o->proxy_password_file = v;
 			break;
+		case OPT_PSK_FILE:		o->psk_file = v; break;
 		case OPT_TARGETS:		o->targets_file = v; break;
 		case OPT_REPORT:		o->report_file = v; break;
 		default:			o->priority = v; break;
 		}
 		return 0;
+	case OPT_PSK_IDENTITY: {
+		/* the identity is no secret: messages may show it */
+		const char *why = psk_key_identity_problem(v);
+
+		if (why == NULL && !options_values_utf8(v))
+			why = "is not valid UTF-8";
+		if (why != NULL)
+			return options_bad_value(msg, msglen, c, v, why);
+		o->psk_identity = v;
+		return 0;
+	}
 	case OPT_SNI_HOSTNAME:
 	case OPT_VERIFY_HOSTNAME:
 		if (options_values_hostname(msg, msglen, c, v) != 0)

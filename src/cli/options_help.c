@@ -61,6 +61,8 @@ const struct option options_long_opts[] = {
 	{ "proxy",		required_argument,	NULL, OPT_PROXY },
 	{ "proxy-password-file", required_argument,	NULL,
 	    OPT_PROXY_PASSWORD_FILE },
+	{ "psk-file",		required_argument,	NULL, OPT_PSK_FILE },
+	{ "psk-identity",	required_argument,	NULL, OPT_PSK_IDENTITY },
 	{ "qos",		required_argument,	NULL, OPT_QOS },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "report",		required_argument,	NULL, OPT_REPORT },
@@ -103,6 +105,7 @@ const struct option options_long_opts[] = {
 "                   [--max-concurrent n] [--no-diagnose] [--parallel n]\n" \
 "                   [--password-file file] [--pause] [--priority string]\n" \
 "                   [--proxy url] [--proxy-password-file file]\n" \
+"                   [--psk-file file] [--psk-identity identity]\n" \
 "                   [--qos level] [--report file] [--require list]\n" \
 "                   [--serve address]\n" \
 "                   [--sni-hostname name] [--steps n] [--targets file]\n" \
@@ -152,6 +155,13 @@ const char help_text[] = USAGE_TEXT
 "  --keylog file              append TLS secrets to file (key log format,\n"
 "                             for decrypting a capture in Wireshark);\n"
 "                             a new file is created with mode 0600\n"
+"  --psk-identity identity    authenticate with a pre-shared key (TLS-PSK)\n"
+"                             under this identity, up to 128 bytes;\n"
+"                             offers PSK only: no certificate is sent or\n"
+"                             checked (not with --cafile, --capath,\n"
+"                             --crlfile, --cert, --key, -k, --clients)\n"
+"  --psk-file file            read the pre-shared key, in hex, from\n"
+"                             file's first line (or MQTTS_PROBE_PSK)\n"
 "\n"
 "Proxy (default: ALL_PROXY, except for hosts in NO_PROXY):\n"
 "  --proxy url                reach the target through a proxy:\n"
@@ -276,10 +286,11 @@ const char help_text[] = USAGE_TEXT
 "         capability named in --require is missing\n"
 "  9, 10  every step succeeded, a warning or critical threshold crossed\n"
 "  11     stopped by the user at a --pause prompt (q or end of input)\n"
-"  64     bad usage (also a password without a user name under 3.1.1)\n"
-"  66     a local file (CA, certificate, key, password) is missing,\n"
-"         unreadable or holds nothing usable (or a first line longer\n"
-"         than 65535 bytes)\n"
+"  64     bad usage (also a password without a user name under 3.1.1,\n"
+"         or --psk-identity without a key)\n"
+"  66     a local file (CA, certificate, key, password, pre-shared key)\n"
+"         is missing, unreadable or holds nothing usable (or a first\n"
+"         line longer than 65535 bytes)\n"
 "  70     internal error\n"
 "  73     the --report file cannot be created or written\n"
 "  130    interrupted by Ctrl-C (128 + the signal's number)\n"
@@ -288,6 +299,8 @@ const char help_text[] = USAGE_TEXT
 "\n"
 "Environment:\n"
 "  MQTTS_PROBE_PASSWORD  the MQTT password\n"
+"  MQTTS_PROBE_PSK       the pre-shared key in hex, when --psk-identity\n"
+"                        is given without --psk-file\n"
 "  SSLKEYLOGFILE         TLS key log file, as with other GnuTLS programs,\n"
 "                        when --keylog is not given (created 0600)\n"
 "  NO_COLOR              if set and not empty, no color\n"
@@ -341,6 +354,7 @@ options_value_hint(int val)
 	case OPT_KEYLOG:
 	case OPT_PASSWORD_FILE:
 	case OPT_PROXY_PASSWORD_FILE:
+	case OPT_PSK_FILE:
 	case OPT_REPORT:
 	case OPT_TARGETS:
 	case OPT_CONFIG:
@@ -378,6 +392,8 @@ options_value_hint(int val)
 		return "1.2 or 1.3";
 	case OPT_PRIORITY:
 		return "a GnuTLS priority string";
+	case OPT_PSK_IDENTITY:
+		return "a PSK identity";
 	case 'V':
 		return "3.1.1 or 5";
 	case 'i':

@@ -295,6 +295,8 @@ run_engine_config(const struct run_shared *s, const struct run_target *rt,
 	ec->tls.keylog = o->keylog;
 	ec->tls.warn_days = o->warn_days;
 	ec->insecure = o->insecure;
+	ec->psk_identity = o->psk_identity;
+	ec->hints.psk_identity = o->psk_identity;
 	ec->mqtt_version = o->mqtt_version;
 	ec->client_id = o->client_id != NULL ? o->client_id : ids->client_id;
 	ec->username = run_username(o, rt);

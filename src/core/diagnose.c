@@ -251,7 +251,10 @@ diagnose_run(const struct engine_config *cfg, const struct engine_io *io,
 			diagnose_client_id(&d, dc->other_client_id);
 		return;
 	}
-	if (cfg->tls.priority == NULL && f >= STEP_CLIENT_HELLO &&
+	/* the offers are certificate ones: under PSK they would test
+	 * another handshake than the one that failed */
+	if (cfg->tls.priority == NULL && cfg->psk_identity == NULL &&
+	    f >= STEP_CLIENT_HELLO &&
 	    f <= STEP_KEYS && (cause == CAUSE_TLS || (cause == CAUSE_CLOSED &&
 	    f == STEP_SERVER_CERT)) &&
 	    /* a refused client certificate is named already, and no offer

@@ -251,6 +251,22 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			return false;
 		}
 		return engine_step_start(e, STEP_VERIFY);
+	case TLSM_PSK:
+		/* the key, not a certificate, authenticates the server:
+		 * step 4 has nothing to check, and is skipped, not failed */
+		engine_details(e, STEP_SERVER_CERT, m);
+		report_step_ok(r, STEP_SERVER_CERT, engine_now(e));
+		if (last < STEP_VERIFY) {
+			e->stop = true;
+			return false;
+		}
+		report_step_skip_why(r, STEP_VERIFY, "not applicable: "
+		    "pre-shared key");
+		if (last < STEP_KEYS) {
+			e->stop = true;
+			return false;
+		}
+		return engine_step_start(e, STEP_KEYS);
 	case TLSM_VERIFIED:
 		engine_details(e, STEP_VERIFY, m);
 		if (m->timed_out) {
@@ -284,7 +300,8 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 		return engine_step_start(e, STEP_KEYS);
 	case TLSM_DONE:
 		engine_details(e, STEP_KEYS, m);
-		if (m->ndetails > 0 && strcmp(m->details[0].text, "TLS1.2") == 0)
+		if (m->ndetails > 0 && strcmp(m->details[0].text, "TLS1.2") ==
+		    0 && e->cfg->psk_identity == NULL)
 			report_detail(r, STEP_KEYS, "note", "TLS 1.2: the "
 			    "server proved it holds the certificate's key only "
 			    "in this step (signed key exchange, then Finished), "
@@ -1469,6 +1486,8 @@ engine_run(const struct engine_config *cfg, const struct engine_io *io,
 	    io->clock.wall_us(io->clock.ctx) : 0);
 	if (!cfg->use_tls)
 		report_unencrypted(r);
+	else if (cfg->psk_identity != NULL)
+		report_psk(r, cfg->psk_identity);
 
 	ok = engine_open(&e);
 	if (ok && cfg->steps >= STEP_PUBSUB) {

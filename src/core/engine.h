@@ -30,6 +30,9 @@ struct engine_config {
 					 * ("NO_PROXY matches x"), or NULL */
 	struct tls_params tls;
 	bool insecure;
+	/* TLS-PSK: the identity the credentials carry (the key stays in
+	 * the TLS layer); NULL: the server shows a certificate */
+	const char *psk_identity;
 
 	int mqtt_version;		/* 4 or 5 (3: 3.1, experiments only) */
 	const char *client_id;

@@ -329,10 +329,52 @@ hints_plaintext(struct report *r, const struct hints_config *c)
 	    "without TLS, to compare", c->port, host, host, c->port);
 }
 
+/*
+ * TLS-PSK: the alert says what the server found wrong with our key, in
+ * the few words TLS has; say what that most likely is on the broker.
+ * True when a hint was given.
+ */
+static bool
+hints_psk(struct report *r, const struct hints_config *c, const char *reason)
+{
+	const char *id = c->psk_identity;
+
+	if (strstr(reason, "answered with a certificate") != NULL)
+		report_hint(r, "this port authenticates the broker with a "
+		    "certificate, not a pre-shared key: leave out "
+		    "--psk-identity to probe it that way, or find the broker's "
+		    "PSK listener (mosquitto: a listener with psk_hint and "
+		    "psk_file)");
+	else if (strstr(reason, "bad_record_mac") != NULL ||
+	    strstr(reason, "illegal_parameter") != NULL ||
+	    strstr(reason, "decrypt_error") != NULL)
+		report_hint(r, "the broker knows identity '%s' but most likely "
+		    "holds another key for it: compare the key of --psk-file "
+		    "(or MQTTS_PROBE_PSK) with the broker's (mosquitto's "
+		    "psk_file line '%s:HEXKEY'); both sides read it as hex", id,
+		    id);
+	else if (strstr(reason, "unknown_psk_identity") != NULL)
+		report_hint(r, "the broker has no key for identity '%s': check "
+		    "--psk-identity against the broker's list (mosquitto's "
+		    "psk_file, one 'identity:HEXKEY' a line)", id);
+	else if (strstr(reason, "handshake_failure") != NULL)
+		report_hint(r, "the broker took no pre-shared key: under TLS 1.3 "
+		    "this is what it says when it has no key for identity '%s' "
+		    "(check its psk_file); under TLS 1.2, or with a known "
+		    "identity, this port may not do TLS-PSK at all (mosquitto "
+		    "needs psk_hint and psk_file on the listener)", id);
+	else
+		return false;
+	return true;
+}
+
 static void
 hints_tls(struct report *r, const struct hints_config *c, int step,
     enum report_cause cause, const char *reason)
 {
+	if (c->psk_identity != NULL && cause == CAUSE_TLS &&
+	    hints_psk(r, c, reason))
+		return;
 	if (strstr(reason, "plaintext") != NULL)
 		hints_plaintext(r, c);
 	else if (step == STEP_SERVER_CERT && cause == CAUSE_TIMEOUT)

@@ -27,6 +27,7 @@ struct hints_config {
 	int tls_version;		/* --tls-version: 12, 13, or 0 */
 	unsigned keepalive;		/* seconds, 0: none */
 	bool paused;			/* --pause held the walk */
+	const char *psk_identity;	/* TLS-PSK's identity, NULL: none */
 };
 
 /*

@@ -141,6 +141,9 @@ enum tls_milestone_kind {
 	TLSM_HELLO_SENT,	/* a ClientHello left (again after an HRR) */
 	TLSM_SERVER_HELLO,	/* ServerHello (or HRR) arrived */
 	TLSM_CERTIFICATE,	/* server chain received and parsed */
+	TLSM_PSK,		/* TLS-PSK: the server's flight is in and
+				   holds no certificate (step 3 ends, 4
+				   does not apply) */
 	TLSM_VERIFIED,		/* verification ran: see ok */
 	TLSM_DONE,		/* handshake complete: keys in place */
 };

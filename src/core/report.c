@@ -181,7 +181,7 @@ report_apply(struct report *r, const struct report_change *c)
 
 	if (c->kind != RC_BEGIN && c->kind != RC_END && c->kind != RC_HINT &&
 	    c->kind != RC_UNVERIFIED && c->kind != RC_CERT &&
-	    c->kind != RC_UNENCRYPTED &&
+	    c->kind != RC_UNENCRYPTED && c->kind != RC_PSK &&
 	    c->kind != RC_FINDING && c->kind != RC_CAPABILITY &&
 	    c->kind != RC_DIAGNOSIS && c->kind != RC_CLIENT &&
 	    c->kind != RC_HELD) {
@@ -403,6 +403,10 @@ report_apply(struct report *r, const struct report_change *c)
 			r->caps_missing++;
 		break;
 	}
+	case RC_PSK:
+		r->psk = true;
+		report_copy(r->psk_identity, sizeof(r->psk_identity), c->text);
+		break;
 	case RC_UNENCRYPTED:
 		r->unencrypted = true;
 		r->steps[0].state[LAYER_TLS] = ST_TLS_NONE;
@@ -622,6 +626,20 @@ report_unencrypted(struct report *r)
 	struct report_change c = { .kind = RC_UNENCRYPTED };
 
 	report_apply(r, &c);
+}
+
+void
+report_psk(struct report *r, const char *identity)
+{
+	struct report_change c = { .kind = RC_PSK, .text = identity };
+
+	report_apply(r, &c);
+}
+
+const char *
+report_auth_mode(const struct report *r)
+{
+	return r->unencrypted ? "none" : r->psk ? "psk" : "certificate";
 }
 
 void

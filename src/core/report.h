@@ -73,6 +73,7 @@ enum report_cause {
 #define REPORT_KEY_MAX 32
 #define REPORT_MAX_CERTS 8
 #define REPORT_MAX_FINDINGS 32
+#define REPORT_PSK_IDENTITY_MAX 128	/* as psk_key.h's, GnuTLS's most */
 
 /*
  * What a peer can make a report hold is bounded, so that memory stays
@@ -268,6 +269,7 @@ enum report_change_kind {
 	RC_UNVERIFIED,		/* --insecure let an untrusted peer through */
 	RC_CERT,		/* one certificate of the chain, in order */
 	RC_UNENCRYPTED,		/* mqtt:// or ws://: no TLS at all */
+	RC_PSK,			/* TLS-PSK: text = the identity */
 	RC_STAGE,		/* a timed stage inside a step, once ended */
 	RC_FINDING,		/* a finding (see struct report_finding) */
 	RC_CAPABILITY,		/* one --capabilities result (cap) */
@@ -327,6 +329,11 @@ struct report {
 					 * 0: not stopped */
 	bool unverified;
 	bool unencrypted;		/* mqtt:// or ws://: steps 2-5 skipped */
+	/* TLS-PSK: a pre-shared key authenticates the server, no
+	 * certificate does (step 4 is skipped); the identity is no secret,
+	 * the key never reaches a report */
+	bool psk;
+	char psk_identity[REPORT_PSK_IDENTITY_MAX + 1];
 	bool ended;
 	struct report_step_rec steps[REPORT_STEPS + 1];	/* [0] = Start */
 	size_t nevents;
@@ -394,6 +401,11 @@ void report_findingf(struct report *r, int step, enum report_severity sev,
     __attribute__((format(printf, 6, 7)));
 void report_unverified(struct report *r);
 void report_unencrypted(struct report *r);
+/* TLS-PSK authenticates this probe's TLS, under identity. */
+void report_psk(struct report *r, const char *identity);
+/* "certificate", "psk" or "none" (no TLS): the JSON and Prometheus
+ * value of the authentication mode. */
+const char *report_auth_mode(const struct report *r);
 /* A stage of step that began at start and ends now; ok or not. */
 void report_stage(struct report *r, int step, const char *id,
     const char *name, uint64_t start, uint64_t now, bool ok);

@@ -86,8 +86,9 @@ stats_facts(const struct report *r, struct stats_facts *f)
 	f->exit_status = r->oom ? EXIT_INTERNAL : report_exit_status(r);
 	f->interrupted = failed != 0 &&
 	    r->steps[failed].cause == CAUSE_INTERRUPTED;
-	/* without TLS there is nothing to verify: UNENCRYPTED says it */
-	f->unverified = r->unverified || (!r->unencrypted &&
+	/* without TLS there is nothing to verify: UNENCRYPTED says it;
+	 * with a pre-shared key, the key is what authenticates */
+	f->unverified = r->unverified || (!r->unencrypted && !r->psk &&
 	    r->steps[STEP_VERIFY].status != STEP_OK);
 	f->unencrypted = r->unencrypted;
 	f->total_us = r->end_us;
@@ -239,6 +240,9 @@ stats_target_add(struct stats_target *t, const struct report *r,
 	stats_copy(t->cipher, sizeof(t->cipher), f->cipher);
 	stats_copy(t->proxy, sizeof(t->proxy), f->proxy);
 	stats_copy(t->proxy_kind, sizeof(t->proxy_kind), f->proxy_kind);
+	stats_copy(t->auth, sizeof(t->auth), report_auth_mode(r));
+	stats_copy(t->psk_identity, sizeof(t->psk_identity), r->psk ?
+	    r->psk_identity : NULL);
 	t->steps_ok_last = f->steps_ok;
 	t->nfindings = 0;
 	for (size_t i = 0; i < r->nfindings && i < REPORT_MAX_FINDINGS; i++) {

@@ -93,6 +93,10 @@ struct stats_target {
 	char cipher[96];
 	char proxy[600];		/* the last probe's proxy, "" none */
 	char proxy_kind[16];
+	/* how the last probe's TLS authenticated the server: "certificate",
+	 * "psk" or "none" (report_auth_mode), and the PSK identity */
+	char auth[16];
+	char psk_identity[REPORT_PSK_IDENTITY_MAX + 1];
 	int last_failed_step;		/* the last failure, for Nagios */
 	char last_reason[REPORT_TEXT_MAX];
 	/* the last reason seen at each step, for the commonest failure */

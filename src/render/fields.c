@@ -32,6 +32,9 @@ static const struct field fields_table[] = {
 	{ "leaf_subject", "leaf subject", FIELD_TEXT },
 	{ "leaf_issuer", "leaf issuer", FIELD_TEXT },
 	{ "leaf_sans", "leaf names (SAN)", FIELD_LIST, true },
+	{ "authentication", "authentication", FIELD_TEXT },
+	{ "psk_identity", "PSK identity", FIELD_TEXT },
+	{ "psk_hint", "PSK identity hint", FIELD_TEXT, true },
 	/* step 4 */
 	{ "verdict", "verdict", FIELD_TEXT },
 	{ "problems", "problems", FIELD_LIST },
@@ -47,7 +50,8 @@ static const struct field fields_table[] = {
 	/* step 5 */
 	{ "cipher_suite", "cipher suite", FIELD_TEXT },
 	{ "group", "key exchange group", FIELD_TEXT, true },
-	{ "signature", "signature algorithm", FIELD_TEXT },
+	{ "signature", "signature algorithm", FIELD_TEXT, true },
+	{ "key_exchange", "key exchange", FIELD_TEXT },
 	{ "alpn_selected", "ALPN selected", FIELD_TEXT, true },
 	{ "session", "session", FIELD_TEXT },
 	{ "handshake_bytes_sent", "handshake bytes sent", FIELD_INT },

@@ -564,6 +564,9 @@ json_head(struct json_w *w, const struct json_ctx *j, const struct report *r,
 	json_bool(w, f->unverified);
 	json_key(w, "unencrypted");
 	json_bool(w, f->unencrypted);
+	/* certificate, psk or none; the identity only (never the key) */
+	json_key_str(w, "authentication", report_auth_mode(r));
+	json_key_str(w, "psk_identity", r->psk ? r->psk_identity : NULL);
 	json_key(w, "started_at");
 	json_started_at(w, r->started_wall_us);
 	json_key_int(w, "duration_us", (long long)r->end_us);
@@ -652,6 +655,8 @@ json_tls(struct json_w *w, const struct report *r)
 	json_key_typed(w, r, STEP_KEYS, "cipher_suite", "cipher_suite");
 	json_key_typed(w, r, STEP_KEYS, "group", "group");
 	json_key_typed(w, r, STEP_KEYS, "signature", "signature");
+	/* TLS-PSK only: PSK, ECDHE-PSK or DHE-PSK */
+	json_key_typed(w, r, STEP_KEYS, "key_exchange", "key_exchange");
 	/* "none (offered ...)": no protocol was agreed on */
 	json_key(w, "alpn");
 	json_str(w, alpn != NULL && !fields_absent(fields_find(

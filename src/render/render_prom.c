@@ -136,6 +136,24 @@ prom_tls_info(FILE *out, const struct prom_family *f,
 	return true;
 }
 
+/* How the server was authenticated; the PSK identity is no secret (it
+ * crosses the wire in the clear), the key never reaches a report. */
+static bool
+prom_auth_info(FILE *out, const struct prom_family *f,
+    const struct format_target *t, int step)
+{
+	(void)step;
+	if (t->stats->auth[0] == '\0')
+		return false;
+	prom_open(out, f, t);
+	fputs(",mode=\"", out);
+	prom_label_value(out, t->stats->auth);
+	fputs("\",psk_identity=\"", out);
+	prom_label_value(out, t->stats->psk_identity);
+	fputs("\"} 1\n", out);
+	return true;
+}
+
 static bool
 prom_proxy_info(FILE *out, const struct prom_family *f,
     const struct format_target *t, int step)
@@ -373,6 +391,9 @@ static const struct prom_family prom_families[] = {
 	    "(its URL without secrets, and its kind: http, socks5, socks5h), "
 	    "in the labels; the tunnel's time is the stage proxy_tunnel.",
 	    prom_proxy_info, false },
+	{ "mqtts_probe_auth_info", "How TLS authenticated the server, in the "
+	    "labels: mode certificate, psk (a pre-shared key, with its "
+	    "psk_identity) or none (no TLS).", prom_auth_info, false },
 	{ "mqtts_probe_connack_code", "Return code (MQTT 3.1.1) or reason "
 	    "code (MQTT 5.0) of CONNACK.", prom_connack, false },
 	{ "mqtts_probe_round_trip_seconds", "Publish/subscribe round trip of "

@@ -183,10 +183,16 @@ tls_start(void *ctx, int fd, const struct tls_params *p,
 		gnutls_priority_set(t->s, t->prio);
 	} else
 		gnutls_priority_set(t->s, c->prio);
-	gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, c->cred);
-	/* ask for the OCSP staple (GnuTLS's default today, said here so
-	 * step 4 never depends on it): verification checks a revoked one */
-	gnutls_ocsp_status_request_enable_client(t->s, NULL, 0, NULL);
+	if (c->psk != NULL)
+		/* the key alone: no certificate credentials (tls_psk.c) */
+		gnutls_credentials_set(t->s, GNUTLS_CRD_PSK, c->psk);
+	else {
+		gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, c->cred);
+		/* ask for the OCSP staple (GnuTLS's default today, said
+		 * here so step 4 never depends on it): verification checks
+		 * a revoked one */
+		gnutls_ocsp_status_request_enable_client(t->s, NULL, 0, NULL);
+	}
 	if (p->sni != NULL)
 		gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, p->sni,
 		    strlen(p->sni));
@@ -317,9 +323,10 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 		char name[64];
 
 		tls_alert_name(a, name, sizeof(name));
-		tls_err(err, CAUSE_TLS, "the server sent TLS alert %s (%d): %s%s",
-		    name, (int)a, gnutls_alert_get_name(a) ?
+		tls_err(err, CAUSE_TLS, "the server sent TLS alert %s (%d): "
+		    "%s%s%s", name, (int)a, gnutls_alert_get_name(a) ?
 		    gnutls_alert_get_name(a) : "unknown alert",
+		    t->creds->psk != NULL ? tls_psk_alert_words(t, a) : "",
 		    !t->cert_requested ? "" : t->creds->client_cert ?
 		    " (it asked for a client certificate: it may not trust "
 		    "ours)" : " (it asked for a client certificate and none "
@@ -375,6 +382,18 @@ tls_describe_error(struct tls_session *t, int rc, struct io_error *err)
 	default:
 		break;
 	}
+	if (t->creds->psk != NULL && t->server_cert_msg &&
+	    !t->handshake_done) {
+		/* TLS 1.3: a server that took none of our keys may go on
+		 * with its certificate, which the PSK offer has no
+		 * credentials for */
+		tls_err(err, CAUSE_TLS, "the server did not take the "
+		    "pre-shared key of identity '%s': it answered with a "
+		    "certificate instead (not a PSK listener, or it knows no "
+		    "key for this identity) (%s)", t->creds->psk_identity,
+		    gnutls_strerror(rc));
+		return;
+	}
 	if (!t->handshake_done && t->warnings > 0) {
 		/* GnuTLS ends a handshake that only gets warning alerts
 		 * (16 in 3.7) with an "internal error": say what happened */
@@ -402,7 +421,11 @@ tls_done_details(struct tls_session *t, struct tls_milestone *m)
 	tls_add(m, "tls_version", "%s", v != NULL ? v : "unknown");
 	tls_add(m, "cipher_suite", "%s", suite != NULL ? suite : "unknown");
 	tls_add(m, "group", "%s", group != NULL ? group : "none");
-	tls_add(m, "signature", "%s", sig != NULL ? sig : "unknown");
+	if (t->creds->psk != NULL) {
+		tls_add(m, "signature", "none (pre-shared key)");
+		tls_psk_done_details(t, m);
+	} else
+		tls_add(m, "signature", "%s", sig != NULL ? sig : "unknown");
 	if (gnutls_alpn_get_selected_protocol(t->s, &alpn) == 0)
 		tls_add(m, "alpn_selected", "%.*s", (int)alpn.size, alpn.data);
 	else if (t->params.alpn != NULL)

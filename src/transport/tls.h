@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "probe_io.h"
 
@@ -28,6 +29,13 @@ struct tls_config {
 	const char *keylog;		/* key log file, created 0600 and
 					   checked here; NULL: none */
 	const char *keylog_name;	/* "--keylog" or "SSLKEYLOGFILE" */
+	/* TLS-PSK (tls_psk.c): with an identity, the pre-shared key is
+	 * offered alone and the certificate settings above are unused */
+	const char *psk_identity;	/* NULL: certificates */
+	const uint8_t *psk_key;		/* raw bytes, copied by GnuTLS: the
+					   caller wipes its buffer */
+	size_t psk_key_len;
+	const char *psk_key_from;	/* "--psk-file FILE", for messages */
 };
 
 struct tls_creds;

@@ -383,6 +383,8 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 	if (cfg->cafile == NULL && cfg->capath == NULL)
 		snprintf(c->anchors_from, sizeof(c->anchors_from),
 		    "the system trust store");	/* loaded last, below */
+	if (cfg->psk_identity != NULL && tls_psk_load(c, cfg, err, errlen))
+		goto fail;
 	if (cfg->crlfile != NULL && tls_creds_load_crls(c, cfg->crlfile, err,
 	    errlen) != 0)
 		goto fail;
@@ -431,8 +433,9 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		fclose(kl);
 	}
 
-	snprintf(prio, sizeof(prio), "%s%s", cfg->priority != NULL ?
+	snprintf(prio, sizeof(prio), "%s%s%s", cfg->priority != NULL ?
 	    cfg->priority : tls_default_priority,
+	    tls_psk_priority_suffix(c, cfg->priority != NULL),
 	    tls_version_suffix(cfg->tls_version));
 	rc = gnutls_priority_init(&c->prio, prio, &errpos);
 	if (rc < 0) {
@@ -446,8 +449,8 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		goto fail;
 	}
 	/* loaded later, in the background (tls_systrust_start); an empty
-	 * store fails step 4 */
-	if (cfg->cafile == NULL && cfg->capath == NULL) {
+	 * store fails step 4.  Under PSK nothing is verified: never. */
+	if (cfg->cafile == NULL && cfg->capath == NULL && c->psk == NULL) {
 		if (gnutls_x509_trust_list_init(&c->sys_tl, 0) < 0) {
 			snprintf(err, errlen, "out of memory");
 			*status = EXIT_INTERNAL;
@@ -478,5 +481,6 @@ tls_creds_free(struct tls_creds *c)
 	if (c->prio != NULL)
 		gnutls_priority_deinit(c->prio);
 	gnutls_certificate_free_credentials(c->cred);
+	tls_psk_free(c);
 	free(c);
 }

@@ -7,6 +7,8 @@
  *   tls_records.c  what crosses the socket: push/pull, record and
  *                  handshake-message watching, the key log
  *   tls_chain.c    the server's chain in words and the verify callback
+ *   tls_psk.c      TLS-PSK: the pre-shared key's credentials, and step
+ *                  3 when the key, not a certificate, authenticates
  */
 #ifndef TLS_INTERNAL_H
 #define TLS_INTERNAL_H
@@ -49,6 +51,9 @@ enum tls_sys_state {
 
 struct tls_creds {
 	gnutls_certificate_credentials_t cred;
+	/* TLS-PSK: set, the session offers the key alone (cred unused) */
+	gnutls_psk_client_credentials_t psk;
+	char psk_identity[256];
 	gnutls_priority_t prio;
 	bool insecure;
 	bool client_cert;	/* --cert was loaded */
@@ -97,6 +102,9 @@ struct tls_session {
 	bool stopped;		/* the engine ended the handshake early */
 	bool handshake_done;	/* failures from now on are not "during
 				   the handshake" */
+	bool psk_told;		/* TLSM_PSK emitted */
+	bool server_cert_msg;	/* a Certificate arrived (under PSK: the
+				   server went the certificate way) */
 	uint64_t deadline_us;	/* the running call's, for tls_pull and
 				   tls_pull_timeout */
 	bool timed_out;		/* tls_pull refused: the deadline passed */
@@ -154,6 +162,22 @@ int tls_hook(gnutls_session_t s, unsigned htype, unsigned when,
     unsigned incoming, const gnutls_datum_t *msg);
 /* List the handshake messages still waiting for their record. */
 void tls_outmsg_flush(struct tls_session *t);
+
+/* tls_psk.c: TLS-PSK */
+int tls_psk_load(struct tls_creds *c, const struct tls_config *cfg,
+    char *err, size_t errlen);
+void tls_psk_free(struct tls_creds *c);
+/* What a PSK offer adds to the priority string. */
+const char *tls_psk_priority_suffix(const struct tls_creds *c,
+    bool user_priority);
+/* The hook saw the server's flight end: step 3 without a certificate. */
+void tls_psk_server_done(struct tls_session *t);
+/* Step 5's details under PSK: the key exchange. */
+void tls_psk_done_details(struct tls_session *t, struct tls_milestone *m);
+/* Words for a fatal alert under PSK (what it most likely means), or
+ * "" when it means nothing particular. */
+const char *tls_psk_alert_words(const struct tls_session *t,
+    gnutls_alert_description_t a);
 
 /* tls_chain.c: verification */
 int tls_verify_cb(gnutls_session_t s);

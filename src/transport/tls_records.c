@@ -416,6 +416,17 @@ tls_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 		if (!tls_milestone(t, &m))
 			t->stopped = true;
 	}
+	if (incoming && htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT &&
+	    when == GNUTLS_HOOK_PRE)
+		t->server_cert_msg = true;
+	/* TLS-PSK: the server's flight ended without a certificate (its
+	 * TLS 1.3 Finished is next, or TLS 1.2's ServerHelloDone came) */
+	if (t->creds->psk != NULL && incoming && !t->psk_told &&
+	    !t->server_cert_msg && !t->stopped &&
+	    ((htype == GNUTLS_HANDSHAKE_FINISHED && when == GNUTLS_HOOK_PRE) ||
+	    (htype == GNUTLS_HANDSHAKE_SERVER_HELLO_DONE &&
+	    when == GNUTLS_HOOK_POST)))
+		tls_psk_server_done(t);
 	/* a non-zero return makes GnuTLS end the handshake */
 	return t->stopped ? GNUTLS_E_APPLICATION_ERROR_MIN : 0;
 }
