@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "options.h"
 #include "psk_key.h"
 
 /* 32 bytes no output could hold by chance; the test greps for them. */
@@ -129,19 +130,39 @@ START_TEST(parser_limit_is_the_tls_maximum)
 }
 END_TEST
 
+/* options_parse on "--psk-identity id host": its status. */
+static int
+parse_identity(const char *id, char *msg, size_t msglen)
+{
+	static struct options o;
+	char w0[] = "mqtts-probe", w1[] = "--psk-identity",
+	    w3[] = "broker.example";
+	char w2[PSK_IDENTITY_MAX + 8];
+	char *argv[] = { w0, w1, w2, w3, NULL };
+
+	snprintf(w2, sizeof w2, "%s", id);
+	return options_parse(4, argv, &o, msg, msglen);
+}
+
 START_TEST(identity_rules)
 {
-	char id[PSK_IDENTITY_MAX + 2];
+	char id[PSK_IDENTITY_MAX + 2], msg[512];
 
-	ck_assert_ptr_null(psk_key_identity_problem("sensor-7"));
-	ck_assert_ptr_nonnull(psk_key_identity_problem(""));
-	ck_assert_ptr_nonnull(psk_key_identity_problem("a\nb"));
+	ck_assert_int_eq(parse_identity("sensor-7", msg, sizeof msg), 0);
+	ck_assert_int_eq(parse_identity("", msg, sizeof msg), 64);
+	ck_assert_msg(strstr(msg, "--psk-identity") != NULL, "%s", msg);
+	ck_assert_int_eq(parse_identity("a\nb", msg, sizeof msg), 64);
+	ck_assert_msg(strstr(msg, "control character") != NULL, "%s", msg);
+	ck_assert_int_eq(parse_identity("\xff\xfe", msg, sizeof msg), 64);
+	ck_assert_msg(strstr(msg, "UTF-8") != NULL, "%s", msg);
 	memset(id, 'i', PSK_IDENTITY_MAX);
 	id[PSK_IDENTITY_MAX] = '\0';
-	ck_assert_ptr_null(psk_key_identity_problem(id));
+	ck_assert_int_eq(parse_identity(id, msg, sizeof msg), 0);
 	id[PSK_IDENTITY_MAX] = 'i';
 	id[PSK_IDENTITY_MAX + 1] = '\0';
-	ck_assert_ptr_nonnull(psk_key_identity_problem(id));
+	ck_assert_int_eq(parse_identity(id, msg, sizeof msg), 64);
+	ck_assert_msg(strstr(msg, "longer than 128 bytes") != NULL, "%s",
+	    msg);
 }
 END_TEST
 

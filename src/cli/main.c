@@ -360,29 +360,36 @@ static void
 main_psk(const struct options *o, struct psk_key *key, char *from,
     size_t fromlen)
 {
+	static char hex[PSK_KEY_HEX_MAX + 1];
 	const char *env = getenv("MQTTS_PROBE_PSK");
-	char err[1024];
+	char err[1024], why[256];
 	unsigned mode = 0;
-	int rc;
+	long n;
 
 	if (o->psk_identity == NULL)
 		return;
 	if (o->psk_file != NULL) {
 		snprintf(from, fromlen, "--psk-file %s", o->psk_file);
-		rc = psk_key_read_file(o->psk_file, key, &mode, err,
-		    sizeof(err));
+		n = secret_read_file("--psk-file", o->psk_file, hex,
+		    sizeof(hex), &mode, err, sizeof(err));
+		if (n < 0)
+			main_die(EXIT_NOINPUT, "%s", err);
+		if (psk_key_parse(hex, (size_t)n, key, why, sizeof(why)) != 0) {
+			explicit_bzero(hex, sizeof(hex));
+			/* a file that holds nothing usable, as for --cafile */
+			main_die(EXIT_NOINPUT, "--psk-file %s: %s; the file must "
+			    "hold the key in hex on its first line",
+			    o->psk_file, why);
+		}
+		explicit_bzero(hex, sizeof(hex));
 	} else if (env != NULL && env[0] != '\0') {
 		snprintf(from, fromlen, "MQTTS_PROBE_PSK");
-		rc = psk_key_from_env(env, key, err, sizeof(err));
-	} else {
-		snprintf(err, sizeof(err), "--psk-identity needs the key: give "
+		if (psk_key_parse(env, strlen(env), key, why, sizeof(why)) != 0)
+			main_die(EXIT_USAGE, "MQTTS_PROBE_PSK: %s; give the key "
+			    "in hex", why);
+	} else
+		main_die(EXIT_USAGE, "--psk-identity needs the key: give "
 		    "--psk-file FILE (the key in hex) or set MQTTS_PROBE_PSK");
-		rc = EXIT_USAGE;
-	}
-	if (rc != 0) {
-		explicit_bzero(key, sizeof(*key));
-		main_die(rc, "%s", err);
-	}
 	main_protect();
 	if (mode != 0)
 		fprintf(stderr, "mqtts-probe: warning: --psk-file %s is "

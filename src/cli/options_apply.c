@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "caps.h"
-#include "psk_key.h"
 #include "serve_listen.h"
 
 /* --require: every name one --capabilities decides, none empty. */
@@ -133,17 +132,11 @@ options_apply(struct options *o, int c, const char *v, char *msg,
 		default:			o->priority = v; break;
 		}
 		return 0;
-	case OPT_PSK_IDENTITY: {
-		/* the identity is no secret: messages may show it */
-		const char *why = psk_key_identity_problem(v);
-
-		if (why == NULL && !options_values_utf8(v))
-			why = "is not valid UTF-8";
-		if (why != NULL)
-			return options_bad_value(msg, msglen, c, v, why);
+	case OPT_PSK_IDENTITY:
+		if (options_values_psk_identity(msg, msglen, v) != 0)
+			return EXIT_USAGE;
 		o->psk_identity = v;
 		return 0;
-	}
 	case OPT_SNI_HOSTNAME:
 	case OPT_VERIFY_HOSTNAME:
 		if (options_values_hostname(msg, msglen, c, v) != 0)

@@ -121,6 +121,7 @@ int options_values_hostname(char *msg, size_t msglen, int val,
 int options_values_alpn(char *msg, size_t msglen, const char *v);
 int options_values_connect_to(struct options *o, char *msg, size_t msglen,
     const char *v);
+int options_values_psk_identity(char *msg, size_t msglen, const char *v);
 
 /* options_apply.c: one option with its value; 0 or EXIT_USAGE. */
 int options_apply(struct options *o, int c, const char *v, char *msg,

@@ -5,6 +5,7 @@
  */
 #include "options.h"
 #include "options_int.h"
+#include "psk_key.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -254,5 +255,31 @@ options_values_connect_to(struct options *o, char *msg, size_t msglen,
 	memcpy(o->connect_host, t.host, sizeof(o->connect_host));
 	o->connect_to = o->connect_host;
 	o->connect_port = has_port ? t.port : 0;
+	return 0;
+}
+
+/*
+ * --psk-identity: 1 to PSK_IDENTITY_MAX bytes of UTF-8 without control
+ * characters.  The identity is no secret (it crosses the wire in the
+ * clear), so the message may show it.
+ */
+int
+options_values_psk_identity(char *msg, size_t msglen, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return options_bad_value(msg, msglen, OPT_PSK_IDENTITY, v,
+		    "is empty");
+	if (n > PSK_IDENTITY_MAX)
+		return options_bad_value(msg, msglen, OPT_PSK_IDENTITY, v,
+		    "is longer than 128 bytes, the most GnuTLS sends");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return options_bad_value(msg, msglen, OPT_PSK_IDENTITY,
+			    v, "holds a control character");
+	if (!options_values_utf8(v))
+		return options_bad_value(msg, msglen, OPT_PSK_IDENTITY, v,
+		    "is not valid UTF-8");
 	return 0;
 }

@@ -4,17 +4,14 @@
  * The checks are ours, not GnuTLS's: gnutls_psk_set_client_credentials
  * would take a key in hex too, but it says only "invalid request" for
  * an odd length or a bad digit, and names neither the file nor where.
- * Here the bytes are decoded once and handed over raw.
+ * Here the bytes are decoded once and handed over raw.  Nothing is
+ * written to *key before the whole text is found good, so a refused key
+ * leaves no partial copy to wipe.
  */
-#include "config.h"
-
 #include "psk_key.h"
 
+#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
-
-#include "options.h"
-#include "secret.h"
 
 static bool
 psk_key_space(char c)
@@ -75,57 +72,4 @@ psk_key_parse(const char *text, size_t len, struct psk_key *key,
 		    4 | psk_key_nibble(text[start + 2 * i + 1]));
 	key->len = digits / 2;
 	return 0;
-}
-
-int
-psk_key_read_file(const char *path, struct psk_key *key,
-    unsigned *exposed_mode, char *err, size_t errlen)
-{
-	static char hex[PSK_KEY_HEX_MAX + 1];
-	char why[256];
-	long n;
-
-	n = secret_read_file("--psk-file", path, hex, sizeof(hex),
-	    exposed_mode, err, errlen);
-	if (n < 0)
-		return EXIT_NOINPUT;
-	if (psk_key_parse(hex, (size_t)n, key, why, sizeof(why)) != 0) {
-		explicit_bzero(hex, sizeof(hex));
-		snprintf(err, errlen, "--psk-file %s: %s; the file must hold "
-		    "the key in hex on its first line", path, why);
-		/* a file that holds nothing usable, as for --cafile */
-		return EXIT_NOINPUT;
-	}
-	explicit_bzero(hex, sizeof(hex));
-	return 0;
-}
-
-int
-psk_key_from_env(const char *value, struct psk_key *key, char *err,
-    size_t errlen)
-{
-	char why[256];
-
-	if (psk_key_parse(value, strlen(value), key, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "MQTTS_PROBE_PSK: %s; give the key in "
-		    "hex", why);
-		return EXIT_USAGE;
-	}
-	secret_protect_process();
-	return 0;
-}
-
-const char *
-psk_key_identity_problem(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0)
-		return "is empty";
-	if (n > PSK_IDENTITY_MAX)
-		return "is longer than 128 bytes, the most GnuTLS sends";
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-			return "holds a control character";
-	return NULL;
 }

@@ -2,9 +2,10 @@
  * psk_key.h: the TLS pre-shared key of --psk-file and MQTTS_PROBE_PSK,
  * written in hex, turned into the bytes the TLS layer is given.
  *
- * The key is a secret: it is read with secret.c (no stdio copy), every
- * buffer that held it is wiped, and no message ever quotes it (a bad
- * digit is named by its position, never shown).
+ * A pure parser (no I/O, no GnuTLS), so the fuzzers and the unit tests
+ * reach it; main.c reads the file (with secret.c: no stdio copy) and
+ * the environment, and wipes every buffer that held the key.  No
+ * message ever quotes the key: a bad digit is named by its position.
  */
 #ifndef PSK_KEY_H
 #define PSK_KEY_H
@@ -34,28 +35,9 @@ struct psk_key {
  * trailing whitespace (space, tab, CR, LF) trimmed.  Returns 0 with the
  * key in *key, or -1 with why in words ("an odd number of hex digits",
  * "not a hex digit at position 7", "empty", "longer than ... bytes");
- * *key is then wiped.
+ * key->len is then 0 and nothing of the text was copied into *key.
  */
 int psk_key_parse(const char *text, size_t len, struct psk_key *key,
     char *why, size_t whylen);
-
-/*
- * Read --psk-file path (the key on its first line) into *key.  Returns
- * 0, or EXIT_NOINPUT (unreadable, or no usable key in it) with a
- * message naming the option and the file.  *exposed_mode as for
- * secret_read_file: the file's mode when others may read it, else 0.
- */
-int psk_key_read_file(const char *path, struct psk_key *key,
-    unsigned *exposed_mode, char *err, size_t errlen);
-
-/* The same for MQTTS_PROBE_PSK's value; 0 or EXIT_USAGE. */
-int psk_key_from_env(const char *value, struct psk_key *key, char *err,
-    size_t errlen);
-
-/*
- * An identity the probe can send: 1 to PSK_IDENTITY_MAX bytes of UTF-8
- * without control characters.  Returns NULL, or what is wrong in words.
- */
-const char *psk_key_identity_problem(const char *id);
 
 #endif
