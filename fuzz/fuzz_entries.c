@@ -12,6 +12,7 @@
  */
 #include "fuzz_entries.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "proxy_url.h"
 #include "mqtt.h"
 #include "options.h"
+#include "psk_key.h"
 #include "serve_config.h"
 #include "target.h"
 #include "tls_crl_reason.h"
@@ -229,6 +231,55 @@ fuzz_target_one(const uint8_t *data, size_t size)
 		FUZZ_CHECK(err != NULL && strlen(err) > 0);
 	}
 	free(s);
+}
+
+/*
+ * The input as the text of --psk-file or MQTTS_PROBE_PSK.  A key taken
+ * is what the hex says, byte for byte; a refused one leaves nothing in
+ * the key and a message that never quotes the text.
+ */
+void
+fuzz_psk_key_one(const uint8_t *data, size_t size)
+{
+	static struct psk_key k;
+	char why[256];
+	const char *text = (const char *)data;
+	size_t digits = 0;
+
+	memset(&k, 0xa5, sizeof(k));
+	memset(why, 0x5a, sizeof(why));
+	if (psk_key_parse(text, size, &k, why, sizeof(why)) == 0) {
+		FUZZ_CHECK(k.len > 0 && k.len <= PSK_KEY_MAX);
+		for (size_t i = 0; i < size; i++)
+			if (isxdigit((unsigned char)text[i]))
+				digits++;
+			else
+				FUZZ_CHECK(strchr(" \t\r\n", text[i]) != NULL &&
+				    text[i] != '\0');
+		FUZZ_CHECK(digits == 2 * k.len);
+		/* the first byte comes from the first two digits */
+		for (size_t i = 0; i < size; i++)
+			if (isxdigit((unsigned char)text[i])) {
+				char two[3] = { text[i], text[i + 1], '\0' };
+
+				FUZZ_CHECK(k.bytes[0] == strtoul(two, NULL, 16));
+				break;
+			}
+	} else {
+		FUZZ_CHECK(k.len == 0);
+		FUZZ_CHECK(memchr(why, '\0', sizeof(why)) != NULL);
+		FUZZ_CHECK(strlen(why) > 0);
+		/* no run of four input digits is quoted back */
+		for (size_t i = 0; i + 4 <= size && size >= 8; i++) {
+			char four[5];
+
+			memcpy(four, text + i, 4);
+			four[4] = '\0';
+			if (strspn(four, "0123456789abcdefABCDEF") == 4 &&
+			    strspn(four, "0123456789") < 4)
+				FUZZ_CHECK(strstr(why, four) == NULL);
+		}
+	}
 }
 
 /* Enough words for any real command line; more only slows the fuzzer. */

@@ -42,4 +42,7 @@ void fuzz_ws_one(const uint8_t *data, size_t size);
  * the serial; the rest: a DER CRL, searched for the serial's reason. */
 void fuzz_crl_reason_one(const uint8_t *data, size_t size);
 
+/* The input as the hex text of a pre-shared key (--psk-file). */
+void fuzz_psk_key_one(const uint8_t *data, size_t size);
+
 #endif

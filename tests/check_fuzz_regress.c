@@ -39,6 +39,7 @@ static const struct {
 	{ "ws", fuzz_ws_one },
 	{ "crl_reason", fuzz_crl_reason_one },
 	{ "proxy_url", fuzz_proxy_url_one },
+	{ "psk_key", fuzz_psk_key_one },
 };
 
 /* The whole file, in a buffer of exactly its size. */
