@@ -32,6 +32,8 @@ enum explain_when {
 
 #define EXF_LAST 1u		/* stop after this entry matches */
 #define EXF_FALLBACK 2u		/* only when no earlier entry matched */
+#define EXF_CERT 4u		/* only when a certificate authenticates */
+#define EXF_PSK 8u		/* only under TLS-PSK (--psk-identity) */
 
 struct explain_entry {
 	int step;		/* 1-8; 0 for any step */
@@ -80,14 +82,34 @@ static const struct explain_entry explain_table[] = {
 	  "follows." },
 
 	/* ---- 3: ServerHello and certificate --------------------------- */
-	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .text =
+	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .flags = EXF_PSK, .text =
+	  "The server answered, and took the pre-shared key offered under "
+	  "the identity shown. There is no certificate in this handshake: "
+	  "both sides were given the same secret key beforehand (on the "
+	  "broker, mosquitto's psk_file), and that shared key, not a "
+	  "certificate, is what authenticates the server. The identity "
+	  "crossed the network in the clear; the key itself never does." },
+	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .tls = 13,
+	  .flags = EXF_PSK, .text =
+	  "With TLS 1.3 the ClientHello carried a binder, a checksum made "
+	  "with the key, and the server found it right before answering: "
+	  "it knows the client holds the key. The client learns the same "
+	  "of the server only from its Finished message (step 5)." },
+	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .tls = 12,
+	  .flags = EXF_PSK, .text =
+	  "With TLS 1.2 neither side has proved anything yet: the identity "
+	  "hint, if any, only tells the client which key to use. The proof "
+	  "comes with the Finished messages of step 5, which only a holder "
+	  "of the key can compute." },
+	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .flags = EXF_CERT, .text =
 	  "The server answered. Its ServerHello settles the TLS version and "
 	  "the cipher suite for this connection, and its Certificate "
 	  "message carries the chain: the broker's own certificate, often "
 	  "followed by the intermediate CAs that signed it. A certificate "
 	  "ties a public key to names. So far the client has only "
 	  "received it; it believes none of it yet." },
-	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .tls = 13, .text =
+	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .tls = 13,
+	  .flags = EXF_CERT, .text =
 	  "TLS 1.3 was chosen, so the two hellos were enough to compute "
 	  "handshake keys, and everything after the ServerHello, the "
 	  "certificate included, came encrypted: someone watching the "
@@ -96,7 +118,8 @@ static const struct explain_entry explain_table[] = {
 	  "a signature over the handshake made with the certificate's "
 	  "private key: proof that it owns the certificate, not just a "
 	  "copy of it." },
-	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .tls = 12, .text =
+	{ .step = STEP_SERVER_CERT, .when = EXW_OK, .tls = 12,
+	  .flags = EXF_CERT, .text =
 	  "TLS 1.2 was chosen, and in TLS 1.2 no keys exist at this point: "
 	  "the certificate crossed the network in the clear, for anyone "
 	  "watching to read. And the server has not proved anything yet: "
@@ -222,7 +245,18 @@ static const struct explain_entry explain_table[] = {
 	  "anyway, marked UNVERIFIED, for diagnosis only." },
 
 	/* ---- 5: keys established -------------------------------------- */
-	{ .step = STEP_KEYS, .when = EXW_OK, .text =
+	{ .step = STEP_KEYS, .when = EXW_OK, .flags = EXF_PSK, .text =
+	  "Both sides now hold the same session keys, computed from the "
+	  "pre-shared key; with ECDHE-PSK or DHE-PSK (see \"key exchange\") "
+	  "an ephemeral Diffie-Hellman exchange went into them too, so a "
+	  "recording of this traffic stays unreadable even if the "
+	  "pre-shared key leaks later, which PSK alone does not give. Each "
+	  "side sent Finished, a checksum of the handshake under keys only "
+	  "a holder of the pre-shared key could compute: the server's "
+	  "Finished is its proof of identity here, where a certificate "
+	  "would otherwise be. From here on every byte is encrypted and "
+	  "protected against tampering." },
+	{ .step = STEP_KEYS, .when = EXW_OK, .flags = EXF_CERT, .text =
 	  "Both sides now hold the same session keys, and neither ever "
 	  "sent them: each side combined its own secret value with the "
 	  "other's public share (an elliptic-curve Diffie-Hellman "
@@ -233,11 +267,13 @@ static const struct explain_entry explain_table[] = {
 	  "had anyone altered an earlier message, it would not match. From "
 	  "here on every byte is encrypted and protected against "
 	  "tampering." },
-	{ .step = STEP_KEYS, .when = EXW_OK, .tls = 13, .text =
+	{ .step = STEP_KEYS, .when = EXW_OK, .tls = 13, .flags = EXF_CERT,
+	  .text =
 	  "In TLS 1.3 the keys that hid the certificate (step 3) were only "
 	  "for the handshake; the MQTT traffic gets a fresh pair, derived "
 	  "once both Finished messages are in." },
-	{ .step = STEP_KEYS, .when = EXW_OK, .tls = 12, .text =
+	{ .step = STEP_KEYS, .when = EXW_OK, .tls = 12, .flags = EXF_CERT,
+	  .text =
 	  "In TLS 1.2 this is also where the server proved it owns the "
 	  "certificate checked in step 4: it signed its key exchange "
 	  "values with the certificate's private key, and the client "
@@ -544,6 +580,9 @@ explain_matches(const struct explain_entry *e, const struct report *r,
 	if ((e->when & when) == 0)
 		return false;
 	if (e->tls != 0 && e->tls != tls)
+		return false;
+	if (((e->flags & EXF_CERT) != 0 && r->psk) ||
+	    ((e->flags & EXF_PSK) != 0 && !r->psk))
 		return false;
 	if (when == EXW_FAIL && e->cause != CAUSE_NONE && e->cause != s->cause)
 		return false;
