@@ -528,6 +528,9 @@ START_TEST(key_in_no_output_at_all)
 	    "the key is in the HTML report");
 	ck_assert_msg(file_has(pki("report.html"), IDENTITY),
 	    "the identity is not in the HTML report");
+	ck_assert_msg(file_has(pki("report.html"), "a pre-shared key "
+	    "(TLS-PSK) authenticates the server"),
+	    "the HTML report does not say how the server was authenticated");
 	ck_assert_msg(!file_has(pki("keys.log"), KEY_PIECE),
 	    "the pre-shared key is in the key log");
 	ck_assert_msg(file_has(pki("keys.log"), "CLIENT_"),

@@ -114,12 +114,19 @@ probe_settings(FILE *out, const struct html_settings *s,
 	if (v == NULL)
 		v = s->cafile != NULL ? s->cafile : s->capath != NULL ?
 		    s->capath : "the system's trust store";
-	if (!probe_unencrypted(r))
-		probe_setting(out, "trusted CAs", v, NULL);
-	probe_setting(out, "verification", probe_unencrypted(r) ?
-	    "none: no TLS, no certificate" : s->insecure ? "--insecure: "
-	    "checked and reported, not enforced" : "on", s->insecure ||
-	    probe_unencrypted(r) ? "bad" : NULL);
+	if (r->psk) {
+		/* the key authenticates: no CA, nothing to verify */
+		probe_setting(out, "authentication", "pre-shared key "
+		    "(TLS-PSK), no certificate", NULL);
+		probe_setting(out, "PSK identity", r->psk_identity, NULL);
+	} else {
+		if (!probe_unencrypted(r))
+			probe_setting(out, "trusted CAs", v, NULL);
+		probe_setting(out, "verification", probe_unencrypted(r) ?
+		    "none: no TLS, no certificate" : s->insecure ?
+		    "--insecure: checked and reported, not enforced" : "on",
+		    s->insecure || probe_unencrypted(r) ? "bad" : NULL);
+	}
 	if (r->unverified)
 		probe_setting(out, "certificate", "UNVERIFIED", "bad");
 	snprintf(buf, sizeof(buf), "%.3g s for the whole probe",

@@ -153,7 +153,9 @@ html_chain(FILE *out, const struct report *r)
 	    (int64_t)time(NULL);
 
 	if (r->ncerts == 0) {
-		fputs("<p class=\"muted\">No certificate was received.</p>\n",
+		fputs(r->psk ? "<p class=\"muted\">No certificate: a "
+		    "pre-shared key (TLS-PSK) authenticates the server.</p>\n" :
+		    "<p class=\"muted\">No certificate was received.</p>\n",
 		    out);
 		chain_findings(out, r, -1);
 		return;
