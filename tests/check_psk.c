@@ -588,11 +588,33 @@ START_TEST(machine_formats_carry_the_mode_and_identity)
 	EXPECT_HAS(&r, "mqtts_probe_success{target=\"127.0.0.1:");
 	free(r.out);
 
-	probe_psk(&r, "good.psk", IDENTITY, "--format", "jsonl", psk_target(),
-	    NULL);
+	/* JSON Lines, a series: each result and the summary say it */
+	probe_psk(&r, "good.psk", IDENTITY, "--format", "jsonl", "-c", "2",
+	    "--interval", "0", psk_target(), NULL);
 	EXPECT_EXIT(&r, 0);
-	EXPECT_HAS(&r, "\"authentication\":\"psk\"");
+	EXPECT_HAS(&r, "\"type\":\"summary\"");
+	{
+		const char *p = r.out;
+		int n = 0;
+
+		while ((p = strstr(p, "\"authentication\":\"psk\","
+		    "\"psk_identity\":\"" IDENTITY "\"")) != NULL) {
+			n++;
+			p++;
+		}
+		ck_assert_msg(n == 3, "%d lines with the mode, not 3:\n%s", n,
+		    r.out);
+	}
+	snprintf(out, sizeof out, "%s", pki("psk.jsonl"));
+	ck_assert_int_eq(write_file(out, r.out, 0600), 0);
 	free(r.out);
+	{
+		const char *argv[] = { "python3", cmd, SCHEMA_FILE, out, NULL };
+
+		run_argv(&r, argv, NULL, 60);
+		ck_assert_msg(r.status == 0, "schema_check: %s", r.out);
+		free(r.out);
+	}
 
 	/* without PSK the mode is said too */
 	run_probe(&r, NULL, "--format", "json", "-k", "-t", tmo(),

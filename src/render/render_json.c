@@ -1004,6 +1004,11 @@ json_summary(const struct json_ctx *j, const struct stats_target *t)
 	json_key_int(&w, "failed", t->failed);
 	json_key_int(&w, "unverified", t->unverified);
 	json_key_int(&w, "unencrypted", t->unencrypted);
+	/* the last probe's, as in its result line */
+	json_key_str(&w, "authentication", t->auth[0] != '\0' ? t->auth :
+	    NULL);
+	json_key_str(&w, "psk_identity", t->psk_identity[0] != '\0' ?
+	    t->psk_identity : NULL);
 	json_key(&w, "interrupted");
 	json_bool(&w, t->interrupted);
 	json_key_int(&w, "exit_status", t->worst_status);
