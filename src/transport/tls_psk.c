@@ -77,6 +77,22 @@ tls_psk_priority_suffix(const struct tls_creds *c, bool user_priority)
 	    ":-KX-ALL:+ECDHE-PSK:+DHE-PSK:+PSK";
 }
 
+/* The hint is the server's text: printable ASCII kept, the rest as \xNN,
+ * so that no byte of it can steer a terminal. */
+static void
+tls_psk_hint_text(const char *hint, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)hint;
+	    *p != '\0' && o + 5 < len; p++)
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
+	buf[o] = '\0';
+}
+
 /*
  * The server's flight is complete without a certificate: under TLS 1.3
  * its Finished is next (after EncryptedExtensions), under TLS 1.2 its
@@ -90,14 +106,16 @@ tls_psk_server_done(struct tls_session *t)
 	struct tls_milestone m = { .kind = TLSM_PSK };
 	bool tls12 = gnutls_protocol_get_version(t->s) == GNUTLS_TLS1_2;
 	const char *hint = tls12 ? gnutls_psk_client_get_hint(t->s) : NULL;
+	char shown[4 * 128 + 8];	/* GnuTLS keeps 128 bytes of it */
 
 	t->psk_told = true;
 	tls_add(&m, "authentication", "pre-shared key (TLS-PSK): no "
 	    "certificate was used");
 	tls_add(&m, "psk_identity", "%s", t->creds->psk_identity);
-	if (hint != NULL && hint[0] != '\0')
-		tls_add(&m, "psk_hint", "%s", hint);
-	else
+	if (hint != NULL && hint[0] != '\0') {
+		tls_psk_hint_text(hint, shown, sizeof(shown));
+		tls_add(&m, "psk_hint", "%s", shown);
+	} else
 		tls_add(&m, "psk_hint", "%s", tls12 ? "none sent" :
 		    "none (TLS 1.3 has no identity hint)");
 	tls_event(t, 0, EVK_INFO, DIR_NONE, 0, "the server took the "
