@@ -876,23 +876,63 @@ START_TEST(test_hexdump_hides_password)
 	ck_assert_msg(n > 100, "only %zu dumped bytes:\n%s", n, tail(r.out));
 	ck_assert_msg(!has_bytes(bytes, n, pw), "password in the dump:\n%s",
 		      tail(r.out));
-	/* the dump does show CONNECT, user name and masked password,
-	 * its two length bytes masked too */
+	/* the dump does show CONNECT and the user name, then stops: the
+	 * password field, its two length bytes included, is left out and
+	 * not counted, so no '*' per byte tells its length */
 	ck_assert(has_bytes(bytes, n, "MQTT"));
 	ck_assert(has_bytes(bytes, n, "probeuser"));
 	{
-		char stars[64], plain[64];
+		char plain[16] = "probeuser";
+		const uint8_t *u = memmem(bytes, n, "probeuser", 9);
 
-		memset(stars, '*', strlen(pw) + 2);
-		stars[strlen(pw) + 2] = '\0';
-		ck_assert_msg(has_bytes(bytes, n, stars), "%s", tail(r.out));
-		/* not the length in the clear before the stars */
-		plain[0] = 0;
-		plain[1] = (char)strlen(pw);
-		memset(plain + 2, '*', strlen(pw));
-		ck_assert_msg(memmem(bytes, n, plain, strlen(pw) + 2) == NULL,
+		/* CONNECT's dump ends with the user name: what follows is
+		 * the next packet (CONNACK), no masked byte */
+		ck_assert_msg(u != NULL && u + 9 < bytes + n && u[9] == 0x20,
+			      "not CONNACK after the user name:\n%s",
+			      tail(r.out));
+
+		/* not the length in the clear after the user name */
+		plain[9] = 0;
+		plain[10] = (char)strlen(pw);
+		ck_assert_msg(memmem(bytes, n, plain, 11) == NULL,
 			      "the password's length in the dump:\n%s",
 			      tail(r.out));
+	}
+	EXPECT_HAS(&r, "(then the password field, its length included: not "
+		   "shown)");
+	free(r.out);
+
+	/* another password, another length: the same dump but for the
+	 * remaining length in the fixed header (the packet's size, which
+	 * the trace line and the TLS record on the wire show anyway) */
+	{
+		static uint8_t other[65536];
+		size_t m, k;
+		struct run r2;
+
+		run_probe(&r, NULL, "--trace", "--hexdump", "--cafile",
+			  pki("ca.pem"), "-t", "5", "-V", _i == 0 ? "3.1.1" :
+			  "5", "-u", "probeuser", "-i", "mqtts-probe-fixed-id",
+			  "-P", "x", "--steps", "6", target(L_PASSWORD), NULL);
+		run_probe(&r2, NULL, "--trace", "--hexdump", "--cafile",
+			  pki("ca.pem"), "-t", "5", "-V", _i == 0 ? "3.1.1" :
+			  "5", "-u", "probeuser", "-i", "mqtts-probe-fixed-id",
+			  "-P", "a much longer password than x", "--steps", "6",
+			  target(L_PASSWORD), NULL);
+		EXPECT_EXIT(&r, 0);
+		EXPECT_EXIT(&r2, 0);
+		n = dump_bytes(r.out, bytes, sizeof bytes);
+		m = dump_bytes(r2.out, other, sizeof other);
+		/* CONNECT is the first packet dumped: up to the user name */
+		for (k = 0; k + 9 <= n && memcmp(bytes + k, "probeuser", 9);
+		     k++)
+			;
+		ck_assert_msg(k + 9 <= n && m >= k + 9, "%s", tail(r.out));
+		ck_assert_msg(memcmp(bytes + 2, other + 2, k + 9 - 2) == 0 &&
+			      (k + 9 == m || other[k + 9] != '*'),
+			      "the dumps differ past the fixed header:\n%s\n%s",
+			      tail(r.out), tail(r2.out));
+		free(r2.out);
 	}
 	free(r.out);
 }

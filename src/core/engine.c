@@ -164,33 +164,30 @@ engine_step_start(struct engine *e, int step)
 
 /*
  * An MQTT packet in the report: a trace line, and for --hexdump its
- * bytes.  secret_len trailing bytes (CONNECT's password, always last)
- * are replaced by '*' in the copy, so no form of output can show them.
+ * bytes.  secret_len trailing bytes (CONNECT's password field, its two
+ * length bytes included: always last) are left out of the copy, and
+ * the event says so without saying how many: no form of output can
+ * show the password, nor how long it is from the dump.
  */
 void
 engine_packet(struct engine *e, enum report_dir dir, const uint8_t *pkt,
     size_t len, size_t secret_len, const char *text)
 {
-	uint8_t *copy = NULL;
+	bool cut = secret_len > 0 && secret_len <= len;
+	size_t show = cut ? len - secret_len : len;
 	/* the report keeps no more of a packet than this anyway */
-	size_t keep = len < REPORT_MAX_EVENT_BYTES ? len :
+	size_t keep = show < REPORT_MAX_EVENT_BYTES ? show :
 	    REPORT_MAX_EVENT_BYTES;
+	const uint8_t *bytes = e->cfg->packet_bytes && keep > 0 ? pkt : NULL;
 
-	if (e->cfg->packet_bytes && keep > 0) {
-		copy = malloc(keep);
-		if (copy != NULL) {
-			memcpy(copy, pkt, keep);
-			if (secret_len <= len && len - secret_len < keep)
-				memset(copy + len - secret_len, '*',
-				    keep - (len - secret_len));
-		}
-	}
-	report_event_io(e->r, engine_event_step(e->r), engine_now(e), 1,
-	    EVK_MQTT, dir, len, copy, copy != NULL ? keep : 0, text);
-	if (copy != NULL) {
-		explicit_bzero(copy, keep);
-		free(copy);
-	}
+	if (cut)
+		report_event_secret(e->r, engine_event_step(e->r),
+		    engine_now(e), 1, len, bytes, bytes != NULL ? keep : 0,
+		    text);
+	else
+		report_event_io(e->r, engine_event_step(e->r), engine_now(e),
+		    1, EVK_MQTT, dir, len, bytes, bytes != NULL ? keep : 0,
+		    text);
 }
 
 static void

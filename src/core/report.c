@@ -324,6 +324,7 @@ report_apply(struct report *r, const struct report_change *c)
 		e->kind = c->ev_kind;
 		e->dir = c->ev_dir;
 		e->size = c->ev_size;
+		e->secret_cut = c->ev_secret_cut;
 		report_copy(e->text, sizeof(e->text), c->text);
 		break;
 	}
@@ -536,6 +537,18 @@ report_event(struct report *r, int step, uint64_t now, int level,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	report_apply(r, &c);
+}
+
+void
+report_event_secret(struct report *r, int step, uint64_t now, int level,
+    size_t size, const uint8_t *bytes, size_t nbytes, const char *text)
+{
+	struct report_change c = { .kind = RC_EVENT, .step = step,
+	    .now_us = now, .level = level, .text = text, .ev_kind = EVK_MQTT,
+	    .ev_dir = DIR_OUT, .ev_size = size, .bytes = bytes,
+	    .nbytes = nbytes, .ev_secret_cut = true };
+
 	report_apply(r, &c);
 }
 

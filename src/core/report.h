@@ -240,6 +240,9 @@ struct report_event {
 	size_t size;			/* bytes on the wire, 0 if none */
 	uint8_t *bytes;			/* packet bytes for --hexdump, or NULL */
 	size_t nbytes;			/* kept; below size when cut short */
+	/* the bytes end where CONNECT's password field begins: the rest
+	 * (its two length bytes included) is neither kept nor counted */
+	bool secret_cut;
 	char text[REPORT_TEXT_MAX];
 };
 
@@ -293,6 +296,7 @@ struct report_change {
 	enum report_event_kind ev_kind;
 	enum report_dir ev_dir;
 	size_t ev_size;
+	bool ev_secret_cut;		/* RC_EVENT: see report_event */
 	const uint8_t *bytes;
 	size_t nbytes;
 	/* RC_BEGIN: wall clock, for "started at" */
@@ -389,6 +393,10 @@ void report_event(struct report *r, int step, uint64_t now, int level,
 void report_event_io(struct report *r, int step, uint64_t now, int level,
     enum report_event_kind kind, enum report_dir dir, size_t size,
     const uint8_t *bytes, size_t nbytes, const char *text);
+/* An outgoing MQTT packet whose bytes stop before a secret. */
+void report_event_secret(struct report *r, int step, uint64_t now,
+    int level, size_t size, const uint8_t *bytes, size_t nbytes,
+    const char *text);
 void report_cert(struct report *r, const struct report_cert *cert);
 void report_hint(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -244,7 +244,7 @@ probe_kind(enum report_event_kind k)
 	}
 }
 
-/* --hexdump's bytes (the password already masked by the engine). */
+/* --hexdump's bytes (they end before CONNECT's password field). */
 static void
 probe_hexdump(FILE *out, const uint8_t *b, size_t n)
 {
@@ -291,6 +291,9 @@ probe_events(FILE *out, const struct report *r)
 		html_text(out, e->text);
 		if (e->bytes != NULL && e->nbytes > 0)
 			probe_hexdump(out, e->bytes, e->nbytes);
+		if (e->bytes != NULL && e->secret_cut)
+			fputs("<p class=\"reason\">Then the password field, its "
+			    "length included: not shown.</p>", out);
 		fputs("</td></tr>", out);
 	}
 	fputs("</tbody></table>", out);

@@ -897,7 +897,7 @@ json_event_line(const struct json_ctx *j, const struct report_event *e)
 	json_key_int(&w, "size", (long long)e->size);
 	json_key_str(&w, "text", e->text);
 	if (j->hexdump && e->bytes != NULL) {
-		/* the engine has masked the password in these bytes */
+		/* they end before CONNECT's password field (secret_cut) */
 		json_key(&w, "bytes");
 		json_sep(&w);
 		fputc('"', j->out);
@@ -905,7 +905,11 @@ json_event_line(const struct json_ctx *j, const struct report_event *e)
 			fprintf(j->out, "%02x", e->bytes[i]);
 		fputc('"', j->out);
 	}
-	if (j->hexdump && e->kind == EVK_MQTT && e->nbytes < e->size)
+	if (j->hexdump && e->secret_cut) {
+		/* not how many: that would be the password's length */
+		json_key(&w, "bytes_end_before_password");
+		json_bool(&w, true);
+	} else if (j->hexdump && e->kind == EVK_MQTT && e->nbytes < e->size)
 		/* bytes shows only the first ones: the report's bound */
 		json_key_int(&w, "bytes_not_kept",
 		    (long long)(e->size - e->nbytes));

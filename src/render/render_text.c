@@ -526,7 +526,11 @@ render_trace_event(struct render_text *rt, const struct report_event *e)
 	render_wrapped(rt->out, render_width(rt), prefix, 35, "", text, "");
 	if (rt->hexdump && e->kind == EVK_MQTT && e->bytes != NULL)
 		render_hexdump(rt, e->bytes, e->nbytes);
-	if (rt->hexdump && e->kind == EVK_MQTT && e->nbytes < e->size)
+	if (rt->hexdump && e->secret_cut)
+		fprintf(rt->out, "      %s(then the password field, its length "
+		    "included: not shown)%s\n", render_color(rt, C_DIM),
+		    render_color(rt, C_RESET));
+	else if (rt->hexdump && e->kind == EVK_MQTT && e->nbytes < e->size)
 		fprintf(rt->out, "      %s(%zu of the packet's %zu bytes not "
 		    "kept: a report keeps %d KiB of a packet, %d KiB in "
 		    "all)%s\n", render_color(rt, C_DIM), e->size - e->nbytes,
