@@ -308,28 +308,6 @@ expect_no_retained(int port, int tls)
 	free(r.out);
 }
 
-/* The output holds to doc/report.schema.json (python3-jsonschema). */
-static void
-expect_schema(const struct run *r)
-{
-	char file[4200], cmd[13000];
-	struct run check;
-	const char *argv[] = { "bash", "-c", cmd, NULL };
-	FILE *f;
-
-	snprintf(file, sizeof file, "%s/caps-out.jsonl", g_dir);
-	f = fopen(file, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(r->out, f);
-	ck_assert_int_eq(fclose(f), 0);
-	snprintf(cmd, sizeof cmd, "python3 '%s/schema_check.py' "
-	    "'%s/../../doc/report.schema.json' '%s'", g_lib, g_lib, file);
-	run_argv(&check, argv, NULL, 60);
-	ck_assert_msg(check.status == 0, "schema_check failed:\n%s",
-	    check.out);
-	free(check.out);
-}
-
 /* --- the tests --------------------------------------------------------- */
 
 /* The JSON line of target t in r's output, parsed into root. */
@@ -592,7 +570,7 @@ START_TEST(test_brokers)
 	ck_assert_int_eq(waitpid(child, &st, 0), child);
 	/* the highest status of the targets: the limited one's */
 	EXPECT_EXIT(&r, 8);
-	expect_schema(&r);
+	itest_expect_schema(&r, "caps-out.jsonl");
 	parse_target(&r, good, &root);
 	expect_shipped(&root);
 	jr_free(&root);
@@ -647,7 +625,7 @@ START_TEST(test_liar)
 	EXPECT_EXIT(&r, 8);
 	/* JSON Lines: a line per capability as it is decided, then the
 	 * result with them all */
-	expect_schema(&r);
+	itest_expect_schema(&r, "caps-out.jsonl");
 	{
 		size_t lines = 0;
 
@@ -748,7 +726,7 @@ START_TEST(test_forgetful)
 	    target_port("127.0.0.1", port), NULL);
 	liar_stop(pid);
 	EXPECT_EXIT(&r, 0);
-	expect_schema(&r);
+	itest_expect_schema(&r, "caps-out.jsonl");
 	jr_parse(r.out, r.len, &root);
 	expect_cap(&root, "persistent_session", "no");
 	jr_expect_str(&root, "capabilities/persistent_session/advertised",

@@ -750,6 +750,29 @@ talker_stop(pid_t pid)
 	}
 }
 
+/* The output holds to doc/report.schema.json (python3-jsonschema):
+ * written to name in the test directory, checked by schema_check.py. */
+void
+itest_expect_schema(const struct run *r, const char *name)
+{
+	char file[4200], cmd[13000];
+	struct run check;
+	const char *argv[] = { "bash", "-c", cmd, NULL };
+	FILE *f;
+
+	snprintf(file, sizeof file, "%s/%s", g_dir, name);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(r->out, f);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof cmd, "python3 '%s/schema_check.py' "
+	    "'%s/../../doc/report.schema.json' '%s'", g_lib, g_lib, file);
+	run_argv(&check, argv, NULL, 60);
+	ck_assert_msg(check.status == 0, "schema_check failed:\n%s",
+	    check.out);
+	free(check.out);
+}
+
 int executable(const char *path)
 {
 	return path != NULL && *path != '\0' && access(path, X_OK) == 0;

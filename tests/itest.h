@@ -107,6 +107,9 @@ int bind_loopback(int *port);
 pid_t talker_start(int *port, const char *say, size_t len, int read_first);
 void talker_stop(pid_t pid);
 int executable(const char *path);
+/* r's output (--format json/jsonl) holds to doc/report.schema.json;
+ * kept in the test directory as name. */
+void itest_expect_schema(const struct run *r, const char *name);
 /* tests/hostile_peer ($HOSTILE_PEER) in mode with cert and key, alive
  * lifetime seconds at most; its port in *port.  Stop it with talker_stop. */
 pid_t itest_hostile_start(const char *mode, const char *cert,
