@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,10 +371,12 @@ END_TEST
  * own process group so that stopping it stops both.
  */
 static pid_t
-gnutls_serv_start(int *port, const char *cert, const char *key,
-    const char *ocsp)
+gnutls_serv_startv(int *port, const char *cert, const char *key,
+    const char *const *extra)
 {
 	char portbuf[16];
+	const char *argv[24];
+	size_t n = 0;
 	pid_t pid;
 	int fd = bind_loopback(port);
 
@@ -381,6 +384,19 @@ gnutls_serv_start(int *port, const char *cert, const char *key,
 		return -1;
 	close(fd);
 	snprintf(portbuf, sizeof portbuf, "%d", *port);
+	argv[n++] = "timeout";
+	argv[n++] = "30";
+	argv[n++] = "gnutls-serv";
+	argv[n++] = "--x509certfile";
+	argv[n++] = pki(cert);
+	argv[n++] = "--x509keyfile";
+	argv[n++] = pki(key);
+	argv[n++] = "-p";
+	argv[n++] = portbuf;
+	for (size_t i = 0; extra != NULL && extra[i] != NULL &&
+	    n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
@@ -390,18 +406,7 @@ gnutls_serv_start(int *port, const char *cert, const char *key,
 		dup2(devnull, STDOUT_FILENO);
 		dup2(devnull, STDERR_FILENO);
 		signal(SIGALRM, SIG_DFL);
-		if (ocsp != NULL)
-			/* the staple as it is: checking it is the client's
-			 * job, which is the point */
-			execlp("timeout", "timeout", "30", "gnutls-serv",
-			    "--x509certfile", pki(cert), "--x509keyfile",
-			    pki(key), "-p", portbuf, "--ocsp-response",
-			    pki(ocsp), "--ignore-ocsp-response-errors",
-			    (char *)NULL);
-		else
-			execlp("timeout", "timeout", "30", "gnutls-serv",
-			    "--x509certfile", pki(cert), "--x509keyfile",
-			    pki(key), "-p", portbuf, (char *)NULL);
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	for (int i = 0; pid > 0 && i < 200; i++) {
@@ -421,6 +426,19 @@ gnutls_serv_start(int *port, const char *cert, const char *key,
 		waitpid(pid, NULL, 0);
 	}
 	return -1;
+}
+
+static pid_t
+gnutls_serv_start(int *port, const char *cert, const char *key,
+    const char *ocsp)
+{
+	/* the staple as it is: checking it is the client's job, which is
+	 * the point */
+	const char *staple[] = { "--ocsp-response", ocsp != NULL ? pki(ocsp) :
+	    "", "--ignore-ocsp-response-errors", NULL };
+
+	return gnutls_serv_startv(port, cert, key, ocsp != NULL ? staple :
+	    NULL);
 }
 
 static void
@@ -605,6 +623,7 @@ START_TEST(test_crlfile)
 	EXPECT_EXIT(&r, 4);
 	EXPECT_HAS(&r, "\"revocation_reason\":\"keyCompromise\"");
 	EXPECT_HAS(&r, "\"revoked_on\":\"20");
+	itest_expect_schema(&r, "crl-reason.json");
 	free(r.out);
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--crlfile",
 	    pki("crl-empty.pem"), target(L_GOOD), NULL);
@@ -616,6 +635,113 @@ START_TEST(test_crlfile)
 	EXPECT_EXIT(&r, 66);
 	EXPECT_HAS(&r, "--crlfile");
 	EXPECT_HAS(&r, "no PEM certificate revocation list");
+	free(r.out);
+}
+END_TEST
+
+/* ---- the CAs the broker accepts client certificates from ---------- */
+
+/*
+ * gnutls-serv asking for a client certificate from ca.pem's CA (it lists
+ * that CA in its CertificateRequest, as GnuTLS servers do) and refusing
+ * any other: ours from that CA matches, one from other-ca is named as
+ * refused before the broker's alert, and none is named missing.  Loop:
+ * TLS 1.2, 1.3 (where the CA list is an extension and the refusal
+ * comes after the handshake).
+ */
+START_TEST(test_client_ca_list)
+{
+	const char *version = _i == 0 ? "1.2" : "1.3";
+	const char *extra[] = { "--x509cafile", pki("ca.pem"),
+	    "--require-client-cert", "--verify-client-cert", NULL };
+	struct run r;
+	int port = 0;
+	pid_t pid = gnutls_serv_startv(&port, "server.pem", "server.key",
+	    extra);
+
+	ck_assert_msg(pid > 0, "gnutls-serv did not start");
+	/* --steps 5: gnutls-serv is no broker */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
+	    "--tls-version", version, "--steps", "5", "--cert",
+	    pki("client.pem"), "--key", pki("client.key"),
+	    target_port("localhost", port), NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "client CAs accepted      CN=mqtts-probe test CA,"
+	    "O=mqtts-probe tests");
+	EXPECT_HAS(&r, "the broker accepts client certificates from "
+	    "CN=mqtts-probe test CA,O=mqtts-probe tests; ours "
+	    "(CN=mqtts-probe-test) chains to");
+	EXPECT_HAS(&r, "[client_ca_match]");
+	EXPECT_LACKS(&r, "will be refused");
+	free(r.out);
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
+	    "--tls-version", version, "--cert", pki("client-otherca.pem"),
+	    "--key", pki("client-otherca.key"),
+	    target_port("localhost", port), NULL);
+	EXPECT_EXIT(&r, 5);
+	EXPECT_HAS(&r, "ours (CN=mqtts-probe-elsewhere) is issued by "
+	    "CN=mqtts-probe untrusted CA,O=elsewhere: it will be refused");
+	EXPECT_HAS(&r, "[client_ca_mismatch]");
+	/* and then the broker's own word */
+	EXPECT_HAS(&r, "FAIL step 5");
+	EXPECT_HAS(&r, "alert");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
+	    "--tls-version", version, "--cert", pki("client-otherca.pem"),
+	    "--key", pki("client-otherca.key"), "--format", "json",
+	    target_port("localhost", port), NULL);
+	EXPECT_EXIT(&r, 5);
+	EXPECT_HAS(&r, "\"client_ca_check\":\"mismatch\"");
+	EXPECT_HAS(&r, "\"key\":\"client_ca_mismatch\"");
+	EXPECT_HAS(&r, "\"client_cas\":\"CN=mqtts-probe test CA,"
+	    "O=mqtts-probe tests\"");
+	itest_expect_schema(&r, "client-ca.json");
+	free(r.out);
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
+	    "--tls-version", version, target_port("localhost", port), NULL);
+	EXPECT_EXIT(&r, 5);
+	EXPECT_HAS(&r, "the broker asks for a client certificate and accepts "
+	    "ones issued by CN=mqtts-probe test CA,O=mqtts-probe tests; none "
+	    "was given");
+	EXPECT_HAS(&r, "[client_cert_missing]");
+	free(r.out);
+	gnutls_serv_stop(pid);
+}
+END_TEST
+
+/*
+ * mosquitto 2.0.11 (require_certificate, cafile) asks for a certificate
+ * but lists no CA (openssl s_client: "No client certificate CA names
+ * sent"): the probe says so, and still sends ours.
+ */
+START_TEST(test_client_ca_mosquitto_lists_none)
+{
+	struct run r;
+
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--cert",
+	    pki("client.pem"), "--key", pki("client.key"), target(L_MTLS),
+	    NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "names no CA it accepts: whether it takes ours "
+	    "(CN=mqtts-probe-test, issued by CN=mqtts-probe test CA");
+	EXPECT_HAS(&r, "[client_ca_unlisted]");
+	free(r.out);
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5),
+	    target(L_MTLS), NULL);
+	EXPECT_EXIT(&r, 5);
+	EXPECT_HAS(&r, "the broker asks for a client certificate (it names no "
+	    "CA it accepts); none was given");
+	EXPECT_HAS(&r, "[client_cert_missing]");
+	free(r.out);
+	/* no certificate asked for: nothing said */
+	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", T(5), "--cert",
+	    pki("client.pem"), "--key", pki("client.key"), target(L_GOOD),
+	    NULL);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_LACKS(&r, "client_ca");
+	EXPECT_LACKS(&r, "client CAs");
 	free(r.out);
 }
 END_TEST
@@ -932,6 +1058,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_clients_tls13_only);
 	tcase_add_test(tc, test_clients_weak_key);
 	tcase_add_test(tc, test_ocsp_staple);
+	tcase_add_loop_test(tc, test_client_ca_list, 0, 2);
+	tcase_add_test(tc, test_client_ca_mosquitto_lists_none);
 }
 
 int

@@ -91,6 +91,7 @@ struct fake {
 	const char *verify_reason;
 	bool hello_retry;
 	bool tls12;
+	bool client_ca;		/* a TLSM_CLIENT_CA before step 5 ends */
 	/* TLS observations */
 	unsigned tls_starts, tls_closes, handshakes;
 	int tls_fd;
@@ -623,6 +624,24 @@ fake_tls_handshake(struct tls_session *s, uint64_t deadline_us,
 	m.reason = f->verify_ok ? NULL : f->verify_reason;
 	if (!fake_tls_milestone(s, &m, err))
 		return -1;
+	if (f->client_ca) {
+		/* as tls.c tells it: at the end of the handshake, failed
+		 * or not */
+		memset(&m, 0, sizeof(m));
+		m.kind = TLSM_CLIENT_CA;
+		fake_tls_add(&m, "client_cas", "CN=Factory CA");
+		fake_tls_add(&m, "client_ca_check", "mismatch");
+		m.findings[0].step = STEP_KEYS;
+		m.findings[0].severity = SEV_ERROR;
+		m.findings[0].cert = -1;
+		snprintf(m.findings[0].key, sizeof(m.findings[0].key),
+		    "client_ca_mismatch");
+		snprintf(m.findings[0].text, sizeof(m.findings[0].text),
+		    "ours is issued by CN=Other CA: it will be refused");
+		m.nfindings = 1;
+		if (!fake_tls_milestone(s, &m, err))
+			return -1;
+	}
 	if (fake_tls_fail(s, FT_AFTER_VERIFIED, err))
 		return -1;
 
@@ -2101,6 +2120,36 @@ START_TEST(test_handshake_failure)
 }
 END_TEST
 
+/* What the server's CA list said is step 5's, with step 5's failure
+ * (TLS 1.2: the broker's alert ends the handshake). */
+START_TEST(test_client_ca_on_step5)
+{
+	struct engine_config c;
+	struct report r;
+	bool seen = false;
+
+	fake_config(&c);
+	fk.client_ca = true;
+	fk.tls_fail = FT_AFTER_VERIFIED;
+	fk.tls_err.cause = CAUSE_TLS;
+	snprintf(fk.tls_err.text, sizeof(fk.tls_err.text),
+	    "the server sent TLS alert unknown_ca (48)");
+	fake_run(&c, &r);
+	ck_assert_int_eq(report_exit_status(&r), STEP_KEYS);
+	ck_assert_str_eq(report_find_detail(&r, STEP_KEYS, "client_ca_check"),
+	    "mismatch");
+	ck_assert_str_eq(report_find_detail(&r, STEP_KEYS, "client_cas"),
+	    "CN=Factory CA");
+	for (size_t i = 0; i < r.nfindings; i++)
+		if (strcmp(r.findings[i].key, "client_ca_mismatch") == 0) {
+			ck_assert_int_eq(r.findings[i].step, STEP_KEYS);
+			seen = true;
+		}
+	ck_assert(seen);
+	report_free(&r);
+}
+END_TEST
+
 START_TEST(test_handshake_timeout_step3)
 {
 	struct engine_config c;
@@ -2438,6 +2487,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_tls_start_failure);
 	tcase_add_loop_test(tc, test_handshake_failure, 0, 4);
 	tcase_add_test(tc, test_handshake_timeout_step3);
+	tcase_add_test(tc, test_client_ca_on_step5);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mqtt_failures");

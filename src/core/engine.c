@@ -305,6 +305,11 @@ engine_milestone(void *ctx, const struct tls_milestone *m)
 			    "after the certificate was checked");
 		report_step_ok(r, STEP_KEYS, engine_now(e));
 		return true;
+	case TLSM_CLIENT_CA:
+		/* before step 5 ends, failed or not: why the broker may
+		 * refuse our certificate is told with the refusal */
+		engine_details(e, STEP_KEYS, m);
+		return true;
 	}
 	return true;
 }

@@ -146,6 +146,9 @@ enum tls_milestone_kind {
 				   does not apply) */
 	TLSM_VERIFIED,		/* verification ran: see ok */
 	TLSM_DONE,		/* handshake complete: keys in place */
+	TLSM_CLIENT_CA,		/* step 5: the CAs the server accepts client
+				   certificates from, against ours (at the
+				   end of the handshake, failed or not) */
 };
 
 #define TLSM_MAX_DETAILS 24

@@ -54,6 +54,8 @@ static const struct field fields_table[] = {
 	{ "key_exchange", "key exchange", FIELD_TEXT },
 	{ "alpn_selected", "ALPN selected", FIELD_TEXT, true },
 	{ "session", "session", FIELD_TEXT },
+	{ "client_cas", "client CAs accepted", FIELD_TEXT },
+	{ "client_ca_check", "our certificate vs those", FIELD_TEXT },
 	{ "handshake_bytes_sent", "handshake bytes sent", FIELD_INT },
 	{ "handshake_bytes_received", "handshake bytes received", FIELD_INT },
 	{ "note", "note", FIELD_TEXT },

@@ -494,6 +494,7 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 			if (!tls_past_deadline(t, deadline_us))
 				w = tls_wait(t, deadline_us);
 			if (w != IOWAIT_READY) {
+				tls_client_ca_report(t);
 				tls_handshake_wait_failed(t, w, err);
 				return -1;
 			}
@@ -518,9 +519,12 @@ tls_handshake(struct tls_session *t, uint64_t deadline_us, struct io_error *err)
 			tls_err(err, CAUSE_VERIFY, "certificate rejected");
 			return -1;
 		}
+		/* TLS 1.2: a refused client certificate ends the handshake */
+		tls_client_ca_report(t);
 		tls_describe_error(t, rc, err);
 		return -1;
 	}
+	tls_client_ca_report(t);
 	{
 		struct tls_milestone m = { .kind = TLSM_DONE };
 

@@ -619,6 +619,7 @@ verdict:
 	free(crts);
 
 	go = tls_milestone(t, &ver);
+	t->verified = go;
 	if (!go) {
 		t->verify_failed = true;
 		return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;

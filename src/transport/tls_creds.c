@@ -418,6 +418,8 @@ tls_creds_load(const struct tls_config *cfg, char *err, size_t errlen,
 		c->client_cert = true;
 		tls_creds_check_cert(c, cfg->cert);
 	}
+	/* with or without --cert: the server's CA list is read either way */
+	tls_client_ca_setup(c);
 
 	if (cfg->keylog != NULL) {
 		/* each session appends to it at step 2; a path that cannot
@@ -477,6 +479,7 @@ tls_creds_free(struct tls_creds *c)
 	for (unsigned i = 0; i < c->ncrls; i++)
 		gnutls_x509_crl_deinit(c->crls[i]);
 	gnutls_free(c->crls);
+	tls_client_ca_free(c);
 	pthread_mutex_destroy(&c->sys_lock);
 	if (c->prio != NULL)
 		gnutls_priority_deinit(c->prio);

@@ -9,6 +9,8 @@
  *   tls_chain.c    the server's chain in words and the verify callback
  *   tls_psk.c      TLS-PSK: the pre-shared key's credentials, and step
  *                  3 when the key, not a certificate, authenticates
+ *   tls_client_ca.c  the CAs the server accepts client certificates
+ *                  from, against ours (the certificate retrieve callback)
  */
 #ifndef TLS_INTERNAL_H
 #define TLS_INTERNAL_H
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -66,6 +69,17 @@ struct tls_creds {
 	gnutls_x509_crl_t *crls;
 	unsigned ncrls;
 
+	/* --cert taken back out of cred for tls_client_ca.c's callback,
+	 * which hands it out: our chain as certificates (own) and as
+	 * GnuTLS hands them to a session (pcerts), and the key */
+	gnutls_x509_crt_t *own;
+	unsigned nown;
+	gnutls_pcert_st *pcerts;
+	unsigned npcerts;
+	gnutls_privkey_t pkey;
+	char own_subject[256], own_issuer[256];
+	bool ca_list_hooked;	/* the callback is installed */
+
 	/* what the checks of the local files found (step 0 findings) */
 	size_t nlocal;
 	struct report_finding local[8];
@@ -76,6 +90,16 @@ struct tls_creds {
 	gnutls_x509_trust_list_t sys_tl; /* the thread's until joined */
 	int sys_rc;			/* anchors loaded, or a GnuTLS error */
 	uint64_t sys_start_us, sys_end_us;
+};
+
+/* What the server's CertificateRequest listed (tls_client_ca.c). */
+struct tls_client_ca {
+	bool asked;		/* the retrieve callback ran */
+	bool reported;		/* told to the engine */
+	bool listed;		/* our chain names one of the CAs */
+	unsigned ncas;		/* names listed */
+	char cas[REPORT_TEXT_MAX];	/* the first few, "; " between */
+	char matched[256];	/* the listed name our chain has */
 };
 
 /* Bytes kept from the start of what the peer sent, to show a plaintext
@@ -98,6 +122,8 @@ struct tls_session {
 	bool after_hrr;		/* the next ClientHello answers an HRR */
 	bool cert_seen;		/* TLSM_CERTIFICATE emitted */
 	bool verify_failed;	/* the engine chose to stop at step 4 */
+	bool verified;		/* step 4 passed (or --insecure): step 5 runs */
+	struct tls_client_ca cca;
 	bool cert_requested;	/* the server sent a CertificateRequest */
 	bool stopped;		/* the engine ended the handshake early */
 	bool handshake_done;	/* failures from now on are not "during
@@ -181,5 +207,12 @@ const char *tls_psk_alert_words(const struct tls_session *t,
 
 /* tls_chain.c: verification */
 int tls_verify_cb(gnutls_session_t s);
+
+/* tls_client_ca.c: install the retrieve callback (after --cert was
+ * loaded), free what it kept, and report to the engine at the end of a
+ * handshake that reached step 5 */
+void tls_client_ca_setup(struct tls_creds *c);
+void tls_client_ca_free(struct tls_creds *c);
+void tls_client_ca_report(struct tls_session *t);
 
 #endif

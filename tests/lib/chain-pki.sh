@@ -16,6 +16,7 @@
 #   expiring.pem/.key        expires in 5 days, issued by ca
 #   client-expired.pem/.key  our client certificate, expired
 #   client-noeku.pem/.key    a client certificate for servers only
+#   client-otherca.pem/.key  a client certificate issued by other-ca
 #   weak.pem/.key            1024-bit RSA, SHA-1 signature, issued by ca
 #   crl-revoked.pem          ca's CRL revoking server.pem (serial 10)
 #   crl-empty.pem            ca's CRL revoking nothing
@@ -97,6 +98,9 @@ signed_by client-expired ca
 tmpl client-noeku 'cn = "mqtts-probe-server-only"' 'serial = 38' \
 	'expiration_days = 365' 'tls_www_server' 'signing_key'
 signed_by client-noeku ca
+tmpl client-otherca 'cn = "mqtts-probe-elsewhere"' 'serial = 40' \
+	'expiration_days = 365' 'tls_www_client' 'signing_key'
+signed_by client-otherca other-ca
 tmpl weak 'cn = "localhost"' 'serial = 39' 'expiration_days = 365' \
 	"${sans[@]}" 'tls_www_server' 'signing_key' 'encryption_key'
 run --generate-privkey --key-type rsa --bits 1024 --outfile "$work/weak.key"
