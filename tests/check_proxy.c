@@ -38,21 +38,6 @@ closed_port(void)
 	return port;
 }
 
-/* Run sh with script, its first line of output the port ($0). */
-static void
-proxy_run(struct server *s, const char *what, const char *script, int port,
-    const char *arg)
-{
-	char p[16];
-	const char *argv[] = { "sh", "-c", script, p, arg, NULL };
-
-	snprintf(p, sizeof(p), "%d", port);
-	ck_assert_msg(server_start(s, argv, 20) == 0, "%s did not start:\n%s",
-	    what, s->log);
-	ck_assert_msg(server_wait_port(s->port, 20) == 0, "%s does not "
-	    "listen on port %d", what, s->port);
-}
-
 /*
  * tinyproxy allowing CONNECT to the broker's good, password and
  * plaintext listeners and to refused_port; Basic auth when auth.  Its
@@ -62,34 +47,19 @@ static void
 tinyproxy_start(struct server *s, bool auth, int refused_port, char *log,
     size_t loglen)
 {
-	char conf[4200];
-	int port = closed_port();
-	FILE *f;
+	const int ports[] = { g_port[L_GOOD], g_port[L_PASSWORD],
+	    g_port[L_PLAINTEXT], g_port[L_TLS13ONLY], refused_port };
 
-	/* named by port: each test runs in a process of its own */
-	snprintf(conf, sizeof(conf), "%s/tinyproxy-%d.conf", g_dir, port);
-	snprintf(log, loglen, "%s/tinyproxy-%d.log", g_dir, port);
-	unlink(log);
-	f = fopen(conf, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "Port %d\nListen 127.0.0.1\nTimeout 20\nMaxClients 40\n"
-	    "LogLevel Connect\nLogFile \"%s\"\nConnectPort %d\nConnectPort %d\n"
-	    "ConnectPort %d\nConnectPort %d\nConnectPort %d\n%s", port, log,
-	    g_port[L_GOOD], g_port[L_PASSWORD], g_port[L_PLAINTEXT],
-	    g_port[L_TLS13ONLY], refused_port,
-	    auth ? "BasicAuth " PROXY_USER " " PROXY_PW "\n" : "");
-	fclose(f);
-	proxy_run(s, "tinyproxy", "echo $0; exec tinyproxy -d -c \"$1\" "
-	    ">/dev/null 2>&1", port, conf);
+	ck_assert_msg(server_tinyproxy(s, g_dir, ports, sizeof(ports) /
+	    sizeof(ports[0]), auth ? PROXY_USER : NULL, PROXY_PW, log,
+	    loglen) == 0, "tinyproxy did not start:\n%s", s->log);
 }
 
 static void
 microsocks_start(struct server *s, bool auth)
 {
-	proxy_run(s, "microsocks", auth ? "echo $0; exec microsocks -i "
-	    "127.0.0.1 -p $0 -u " PROXY_USER " -P " PROXY_PW " >/dev/null 2>&1" :
-	    "echo $0; exec microsocks -i 127.0.0.1 -p $0 >/dev/null 2>&1",
-	    closed_port(), "");
+	ck_assert_msg(server_microsocks(s, auth ? PROXY_USER : NULL,
+	    PROXY_PW) == 0, "microsocks did not start:\n%s", s->log);
 }
 
 static const char *

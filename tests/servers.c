@@ -138,3 +138,98 @@ server_wait_port(int port, int limit)
 	}
 	return -1;
 }
+
+/* A loopback port nothing listens on now (bound, then released). */
+static int
+servers_free_port(struct server *s, const char *what)
+{
+	int port = 0, fd = bind_loopback(&port);
+
+	memset(s, 0, sizeof(*s));
+	if (fd < 0) {
+		snprintf(s->log, sizeof(s->log), "%s: no free port: %s", what,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return port;
+}
+
+/* sh -c script with port as $0 and arg as $1: the script echoes $0
+ * first, so server_start learns the port, then execs the proxy in the
+ * foreground, so that its process group holds it. */
+static int
+servers_proxy_run(struct server *s, const char *what, const char *script,
+    int port, const char *arg)
+{
+	char p[16];
+	const char *argv[] = { "sh", "-c", script, p, arg, NULL };
+
+	snprintf(p, sizeof(p), "%d", port);
+	if (server_start(s, argv, 20) != 0)
+		return -1;
+	if (server_wait_port(s->port, 20) != 0) {
+		server_stop(s);
+		snprintf(s->log, sizeof(s->log), "%s does not listen on port "
+		    "%d (not installed? scripts/deps installs it)", what, port);
+		return -1;
+	}
+	return 0;
+}
+
+int
+server_tinyproxy(struct server *s, const char *dir, const int *ports,
+    size_t nports, const char *user, const char *password, char *log,
+    size_t loglen)
+{
+	char conf[4200];
+	int port = servers_free_port(s, "tinyproxy");
+	FILE *f;
+
+	if (port < 0)
+		return -1;
+	/* named by a port just free: tests in processes of their own do
+	 * not overwrite each other's */
+	snprintf(conf, sizeof(conf), "%s/tinyproxy-%d.conf", dir, port);
+	snprintf(log, loglen, "%s/tinyproxy-%d.log", dir, port);
+	unlink(log);
+	f = fopen(conf, "w");
+	if (f == NULL) {
+		snprintf(s->log, sizeof(s->log), "%s: %s", conf,
+		    strerror(errno));
+		return -1;
+	}
+	fprintf(f, "Port %d\nListen 127.0.0.1\nTimeout 20\nMaxClients 40\n"
+	    "LogLevel Connect\nLogFile \"%s\"\n", port, log);
+	/* tinyproxy refuses CONNECT to any port not listed (403) */
+	for (size_t i = 0; i < nports; i++)
+		fprintf(f, "ConnectPort %d\n", ports[i]);
+	if (user != NULL)
+		fprintf(f, "BasicAuth %s %s\n", user, password);
+	if (fclose(f) != 0) {
+		snprintf(s->log, sizeof(s->log), "%s: %s", conf,
+		    strerror(errno));
+		return -1;
+	}
+	return servers_proxy_run(s, "tinyproxy", "echo $0; exec tinyproxy -d "
+	    "-c \"$1\" >/dev/null 2>&1", port, conf);
+}
+
+int
+server_microsocks(struct server *s, const char *user, const char *password)
+{
+	char script[512];
+	int port = servers_free_port(s, "microsocks");
+
+	if (port < 0)
+		return -1;
+	/* the test's own words, not user input: quoting them is enough */
+	if (user != NULL)
+		snprintf(script, sizeof(script), "echo $0; exec microsocks -i "
+		    "127.0.0.1 -p $0 -u '%s' -P '%s' >/dev/null 2>&1", user,
+		    password);
+	else
+		snprintf(script, sizeof(script), "echo $0; exec microsocks -i "
+		    "127.0.0.1 -p $0 >/dev/null 2>&1");
+	return servers_proxy_run(s, "microsocks", script, port, "");
+}

@@ -9,6 +9,7 @@
 #ifndef SERVERS_H
 #define SERVERS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct server {
@@ -30,5 +31,19 @@ void server_stop(struct server *s);
 
 /* Wait until 127.0.0.1:port accepts a connection; 0 or -1. */
 int server_wait_port(int port, int limit);
+
+/*
+ * tinyproxy (HTTP CONNECT) on a free loopback port, its config and its
+ * log (one line per request; the path in log) in dir, allowing CONNECT
+ * to the nports ports listed only; Basic authentication when user is
+ * not NULL.  0 when it listens, or -1 with s->log saying why.
+ */
+int server_tinyproxy(struct server *s, const char *dir, const int *ports,
+    size_t nports, const char *user, const char *password, char *log,
+    size_t loglen);
+/* microsocks (SOCKS5) on a free loopback port, with a user and
+ * password when user is not NULL.  0 or -1 as above. */
+int server_microsocks(struct server *s, const char *user,
+    const char *password);
 
 #endif
