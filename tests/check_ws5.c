@@ -13,6 +13,10 @@
  * (its start takes seconds), stopped by the fixture's teardown, and
  * under timeout(1) whatever happens.  Without ejabberd the suite is
  * skipped (77).
+ *
+ * The same walks go through an HTTP CONNECT proxy (tinyproxy) and a
+ * SOCKS5 one (microsocks, socks5:// and socks5h://), started by each
+ * test as tests/check_proxy does (servers.c), and stopped by it.
  */
 #include <check.h>
 #include <errno.h>
@@ -314,10 +318,7 @@ END_TEST
 /* JSON of an MQTT 5 walk over wss://, against doc/report.schema.json. */
 START_TEST(test_wss_v5_json)
 {
-	char file[4200], schema[4200], checker[4200], cmd[13000];
-	const char *lib = getenv("TESTS_LIB");
-	struct run r, check;
-	FILE *f;
+	struct run r;
 
 	ej_need();
 	run_probe(&r, NULL, "--cafile", pki("ca.pem"), "-t", "20", "-V", "5",
@@ -331,24 +332,201 @@ START_TEST(test_wss_v5_json)
 	EXPECT_HAS(&r, "\"mqtt_version\":\"5.0\"");
 	EXPECT_HAS(&r, "\"unencrypted\":false");
 	expect_no_password(&r);
-	snprintf(file, sizeof(file), "%s", pki("ws5-output.json"));
-	f = fopen(file, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(r.out, f);
-	fclose(f);
+	itest_expect_schema(&r, "ws5-output.json");
 	free(r.out);
-	snprintf(schema, sizeof(schema), "%s/../../doc/report.schema.json",
-	    lib);
-	snprintf(checker, sizeof(checker), "%s/schema_check.py", lib);
-	snprintf(cmd, sizeof(cmd), "python3 '%s' '%s' '%s'", checker, schema,
-	    file);
-	{
-		const char *argv[] = { "sh", "-c", cmd, NULL };
+}
+END_TEST
 
-		run_argv(&check, argv, NULL, 120);
+/* ---- through the proxies ----------------------------------------------- */
+
+enum ws5_proxy { WS5_HTTP, WS5_SOCKS5, WS5_SOCKS5H, WS5_PROXIES };
+
+static const char *const ws5_proxy_scheme[] = { "http", "socks5",
+    "socks5h" };
+
+/*
+ * The proxy kind p, started for this test alone: tinyproxy allowing
+ * CONNECT to ejabberd's TLS port only (its log path in log), or
+ * microsocks.  Its URL in url.
+ */
+static void
+ws5_proxy_start(struct server *s, enum ws5_proxy p, char *log, size_t loglen,
+    char *url, size_t urllen)
+{
+	if (p == WS5_HTTP)
+		ck_assert_msg(server_tinyproxy(s, g_dir, &ej_tls_port, 1, NULL,
+		    NULL, log, loglen) == 0, "tinyproxy did not start:\n%s",
+		    s->log);
+	else
+		ck_assert_msg(server_microsocks(s, NULL, NULL) == 0,
+		    "microsocks did not start:\n%s", s->log);
+	snprintf(url, urllen, "%s://127.0.0.1:%d", ws5_proxy_scheme[p],
+	    s->port);
+}
+
+/* How many CONNECT requests to ejabberd's TLS port tinyproxy logged. */
+static int
+ws5_tinyproxy_connects(const char *log)
+{
+	char line[1024], want[64];
+	int n = 0;
+	FILE *f = fopen(log, "r");
+
+	if (f == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "CONNECT localhost:%d", ej_tls_port);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "Request") != NULL &&
+		    strstr(line, want) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* What step 1 says the proxy did, by kind. */
+static void
+ws5_expect_tunnel(const struct run *r, enum ws5_proxy p)
+{
+	char want[128];
+
+	EXPECT_HAS(r, "proxy tunnel             ok");
+	snprintf(want, sizeof(want), "proxy kind               %s",
+	    p == WS5_HTTP ? "http" : ws5_proxy_scheme[p]);
+	EXPECT_HAS(r, want);
+	switch (p) {
+	case WS5_HTTP:
+		snprintf(want, sizeof(want), "CONNECT localhost:%d HTTP/1.1 "
+		    "sent", ej_tls_port);
+		EXPECT_HAS(r, want);
+		EXPECT_HAS(r, "HTTP/1.0 200 Connection established");
+		EXPECT_HAS(r, "target resolved          by the proxy (HTTP "
+		    "CONNECT)");
+		break;
+	case WS5_SOCKS5:
+		/* the name resolved here, the address sent to the proxy */
+		EXPECT_HAS(r, "localhost resolved here to 127.0.0.1");
+		snprintf(want, sizeof(want), "SOCKS5 CONNECT sent: 127.0.0.1 "
+		    "port %d", ej_tls_port);
+		EXPECT_HAS(r, want);
+		EXPECT_HAS(r, "SOCKS5 reply 0x00: succeeded");
+		EXPECT_HAS(r, "target resolved          127.0.0.1");
+		break;
+	default:
+		/* the name itself went to the proxy */
+		snprintf(want, sizeof(want), "SOCKS5 CONNECT sent: localhost "
+		    "port %d", ej_tls_port);
+		EXPECT_HAS(r, want);
+		EXPECT_HAS(r, "SOCKS5 reply 0x00: succeeded");
+		EXPECT_HAS(r, "target resolved          by the proxy");
+		EXPECT_LACKS(r, "resolved here");
+		break;
 	}
-	ck_assert_msg(check.status == 0, "%s\n%s", check.cmd, check.out);
-	free(check.out);
+}
+
+/*
+ * wss:// through each proxy, TLS 1.2 and 1.3, MQTT 3.1.1 and 5.0:
+ * _i = proxy * 4 + tls * 2 + v5.  The tunnel in step 1, then the walk
+ * as without a proxy: TLS checks the target's name, not the proxy's
+ * address, and the WebSocket upgrade and MQTT travel inside it.
+ */
+START_TEST(test_wss_proxy)
+{
+	enum ws5_proxy p = (enum ws5_proxy)(_i / 4);
+	int tls13 = _i / 2 % 2, v5 = _i % 2;
+	char log[4200], proxy[64], last[160];
+	struct server s;
+	struct run r;
+
+	ej_need();
+	ws5_proxy_start(&s, p, log, sizeof(log), proxy, sizeof(proxy));
+	run_probe(&r, NULL, "--proxy", proxy, "--cafile", pki("ca.pem"), "-t",
+	    "20", "--tls-version", tls13 ? "1.3" : "1.2", "-V", v5 ? "5" :
+	    "3.1.1", "-u", EJ_USER, "--password-file", pki("password.txt"),
+	    ej_url("wss", "localhost", ej_tls_port), NULL);
+	server_stop(&s);
+	EXPECT_EXIT(&r, 0);
+	for (int step = 1; step <= 8; step++) {
+		char mark[8];
+
+		snprintf(mark, sizeof(mark), "[%d/8]", step);
+		EXPECT_HAS(&r, mark);
+	}
+	EXPECT_LACKS(&r, "FAILED");
+	EXPECT_LACKS(&r, "skipped");
+	ws5_expect_tunnel(&r, p);
+	if (p == WS5_HTTP)
+		ck_assert_msg(ws5_tinyproxy_connects(log) == 1, "tinyproxy "
+		    "logged %d CONNECTs to port %d, not 1",
+		    ws5_tinyproxy_connects(log), ej_tls_port);
+	EXPECT_HAS(&r, "SNI localhost");
+	EXPECT_HAS(&r, "name checked localhost");
+	EXPECT_HAS(&r, "verdict trusted");
+	EXPECT_HAS(&r, tls13 ? "TLS version              TLS1.3" :
+	    "TLS version              TLS1.2");
+	EXPECT_HAS(&r, "WebSocket upgrade        ok");
+	EXPECT_HAS(&r, "GET /mqtt HTTP/1.1");
+	EXPECT_HAS(&r, "101 Switching Protocols");
+	EXPECT_HAS(&r, "checked: matches our key");
+	EXPECT_HAS(&r, "subprotocol chosen       mqtt");
+	EXPECT_HAS(&r, v5 ? "MQTT version             5.0" :
+	    "MQTT version             3.1.1");
+	EXPECT_HAS(&r, "payload                  matches the 32-byte nonce");
+	EXPECT_LACKS(&r, "UNENCRYPTED");
+	snprintf(last, sizeof(last), "OK wss://localhost:%d/mqtt: all 8 steps "
+	    "in ", ej_tls_port);
+	EXPECT_LAST_LINE_STARTS(&r, last);
+	EXPECT_HAS(&r, v5 ? "MQTT 5.0, round trip" : "MQTT 3.1.1, round trip");
+	expect_no_password(&r);
+	free(r.out);
+}
+END_TEST
+
+/*
+ * The machine formats of wss:// through a proxy, against the schema:
+ * MQTT 5 through tinyproxy in JSON, 3.1.1 through socks5h in JSON
+ * lines with --trace (the proxy's and the WebSocket's trace events).
+ */
+START_TEST(test_wss_proxy_json)
+{
+	char log[4200], proxy[64];
+	struct server s;
+	struct run r;
+
+	ej_need();
+	ws5_proxy_start(&s, WS5_HTTP, log, sizeof(log), proxy, sizeof(proxy));
+	run_probe(&r, NULL, "--proxy", proxy, "--cafile", pki("ca.pem"), "-t",
+	    "20", "-V", "5", "--format", "json", "-u", EJ_USER,
+	    "--password-file", pki("password.txt"), ej_url("wss", "localhost",
+	    ej_tls_port), NULL);
+	server_stop(&s);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"proxy_kind\":\"http\"");
+	EXPECT_HAS(&r, "\"proxy_answer\":\"HTTP/1.0 200 Connection "
+	    "established\"");
+	EXPECT_HAS(&r, "\"id\":\"proxy_tunnel\"");
+	EXPECT_HAS(&r, "\"id\":\"ws_upgrade\",\"name\":\"WebSocket "
+	    "upgrade\",\"status\":\"ok\"");
+	EXPECT_HAS(&r, "\"ws_subprotocol\":\"mqtt\"");
+	EXPECT_HAS(&r, "\"mqtt_version\":\"5.0\"");
+	EXPECT_HAS(&r, "\"unencrypted\":false");
+	expect_no_password(&r);
+	itest_expect_schema(&r, "ws5-proxy-http.json");
+	free(r.out);
+	ws5_proxy_start(&s, WS5_SOCKS5H, log, sizeof(log), proxy,
+	    sizeof(proxy));
+	run_probe(&r, NULL, "--proxy", proxy, "--cafile", pki("ca.pem"), "-t",
+	    "20", "-V", "3.1.1", "--format", "jsonl", "--trace", "-u", EJ_USER,
+	    "--password-file", pki("password.txt"), ej_url("wss", "localhost",
+	    ej_tls_port), NULL);
+	server_stop(&s);
+	EXPECT_EXIT(&r, 0);
+	EXPECT_HAS(&r, "\"kind\":\"proxy\"");
+	EXPECT_HAS(&r, "\"kind\":\"websocket\"");
+	EXPECT_HAS(&r, "\"proxy_kind\":\"socks5h\"");
+	EXPECT_HAS(&r, "\"mqtt_version\":\"3.1.1\"");
+	expect_no_password(&r);
+	itest_expect_schema(&r, "ws5-proxy-socks5h.jsonl");
+	free(r.out);
 }
 END_TEST
 
@@ -363,6 +541,8 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, test_wss_v5_wrong_password);
 	tcase_add_test(tc, test_wss_v5_json);
 	tcase_add_test(tc, test_wss_v5_capabilities);
+	tcase_add_loop_test(tc, test_wss_proxy, 0, WS5_PROXIES * 4);
+	tcase_add_test(tc, test_wss_proxy_json);
 }
 
 int
