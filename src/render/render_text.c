@@ -664,8 +664,14 @@ render_step_start(struct render_text *rt, int step)
 	rt->running = true;
 }
 
+/*
+ * revised: the step was shown as ok and fails after all (under TLS 1.3
+ * the broker judges our certificate only after the handshake): its
+ * header, why, and the states again, not every detail a second time.
+ */
 static void
-render_step(struct render_text *rt, const struct report *r, int step)
+render_step_as(struct render_text *rt, const struct report *r, int step,
+    bool revised)
 {
 	const struct report_step_rec *s = &r->steps[step];
 	char ms[32], clean[REPORT_TEXT_MAX * 4];
@@ -697,6 +703,16 @@ render_step(struct render_text *rt, const struct report *r, int step)
 	fputc('\n', rt->out);
 	if (s->status != STEP_OK && s->status != STEP_FAILED)
 		return;
+	if (revised) {
+		render_wrap_text(rt, "      ", 6, C_DIM, "(shown as ok above: "
+		    "what the broker sent after it made it fail)");
+		render_wrap_text(rt, "      failed: ", 14, C_RED,
+		    render_clean(s->reason, clean, sizeof(clean)));
+		render_states(rt, s);
+		if (rt->explain)
+			render_explain(rt, r, step);
+		return;
+	}
 	render_events(rt, r, step);
 	render_stages(rt, r, step);
 	render_dropped(rt, s);
@@ -733,6 +749,12 @@ render_step(struct render_text *rt, const struct report *r, int step)
 		render_explain(rt, r, step);
 }
 
+static void
+render_step(struct render_text *rt, const struct report *r, int step)
+{
+	render_step_as(rt, r, step, false);
+}
+
 void
 render_text_live(const struct report *r, const struct report_change *c,
     void *ctx)
@@ -760,8 +782,10 @@ render_text_live(const struct report *r, const struct report_change *c,
 		break;
 	case RC_STEP_OK:
 	case RC_STEP_FAIL:
-		render_step(rt, r, c->step);
-		rt->shown = c->step;
+		render_step_as(rt, r, c->step, c->kind == RC_STEP_FAIL &&
+		    c->step <= rt->shown);
+		if (c->step > rt->shown)
+			rt->shown = c->step;
 		break;
 	case RC_STEP_SKIP:
 		/* skipped for a reason (no TLS) shows in its place; --steps
