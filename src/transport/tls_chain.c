@@ -76,8 +76,8 @@ tls_days(time_t t, time_t now)
 	return (long)((t - now) / 86400);
 }
 
-static void
-tls_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t len)
+void
+tls_chain_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t len)
 {
 	gnutls_datum_t d = { NULL, 0 };
 	int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
@@ -154,9 +154,9 @@ tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
 	tls_add(m, "chain_length", "%u", n);
 	if (n == 0)
 		return;
-	tls_dn(crts[0], false, buf, sizeof(buf));
+	tls_chain_dn(crts[0], false, buf, sizeof(buf));
 	tls_add(m, "leaf_subject", "%s", buf);
-	tls_dn(crts[0], true, buf, sizeof(buf));
+	tls_chain_dn(crts[0], true, buf, sizeof(buf));
 	tls_add(m, "leaf_issuer", "%s", buf);
 	tls_sans(crts[0], buf, sizeof(buf));
 	tls_add(m, "leaf_sans", "%s", buf[0] != '\0' ? buf :
@@ -168,8 +168,8 @@ tls_describe_chain(struct tls_session *t, gnutls_x509_crt_t *crts,
 		if (m->ncerts >= REPORT_MAX_CERTS)
 			break;
 		c = &m->certs[m->ncerts++];
-		tls_dn(crts[i], false, c->subject, sizeof(c->subject));
-		tls_dn(crts[i], true, c->issuer, sizeof(c->issuer));
+		tls_chain_dn(crts[i], false, c->subject, sizeof(c->subject));
+		tls_chain_dn(crts[i], true, c->issuer, sizeof(c->issuer));
 		tls_sans(crts[i], c->sans, sizeof(c->sans));
 		c->not_before = gnutls_x509_crt_get_activation_time(crts[i]);
 		c->not_after = gnutls_x509_crt_get_expiration_time(crts[i]);
@@ -281,7 +281,7 @@ tls_revoked_when(struct tls_session *t, gnutls_x509_crt_t *crts, unsigned n,
 				char subj[200], date[40];
 
 				if (sl == slen && memcmp(s, serial, sl) == 0) {
-					tls_dn(crts[i], false, subj,
+					tls_chain_dn(crts[i], false, subj,
 					    sizeof(subj));
 					tls_fmt_date(when, date, sizeof(date));
 					rv->when = when;
@@ -385,8 +385,8 @@ tls_explain(struct tls_session *t, unsigned status, gnutls_x509_crt_t *crts,
 			char subj[200], iss[200];
 			gnutls_x509_crt_t last = crts[n - 1];
 
-			tls_dn(last, false, subj, sizeof(subj));
-			tls_dn(last, true, iss, sizeof(iss));
+			tls_chain_dn(last, false, subj, sizeof(subj));
+			tls_chain_dn(last, true, iss, sizeof(iss));
 			if (gnutls_x509_crt_check_issuer(last, last) && n == 1) {
 				kw = "self-signed";
 				snprintf(extra, sizeof(extra), ": the "
@@ -437,7 +437,7 @@ tls_anchor(struct tls_session *t, gnutls_x509_crt_t top, char *buf,
 		return;
 	if (gnutls_x509_trust_list_get_issuer(tl, top, &issuer,
 	    GNUTLS_TL_GET_COPY) == 0) {
-		tls_dn(issuer, false, buf, len);
+		tls_chain_dn(issuer, false, buf, len);
 		gnutls_x509_crt_deinit(issuer);
 	} else {
 		unsigned status = 1;
@@ -446,7 +446,7 @@ tls_anchor(struct tls_session *t, gnutls_x509_crt_t top, char *buf,
 		 * succeeds either way, only its status tells */
 		if (gnutls_x509_trust_list_verify_crt(tl, &top, 1, 0, &status,
 		    NULL) == 0 && status == 0)
-			tls_dn(top, false, buf, len);
+			tls_chain_dn(top, false, buf, len);
 	}
 }
 

@@ -37,18 +37,6 @@
 /* Names compared, at most: GnuTLS bounds the message, this the work. */
 #define TLS_CLIENT_CA_MAX 1024
 
-static void
-tls_client_ca_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t len)
-{
-	gnutls_datum_t d = { NULL, 0 };
-	int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
-	    gnutls_x509_crt_get_dn3(crt, &d, 0);
-
-	snprintf(buf, len, "%s", rc == 0 && d.data != NULL ?
-	    (const char *)d.data : "(none)");
-	gnutls_free(d.data);
-}
-
 /* Whether the raw DN equals one our chain names, as issuer or subject. */
 static bool
 tls_client_ca_ours(const struct tls_creds *c, const gnutls_datum_t *dn)
@@ -159,9 +147,9 @@ tls_client_ca_setup(struct tls_creds *c)
 		    GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE) < 0)
 			goto undo;
 		xkey = NULL;	/* c->pkey's now */
-		tls_client_ca_dn(c->own[0], false, c->own_subject,
+		tls_chain_dn(c->own[0], false, c->own_subject,
 		    sizeof(c->own_subject));
-		tls_client_ca_dn(c->own[0], true, c->own_issuer,
+		tls_chain_dn(c->own[0], true, c->own_issuer,
 		    sizeof(c->own_issuer));
 	}
 	gnutls_certificate_set_retrieve_function2(c->cred,

@@ -206,6 +206,9 @@ const char *tls_psk_alert_words(const struct tls_session *t,
     gnutls_alert_description_t a);
 
 /* tls_chain.c: verification */
+/* A certificate's subject (or issuer) DN in words, "(none)" if none. */
+void tls_chain_dn(gnutls_x509_crt_t crt, bool issuer, char *buf,
+    size_t len);
 int tls_verify_cb(gnutls_session_t s);
 
 /* tls_client_ca.c: install the retrieve callback (after --cert was
