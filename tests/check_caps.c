@@ -148,8 +148,6 @@ limited_stop(void)
 static pid_t
 server_start(char *const *argv, int *port)
 {
-	char line[32] = "";
-	size_t used = 0;
 	int fds[2];
 	pid_t pid;
 
@@ -165,20 +163,8 @@ server_start(char *const *argv, int *port)
 		_exit(127);
 	}
 	close(fds[1]);
-	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, (int)(20000 * itest_slowdown())) <= 0)
-			break;
-		n = read(fds[0], line + used, sizeof line - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		line[used] = '\0';
-	}
+	*port = itest_read_port(fds[0], 20 * itest_slowdown());
 	close(fds[0]);
-	*port = atoi(line);
 	if (*port <= 0) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);

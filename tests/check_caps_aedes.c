@@ -31,11 +31,10 @@ static const char *npm_dir;
 static pid_t
 aedes_start(int *port)
 {
-	char script[4200], cert[4200], key[4200], dir[4200], line[32] = "";
+	char script[4200], cert[4200], key[4200], dir[4200];
 	char tmo[] = "timeout", secs[] = "90", node[] = "node";
 	/* under timeout: a broker the test forgets dies on its own */
 	char *const argv[] = { tmo, secs, node, script, dir, cert, key, NULL };
-	size_t used = 0;
 	int fds[2];
 	pid_t pid;
 
@@ -53,20 +52,8 @@ aedes_start(int *port)
 		_exit(127);
 	}
 	close(fds[1]);
-	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, (int)(30000 * itest_slowdown())) <= 0)
-			break;
-		n = read(fds[0], line + used, sizeof line - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		line[used] = '\0';
-	}
+	*port = itest_read_port(fds[0], 30 * itest_slowdown());
 	close(fds[0]);
-	*port = atoi(line);
 	if (*port <= 0) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);

@@ -788,8 +788,7 @@ itest_hostile_start(const char *mode, const char *cert, const char *key,
     int lifetime, int *port)
 {
 	const char *peer = getenv("HOSTILE_PEER");
-	char line[32] = "", life[16];
-	size_t used = 0;
+	char life[16];
 	int fds[2];
 	pid_t pid;
 
@@ -808,26 +807,35 @@ itest_hostile_start(const char *mode, const char *cert, const char *key,
 	}
 	close(fds[1]);
 	/* the port, one line, within ten seconds */
-	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000) <= 0)
-			break;
-		n = read(fds[0], line + used, sizeof line - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-		line[used] = '\0';
-	}
+	*port = itest_read_port(fds[0], 10.0);
 	close(fds[0]);
-	*port = atoi(line);
 	if (*port <= 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		ck_abort_msg("hostile_peer %s did not say its port", mode);
 	}
 	return pid;
+}
+
+int
+itest_read_port(int fd, double seconds)
+{
+	char line[32] = "";
+	size_t used = 0;
+
+	while (used < sizeof line - 1 && strchr(line, '\n') == NULL) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, (int)(seconds * 1000)) <= 0)
+			break;
+		n = read(fd, line + used, sizeof line - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		line[used] = '\0';
+	}
+	return atoi(line) > 0 ? atoi(line) : -1;
 }
 
 int

@@ -116,6 +116,9 @@ pid_t itest_hostile_start(const char *mode, const char *cert,
     const char *key, int lifetime, int *port);
 
 /* Run the suite `name` with the broker fixture; returns main's status. */
+/* The port a helper prints on its first line to fd, within seconds; -1
+ * when it says none. */
+int itest_read_port(int fd, double seconds);
 int itest_main(const char *name, void (*add_tests)(TCase *));
 
 #endif
