@@ -314,6 +314,22 @@ count_of(const char *hay, const char *needle)
 	return n;
 }
 
+/* The terminal closes a moment before the process is gone: wait for it,
+ * five seconds (scaled under valgrind), then kill it and fail. */
+static void
+pty_reap(pid_t pid, int *status, struct run *r)
+{
+	int tries = (int)(100 * itest_slowdown());
+
+	for (int i = 0; i < tries && waitpid(pid, status, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (*status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+		ck_abort_msg("the probe did not finish:\n%s", tail(r->out));
+	}
+}
+
 /*
  * Runs the probe with --pause on a pty of its own, with extra arguments,
  * and answers each prompt once it is there, as a trainer would; before
@@ -386,14 +402,7 @@ pause_run(struct run *r, const char *timeout, const char *tls_version,
 			break;
 	}
 	close(master);
-	/* the terminal closes a moment before the process is gone */
-	for (int i = 0; i < 100 && waitpid(pid, status, WNOHANG) == 0; i++)
-		usleep(50000);
-	if (*status == -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, status, 0);
-		ck_abort_msg("the probe did not finish:\n%s", tail(r->out));
-	}
+	pty_reap(pid, status, r);
 }
 
 START_TEST(test_pause_pty)
@@ -547,13 +556,7 @@ pause_drive(struct run *r, const char *const *args, int at,
 			break;
 	}
 	close(master);
-	for (int i = 0; i < 100 && waitpid(pid, status, WNOHANG) == 0; i++)
-		usleep(50000);
-	if (*status == -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, status, 0);
-		ck_abort_msg("the probe did not finish:\n%s", tail(r->out));
-	}
+	pty_reap(pid, status, r);
 }
 
 /*
