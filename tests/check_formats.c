@@ -1490,6 +1490,7 @@ START_TEST(test_stopped_by_user_everywhere)
 	jr_expect_num(&v, "stopped_before_step", 8);
 	jr_expect_type(&v, "failed_step", J_NULL);
 	jr_expect_str(&v, "steps/7/status", "skipped");
+	jr_free(&v);
 	stats_target_init(&t);
 	stats_target_add(&t, &r, &f);
 	ck_assert_int_eq(nagios_run(&ft, 1, &no_limits, 1, false, &out), 3);
