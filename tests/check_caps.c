@@ -718,11 +718,15 @@ START_TEST(test_forgetful)
 	jr_expect_str(&root, "capabilities/persistent_session/advertised",
 	    "session expiry 3600 s");
 	expect_consistent(&root, "persistent_session", 0);
-	/* it advertises no Receive Maximum: the default, 65535, and the 32
-	 * tried were all taken */
+	/* Receive Maximum 2, enforced by DISCONNECT 0x93 on the third */
 	expect_cap(&root, "receive_maximum", "yes");
-	expect_cap_value(&root, "receive_maximum", 32);
+	expect_cap_value(&root, "receive_maximum", 2);
 	expect_consistent(&root, "receive_maximum", 1);
+	ck_assert_msg(strstr(jr_get(&root,
+	    "capabilities/receive_maximum/evidence")->str, "one more ended "
+	    "the connection (the broker sent DISCONNECT 0x93") != NULL,
+	    "receive_maximum: %s", jr_get(&root,
+	    "capabilities/receive_maximum/evidence")->str);
 	jr_free(&root);
 	free(r.out);
 }

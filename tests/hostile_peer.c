@@ -25,7 +25,9 @@
  * "caps-forgetful" is the same kind of broker, but it delivers what it
  * is sent back on the same connection, and only claims, in its 5.0
  * CONNACK, to keep sessions for an hour: it keeps none (session present
- * is always 0), which the persistent session experiment must catch.
+ * is always 0), which the persistent session experiment must catch.  Its
+ * Receive Maximum of 2 it enforces as 5.0 says: a third QoS 2 message in
+ * flight gets DISCONNECT 0x93.
  *
  * Whatever happens, alarm() ends the process after SECONDS (default 20),
  * so a test that forgets it cannot leave it behind for long; the tests
@@ -414,9 +416,9 @@ hostile_connack_ok(struct hostile *h)
 	    0x25, 0x01, 0x28, 0x01, 0x2a, 0x01, 0x13, 0x00, 0x1e,
 	    0x21, 0x00, 0x03, 0x11, 0x00, 0x00, 0x0e, 0x10 };
 
-	/* session expiry 3600 s */
-	static const uint8_t v5_expiry[] = { 0x20, 0x08, 0x00, 0x00, 0x05,
-	    0x11, 0x00, 0x00, 0x0e, 0x10 };
+	/* session expiry 3600 s, receive maximum 2 */
+	static const uint8_t v5_expiry[] = { 0x20, 0x0b, 0x00, 0x00, 0x08,
+	    0x11, 0x00, 0x00, 0x0e, 0x10, 0x21, 0x00, 0x02 };
 
 	if (h->version == 5 && strcmp(h->mode, "caps-liar") == 0)
 		hostile_send(h, v5_claims, sizeof(v5_claims));
@@ -563,6 +565,16 @@ hostile_serve(struct hostile *h)
 
 					hostile_send(h, full, sizeof(full));
 					continue;
+				}
+				if (qos == 2 && h->version == 5 &&
+				    strcmp(h->mode, "caps-forgetful") == 0 &&
+				    h->inflight >= 2) {
+					/* over its Receive Maximum: 0x93 */
+					static const uint8_t bye[] = { 0xe0,
+					    0x01, 0x93 };
+
+					hostile_send(h, bye, sizeof(bye));
+					break;
 				}
 				if (qos == 2)
 					h->inflight++;
