@@ -331,27 +331,21 @@ pty_reap(pid_t pid, int *status, struct run *r)
 }
 
 /*
- * Runs the probe with --pause on a pty of its own, with extra arguments,
- * and answers each prompt once it is there, as a trainer would; before
- * the prompts of steps 3 to 5 (inside the TLS handshake) it first talks
- * for hold_ms.  The exit status in *status, the output in r.
+ * Starts the probe with argv on a pty of its own, as the controlling
+ * terminal of a new session (raw mode first when raw, as a program that
+ * reads single keys would set it); the master in *master, r emptied.
  */
-static void
-pause_run(struct run *r, const char *timeout, const char *tls_version,
-	  int hold_ms, int *status)
+static pid_t
+pty_spawn(char *const argv[], int raw, int *master, struct run *r)
 {
-	size_t cap = 0, sent = 0;
-	int master;
 	char *slave;
 	pid_t pid;
-	double deadline;
 
-	*status = -1;
-	master = posix_openpt(O_RDWR | O_NOCTTY);
-	ck_assert_int_ge(master, 0);
-	ck_assert_int_eq(grantpt(master), 0);
-	ck_assert_int_eq(unlockpt(master), 0);
-	slave = ptsname(master);
+	*master = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(*master, 0);
+	ck_assert_int_eq(grantpt(*master), 0);
+	ck_assert_int_eq(unlockpt(*master), 0);
+	slave = ptsname(*master);
 	ck_assert_ptr_nonnull(slave);
 	memset(r, 0, sizeof *r);
 	r->out = strdup("");
@@ -365,22 +359,63 @@ pause_run(struct run *r, const char *timeout, const char *tls_version,
 		s = open(slave, O_RDWR);
 		if (s < 0)
 			_exit(127);
+		if (raw) {
+			struct termios t;
+
+			if (tcgetattr(s, &t) == 0) {
+				cfmakeraw(&t);
+				tcsetattr(s, TCSANOW, &t);
+			}
+		}
 		dup2(s, STDIN_FILENO);
 		dup2(s, STDOUT_FILENO);
 		dup2(s, STDERR_FILENO);
-		close(master);
+		close(*master);
 		setenv("NO_COLOR", "1", 1);
 		unsetenv("MQTTS_PROBE_PASSWORD");
-		if (tls_version != NULL)
-			execl(g_probe, g_probe, "--pause", "--cafile",
-			      pki("ca.pem"), "-t", timeout, "--tls-version",
-			      tls_version, target(L_GOOD), (char *)NULL);
-		else
-			execl(g_probe, g_probe, "--pause", "--cafile",
-			      pki("ca.pem"), "-t", timeout, target(L_GOOD),
-			      (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/*
+ * Runs the probe with --pause on a pty of its own, with extra arguments,
+ * and answers each prompt once it is there, as a trainer would; before
+ * the prompts of steps 3 to 5 (inside the TLS handshake) it first talks
+ * for hold_ms.  The exit status in *status, the output in r.
+ */
+static void
+pause_run(struct run *r, const char *timeout, const char *tls_version,
+	  int hold_ms, int *status)
+{
+	size_t cap = 0, sent = 0;
+	int master;
+	pid_t pid;
+	double deadline;
+	const char *args[10];
+	char *argv[10];
+	size_t n = 0;
+
+	args[n++] = g_probe;
+	args[n++] = "--pause";
+	args[n++] = "--cafile";
+	args[n++] = pki("ca.pem");
+	args[n++] = "-t";
+	args[n++] = timeout;
+	if (tls_version != NULL) {
+		args[n++] = "--tls-version";
+		args[n++] = tls_version;
+	}
+	args[n++] = target(L_GOOD);
+	/* copies: execv's argv is not const */
+	for (size_t i = 0; i < n; i++)
+		argv[i] = strdup(args[i]);
+	argv[n] = NULL;
+	*status = -1;
+	pid = pty_spawn(argv, 0, &master, r);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
 	deadline = now_seconds() + 30 + 3 * hold_ms / 1000.0;
 	while (now_seconds() < deadline) {
 		int open_ = pty_read(master, r, &cap, 100);
@@ -483,7 +518,6 @@ pause_drive(struct run *r, const char *const *args, int at,
 {
 	size_t cap = 0, sent = 0;
 	int master;
-	char *slave;
 	pid_t pid;
 	double deadline;
 	char *argv[MAX_ARGS + 2];
@@ -496,40 +530,7 @@ pause_drive(struct run *r, const char *const *args, int at,
 	for (size_t i = 0; args[i] != NULL && n < MAX_ARGS; i++)
 		argv[n++] = strdup(args[i]);
 	argv[n] = NULL;
-	master = posix_openpt(O_RDWR | O_NOCTTY);
-	ck_assert_int_ge(master, 0);
-	ck_assert_int_eq(grantpt(master), 0);
-	ck_assert_int_eq(unlockpt(master), 0);
-	slave = ptsname(master);
-	ck_assert_ptr_nonnull(slave);
-	memset(r, 0, sizeof *r);
-	r->out = strdup("");
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int s;
-
-		setsid();
-		s = open(slave, O_RDWR);
-		if (s < 0)
-			_exit(127);
-		if (raw) {
-			struct termios t;
-
-			if (tcgetattr(s, &t) == 0) {
-				cfmakeraw(&t);
-				tcsetattr(s, TCSANOW, &t);
-			}
-		}
-		dup2(s, STDIN_FILENO);
-		dup2(s, STDOUT_FILENO);
-		dup2(s, STDERR_FILENO);
-		close(master);
-		setenv("NO_COLOR", "1", 1);
-		unsetenv("MQTTS_PROBE_PASSWORD");
-		execv(g_probe, argv);
-		_exit(127);
-	}
+	pid = pty_spawn(argv, raw, &master, r);
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
 	deadline = now_seconds() + 30 + 3 * hold_ms / 1000.0;
