@@ -617,6 +617,92 @@ START_TEST(test_held_said_once)
 }
 END_TEST
 
+/*
+ * A token longer than the line (a DN, a URL) is cut after one of its own
+ * separators, not in the middle of a name; nothing is lost or added, and
+ * a token with no separator is cut at the width.
+ */
+START_TEST(test_wrap_long_token)
+{
+	static const char dn[] = "CN=broker.internal.example.com,OU=Messaging"
+	    ",O=Example Industries,L=Springfield,C=US";
+	static const char url[] = "see https://docs.example.com/mqtts-probe/"
+	    "troubleshooting/certificates/expired-intermediate-ca.html now";
+	static const char *const texts[] = { dn, url };
+	char *buf = NULL;
+	size_t len = 0;
+
+	for (size_t t = 0; t < 2; t++) {
+		const char *text = texts[t];
+		FILE *f = open_memstream(&buf, &len);
+		size_t pos = 0;
+
+		ck_assert_ptr_nonnull(f);
+		render_wrapped(f, 40, "issuer: ", 8, "", text, "");
+		fclose(f);
+		/* line by line, the pieces are the text in order (the
+		 * spaces where lines break left out); every line fits, and
+		 * a cut inside a token comes after a separator */
+		for (const char *p = buf; *p != '\0';) {
+			const char *nl = strchr(p, '\n');
+			size_t w;
+
+			ck_assert_ptr_nonnull(nl);
+			w = (size_t)(nl - p);
+			ck_assert_msg(w <= 40 && w > 8, "%zu columns:\n%s", w,
+			    buf);
+			ck_assert_msg(strncmp(p, p == buf ? "issuer: " :
+			    "        ", 8) == 0, "%s", buf);
+			while (text[pos] == ' ')
+				pos++;
+			ck_assert_msg(strncmp(text + pos, p + 8, w - 8) == 0,
+			    "not the text at %zu:\n%s", pos, buf);
+			pos += w - 8;
+			if (text[pos] != ' ' && text[pos] != '\0')
+				ck_assert_msg(strchr("/,;:=&?@.-_",
+				    text[pos - 1]) != NULL,
+				    "cut inside a name:\n%s", buf);
+			p = nl + 1;
+		}
+		ck_assert_uint_eq(pos, strlen(text));
+		free(buf);
+		buf = NULL;
+	}
+	/* the DN breaks after its commas, the URL after its slashes */
+	{
+		FILE *f = open_memstream(&buf, &len);
+
+		render_wrapped(f, 40, "issuer: ", 8, "", dn, "");
+		fclose(f);
+		ck_assert_msg(strstr(buf, "example.com,\n") != NULL, "%s", buf);
+		free(buf);
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		render_wrapped(f, 40, "issuer: ", 8, "", url, "");
+		fclose(f);
+		ck_assert_msg(strstr(buf, "certificates/\n") != NULL ||
+		    strstr(buf, "troubleshooting/\n") != NULL, "%s", buf);
+		free(buf);
+		buf = NULL;
+	}
+	/* no separator at all: cut at the width, still whole */
+	{
+		char word[100];
+		FILE *f;
+
+		memset(word, 'x', sizeof word - 1);
+		word[sizeof word - 1] = '\0';
+		f = open_memstream(&buf, &len);
+		render_wrapped(f, 40, "", 0, "", word, "");
+		fclose(f);
+		ck_assert_str_eq(buf, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+		    "xxxxxxxxxxxxxxxxxxx\n");
+		free(buf);
+	}
+}
+END_TEST
+
 START_TEST(test_verdict_formats)
 {
 	struct report r;
@@ -1649,6 +1735,7 @@ render_suite(void)
 	tcase_add_test(tc, test_unverified);
 	tcase_add_test(tc, test_verdict_formats);
 	tcase_add_test(tc, test_held_said_once);
+	tcase_add_test(tc, test_wrap_long_token);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("color");

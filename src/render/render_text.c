@@ -208,6 +208,27 @@ render_fit(const char *s, size_t cols)
 	return i;
 }
 
+/*
+ * Where to cut a word too long for the line, given the most that fits:
+ * after the last separator in its second half, so that each piece still
+ * reads as a piece ("CN=broker," then "O=Example"; "example.com/" then
+ * "certs/"); those between the parts of a DN, URL or path first, those
+ * inside a name ("mqtts-", "example.") only when there is none; the most
+ * that fits when there is neither.  Separators are ASCII: the cut stays
+ * on a UTF-8 boundary.
+ */
+static size_t
+render_break(const char *p, size_t fits)
+{
+	static const char *const seps[] = { "/,;&?", ":=@.-_" };
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = fits; i > fits / 2; i--)
+			if (strchr(seps[k], p[i - 1]) != NULL)
+				return i;
+	return fits;
+}
+
 void
 render_wrapped(FILE *out, int width, const char *prefix, size_t indent,
     const char *on, const char *text, const char *off)
@@ -244,6 +265,8 @@ render_wrapped(FILE *out, int width, const char *prefix, size_t indent,
 			take = render_fit(p, avail);
 			if (take == 0)
 				take = strlen(p);
+			else if (p[take] != '\0' && p[take] != ' ')
+				take = render_break(p, take);
 		}
 		cut = take;
 		fprintf(out, "%s%.*s%s\n", on, (int)cut, p, off);
