@@ -3,7 +3,8 @@
  * own: the HTTP response head (WebSocket upgrade, HTTP proxy answer) and
  * WebSocket frames, plus the accept key against RFC 6455's own example;
  * the CRL entry reason reader, over the fuzzer's seed CRLs
- * (FUZZ_DIR/corpus/crl_reason: one byte n, an n-byte serial, the DER);
+ * (FUZZ_DIR/corpus/crl_reason: one byte n, an n-byte serial, the DER),
+ * and its generated ASN.1 table against its module (SRC_DIR/transport);
  * and the proxy URL and the NO_PROXY list, which the user writes.
  */
 #include <check.h>
@@ -11,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <libtasn1.h>
 
 #include "http_head.h"
 #include "proxy_url.h"
@@ -19,6 +23,9 @@
 
 #ifndef FUZZ_DIR
 #error "FUZZ_DIR must name the fuzz/ directory"
+#endif
+#ifndef SRC_DIR
+#error "SRC_DIR must name the src/ directory"
 #endif
 
 #define B(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
@@ -241,27 +248,38 @@ START_TEST(test_ws_close_names)
 }
 END_TEST
 
+/* A whole file, in a buffer of exactly its size (one byte for none). */
+static char *
+slurp(const char *path, size_t *len)
+{
+	char *buf;
+	FILE *f;
+	long n;
+
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	ck_assert_int_ge(n, 0);
+	rewind(f);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
 /* A seed of fuzz/corpus/crl_reason, in a buffer of exactly its size. */
 static unsigned char *
 crl_seed(const char *name, size_t *len)
 {
 	char path[4096];
 	unsigned char *buf;
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof path, "%s/corpus/crl_reason/%s", FUZZ_DIR, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_gt(n, 2);
-	rewind(f);
-	buf = malloc((size_t)n);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	buf = (unsigned char *)slurp(path, len);
+	ck_assert_uint_gt(*len, 2);
 	return buf;
 }
 
@@ -337,6 +355,35 @@ START_TEST(test_crl_reason_names)
 	ck_assert_str_eq(tls_crl_reason_name(10), "aACompromise");
 	ck_assert_str_eq(tls_crl_reason_name(11), "unknown");
 	ck_assert_str_eq(tls_crl_reason_name(-1), "unknown");
+}
+END_TEST
+
+/*
+ * The committed tls_crl_reason_asn1.c is what libtasn1 makes of
+ * tls_crl_reason.asn today (the library call behind asn1Parser): a change
+ * to the module without regenerating the table fails here, not in the
+ * field.
+ */
+START_TEST(test_crl_reason_table_current)
+{
+	char dir[] = "/tmp/check_parsers.XXXXXX", out[64];
+	char err[ASN1_MAX_ERROR_DESCRIPTION_SIZE] = "";
+	char *made, *kept;
+	size_t made_len, kept_len;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(out, sizeof out, "%s/asn1.c", dir);
+	ck_assert_msg(asn1_parser2array(SRC_DIR "/transport/tls_crl_reason.asn",
+	    out, "tls_crl_reason_asn1_tab", err) == ASN1_SUCCESS, "%s", err);
+	made = slurp(out, &made_len);
+	kept = slurp(SRC_DIR "/transport/tls_crl_reason_asn1.c", &kept_len);
+	unlink(out);
+	rmdir(dir);
+	ck_assert_msg(made_len == kept_len && memcmp(made, kept, made_len) == 0,
+	    "src/transport/tls_crl_reason_asn1.c is out of date: regenerate it "
+	    "with asn1Parser, as tls_crl_reason.asn says");
+	free(made);
+	free(kept);
 }
 END_TEST
 
@@ -500,6 +547,7 @@ main(void)
 	    (int)(sizeof(crl_seeds) / sizeof(crl_seeds[0])));
 	tcase_add_test(tc, test_crl_reason_truncated);
 	tcase_add_test(tc, test_crl_reason_names);
+	tcase_add_test(tc, test_crl_reason_table_current);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("proxy");
 	tcase_add_loop_test(tc, test_proxy_url_good, 0,
